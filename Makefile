@@ -1,0 +1,44 @@
+# Set-up and everyday commands. Only Python 3.11 (or 3.12) and make are needed: the first run
+# creates .venv and installs the library with its test tools. durable_rules is built from its
+# source distribution, so a C compiler and the Python headers must be present (they are on the
+# supported machines; see docs/install.md).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit bench clean help
+
+help:
+	@echo "make demo   - decide the bundled example citizen"
+	@echo "make test   - lint, type-check and run the tests"
+	@echo "make bench  - run the benchmarks"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 13) else "spstotte needs Python 3.11 or 3.12 (durable_rules does not import on 3.13); run: make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/spstotte evaluate examples/citizen.yaml --municipality roskilde --on 2026-11-23
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_evaluate.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

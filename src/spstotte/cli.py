@@ -1,0 +1,165 @@
+"""The ``spstotte`` command: a thin adapter over the public API.
+
+Exit codes: 0 success; 1 the rule files (or scenarios) have errors; 2 wrong command-line usage;
+3 bad input (profile, municipality or date); 70 an internal error (please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .errors import (
+    ProfileError,
+    RuleSetError,
+    ScenarioError,
+    Severity,
+    SpstotteError,
+    UnknownMunicipalityError,
+)
+
+EXIT_OK = 0
+EXIT_RULE_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 3
+EXIT_INTERNAL = 70
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spstotte",
+        description="Eligibility for socialpædagogisk støtte (serviceloven § 85) and "
+                    "straksforløb (§ 82 b), per municipality.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ev = sub.add_parser("evaluate", help="decide a citizen profile (YAML or JSON file)")
+    ev.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
+    ev.add_argument("--municipality", "-m", required=True,
+                    help="municipality code, name or rule-set name (265, Roskilde)")
+    ev.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--lang", choices=("da", "en"), default="da")
+    ev.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    ev.add_argument("--municipalities", action="append",
+                    help="folder of municipal rule sets (repeatable; default: bundled)")
+
+    va = sub.add_parser("validate", help="check rule files, or all bundled ones")
+    va.add_argument("paths", nargs="*", help="municipality files or folders (default: bundled)")
+    va.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    va.add_argument("--sources", help="folder of source texts, to check quotes")
+    va.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    va.add_argument("--format", choices=("text", "json"), default="text")
+
+    sub.add_parser("municipalities", help="list the municipalities with a rule set")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (``sys.exit`` is left to the caller)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints usage and exits 2 (0 for --help)
+        return int(exc.code or 0)
+    out = sys.stdout
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args, out)
+        if args.command == "validate":
+            return _validate(args, out)
+        if args.command == "municipalities":
+            return _municipalities(out)
+    except (ProfileError, UnknownMunicipalityError) as exc:
+        _print_error(exc)
+        return EXIT_BAD_INPUT
+    except (RuleSetError, ScenarioError) as exc:
+        for d in exc.diagnostics:
+            print(d.one_line(), file=sys.stderr)
+        return EXIT_RULE_ERRORS
+    except SpstotteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so without a traceback, unless asked for one
+        if os.environ.get("SPSTOTTE_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set SPSTOTTE_DEBUG=1 for details "
+              "and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_USAGE  # pragma: no cover - argparse requires a command
+
+
+def _print_error(exc: SpstotteError) -> None:
+    if isinstance(exc, ProfileError):
+        for problem in exc.problems:
+            print(problem.format().replace("\n  hint: ", "; hint: "), file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+
+
+def _library(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .library import RuleLibrary, default_library
+
+    if args.rules or args.municipalities:
+        return RuleLibrary(args.rules, args.municipalities)
+    return default_library()
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from .loader import load_yaml_file, load_yaml_text
+    from .profile import CitizenProfile
+    from .render import verdict_json, verdict_text
+
+    try:
+        if args.profile == "-":
+            loaded = load_yaml_text(sys.stdin.read(), "<stdin>")
+        else:
+            loaded = load_yaml_file(args.profile)
+    except RuleSetError as exc:  # the profile file itself is unreadable: bad input
+        for d in exc.diagnostics:
+            print(d.one_line(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    profile = CitizenProfile.parse(loaded.data, spans=loaded) \
+        if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
+    library = _library(args)
+    verdict = library.evaluate(profile, municipality=args.municipality, on=args.on)
+    out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .validate import validate_paths
+
+    diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
+                                          sources_dir=args.sources)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR or args.strict]
+    if args.format == "json":
+        report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for d in diagnostics:
+            print(d.one_line(), file=sys.stderr if d in errors else out)
+        status = "FAILED" if errors else "ok"
+        out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
+                  f"{len(diagnostics) - len(errors)} warning(s)\n")
+    return EXIT_RULE_ERRORS if errors else EXIT_OK
+
+
+def _municipalities(out: TextIO) -> int:
+    from .library import default_library
+
+    for info in default_library().municipalities():
+        out.write(f"{info.code}\t{info.name}\t{info.slug}\t{info.file}\n")
+    return EXIT_OK
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

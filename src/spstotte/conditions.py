@@ -1,0 +1,510 @@
+"""Stage 2b, conditions and conclusions: a closed tree parsed from YAML with positions.
+
+Condition syntax (every node is a mapping with exactly one of these shapes)::
+
+    {all: [c, ...]}           every condition holds
+    {any: [c, ...]}           at least one holds
+    {not: c}                  the condition does not hold
+    {fact: age, gte: 18}      compare a fact: eq ne lt lte gt gte in not_in
+                              contains contains_any contains_all known
+    {rule: adult}             another rule's conclusion holds ({rule: x, is: false}: it does not)
+    {granted: p85}            every requirement of a grant path is met
+
+A value may be a parameter: ``{fact: support_need, gte: {param: min_support_need}}``.
+
+Logic is three-valued (Kleene): a comparison with an unknown fact is *unknown*; ``all`` is false
+as soon as one part is false, ``any`` is true as soon as one part is true, and otherwise unknown
+parts make the whole unknown. Nothing unknown is ever read as false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from .errors import Diagnostic, Span
+from .facts import FACTS, FactKind, FactSpec
+from .loader import DataPath, LoadedYaml
+from .municipalities import MunicipalityLookupError, municipality_code
+from .ruleformat import Text
+
+
+class Op(StrEnum):
+    """Comparison operators (a closed set: there is no expression language and no eval)."""
+
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    CONTAINS_ANY = "contains_any"
+    CONTAINS_ALL = "contains_all"
+    KNOWN = "known"
+
+
+ORDER_OPS = frozenset({Op.LT, Op.LTE, Op.GT, Op.GTE})
+LIST_OPS = frozenset({Op.IN, Op.NOT_IN, Op.CONTAINS_ANY, Op.CONTAINS_ALL})
+
+#: Which operators each kind of fact allows.
+ALLOWED_OPS: dict[FactKind, frozenset[Op]] = {
+    FactKind.BOOL: frozenset({Op.EQ, Op.NE, Op.KNOWN}),
+    FactKind.INT: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN} | ORDER_OPS),
+    FactKind.ORDINAL: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN} | ORDER_OPS),
+    FactKind.ENUM: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN}),
+    FactKind.SET: frozenset({Op.CONTAINS, Op.CONTAINS_ANY, Op.CONTAINS_ALL, Op.KNOWN}),
+    FactKind.MUNICIPALITY: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN}),
+}
+
+Scalar = bool | int | str
+Value = Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A reference to a parameter, replaced by its value when the rule set is resolved."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``fact op value``."""
+
+    fact: str
+    op: Op
+    value: Value | ParamRef
+    span: Span
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """The conclusion of another rule (``expect`` true or false)."""
+
+    rule: str
+    expect: bool
+    span: Span
+    via_path: str | None = None
+
+
+@dataclass(frozen=True)
+class All:
+    """Every item holds."""
+
+    items: tuple[Condition, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one item holds."""
+
+    items: tuple[Condition, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Not:
+    """The item does not hold."""
+
+    item: Condition
+    span: Span
+
+
+Condition = Compare | RuleRef | All | AnyOf | Not
+
+# ---------------------------------------------------------------------------------- conclusions
+
+PathSelector = tuple[str, ...] | Literal["all"]
+
+
+@dataclass(frozen=True)
+class Derive:
+    """The rule concludes a derived fact (named by the rule id), true or false."""
+
+
+@dataclass(frozen=True)
+class Require:
+    """A requirement of one or more grant paths; met when the condition holds.
+
+    ``on_fail`` says what a requirement that is not met means: ``refuse`` (a refusal ground),
+    ``refer`` (the need is covered elsewhere; ``refer_to`` says where) or ``guide`` (a procedural
+    step the applicant can still take: the verdict asks for it, forvaltningsloven § 7).
+    """
+
+    paths: PathSelector
+    on_fail: Literal["refuse", "refer", "guide"]
+    refer_to: str | None
+    expected: Text | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Refer:
+    """A referral: when the condition holds the need is covered elsewhere (``to``)."""
+
+    paths: PathSelector
+    to: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something the municipality must do when a path is granted, with its dates."""
+
+    paths: PathSelector
+    text: Text
+    after_months: tuple[int, ...] | ParamRef
+    every_months: int | None
+    within_days: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Inform:
+    """Information for the citizen when a path is granted (conditions of delivery, cost...)."""
+
+    paths: PathSelector
+    text: Text
+    span: Span
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Generated per path: every requirement of the path is met."""
+
+    path: str
+
+
+Conclusion = Derive | Require | Refer | Obligation | Inform | Grant
+
+
+class ConditionParser:
+    """Parses ``when`` and ``then`` of one rule, collecting diagnostics instead of stopping."""
+
+    def __init__(self, loaded: LoadedYaml) -> None:
+        self.loaded = loaded
+        self.diagnostics: list[Diagnostic] = []
+
+    def _fail(self, code: str, message: str, path: DataPath, hint: str | None = None,
+              key: bool = False) -> None:
+        self.diagnostics.append(Diagnostic(code, message, self.loaded.span(path, key=key), hint))
+
+    def span(self, path: DataPath) -> Span:
+        """The position of the value at ``path``."""
+        return self.loaded.span(path)
+
+    # -- conditions -------------------------------------------------------------------------
+
+    def condition(self, raw: Any, path: DataPath, depth: int = 0) -> Condition | None:
+        """Parse a condition tree; ``None`` (with diagnostics) if it is malformed."""
+        span = self.span(path)
+        if depth > 12:
+            self._fail("R103", "condition nested more than 12 levels deep", path,
+                       "split it into derived facts (rules that 'derive')")
+            return None
+        if not isinstance(raw, dict):
+            self._fail("R103", f"a condition is a mapping, not {_type_name(raw)}", path,
+                       "write e.g. {fact: age, gte: 18} or {all: [...]}")
+            return None
+        for combinator in ("all", "any"):
+            if combinator in raw:
+                if len(raw) != 1:
+                    self._extra(raw, (combinator,), path)
+                items = raw[combinator]
+                if not isinstance(items, list) or not items:
+                    self._fail("R103", f"'{combinator}' takes a non-empty list of conditions",
+                               (*path, combinator))
+                    return None
+                parsed = [self.condition(item, (*path, combinator, i), depth + 1)
+                          for i, item in enumerate(items)]
+                if any(p is None for p in parsed):
+                    return None
+                children = tuple(p for p in parsed if p is not None)
+                return All(children, span) if combinator == "all" else AnyOf(children, span)
+        if "not" in raw:
+            if len(raw) != 1:
+                self._extra(raw, ("not",), path)
+            inner = self.condition(raw["not"], (*path, "not"), depth + 1)
+            return None if inner is None else Not(inner, span)
+        if "rule" in raw or "granted" in raw:
+            return self._rule_ref(raw, path, span)
+        if "fact" in raw:
+            return self._compare(raw, path, span)
+        self._fail("R101", "unknown condition " + ", ".join(repr(k) for k in raw), path,
+                   "a condition has one of: all, any, not, fact, rule, granted")
+        return None
+
+    def _extra(self, raw: dict[str, Any], allowed: tuple[str, ...], path: DataPath) -> None:
+        for key in raw:
+            if key not in allowed:
+                self._fail("R101", f"unknown key {key!r} in this condition", (*path, key),
+                           f"allowed here: {', '.join(allowed)}", key=True)
+
+    def _rule_ref(self, raw: dict[str, Any], path: DataPath, span: Span) -> RuleRef | None:
+        if "granted" in raw:
+            self._extra(raw, ("granted",), path)
+            target = raw["granted"]
+            if not isinstance(target, str):
+                self._fail("R103", "'granted' takes a path id such as p85", (*path, "granted"))
+                return None
+            return RuleRef(f"grant_{target}", True, span, via_path=target)
+        self._extra(raw, ("rule", "is"), path)
+        target = raw["rule"]
+        expect = raw.get("is", True)
+        if not isinstance(target, str):
+            self._fail("R103", "'rule' takes a rule id", (*path, "rule"))
+            return None
+        if not isinstance(expect, bool):
+            self._fail("R103", "'is' takes true or false", (*path, "is"))
+            return None
+        return RuleRef(target, expect, span)
+
+    def _compare(self, raw: dict[str, Any], path: DataPath, span: Span) -> Compare | None:
+        name = raw["fact"]
+        if not isinstance(name, str):
+            self._fail("R103", "'fact' takes a fact name", (*path, "fact"))
+            return None
+        spec = FACTS.get(name)
+        if spec is None:
+            self._fail("R201", f"unknown fact {name!r}", (*path, "fact"), _suggest(name, FACTS))
+            return None
+        ops = [k for k in raw if k != "fact"]
+        if len(ops) != 1:
+            allowed = ", ".join(op.value for op in ALLOWED_OPS[spec.kind])
+            self._fail("R103" if ops else "R102",
+                       f"a comparison has exactly one operator, found {len(ops)}",
+                       path, f"operators for {name}: {allowed}")
+            return None
+        op_name = ops[0]
+        try:
+            op = Op(op_name)
+        except ValueError:
+            self._fail("R202", f"unknown operator {op_name!r}", (*path, op_name),
+                       "operators: " + ", ".join(o.value for o in Op), key=True)
+            return None
+        if op not in ALLOWED_OPS[spec.kind]:
+            allowed = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.kind]))
+            self._fail("R202", f"operator {op.value!r} does not fit {name} ({spec.kind.value})",
+                       (*path, op_name), f"operators for {name}: {allowed}", key=True)
+            return None
+        raw_value = raw[op_name]
+        value_path = (*path, op_name)
+        if isinstance(raw_value, dict):
+            if set(raw_value) != {"param"} or not isinstance(raw_value["param"], str):
+                self._fail("R103", "a value is a constant or {param: name}", value_path)
+                return None
+            return Compare(name, op, ParamRef(raw_value["param"], self.span(value_path)), span)
+        value = check_value(spec, op, raw_value)
+        if isinstance(value, str) and value.startswith("!"):
+            self._fail("R203", value[1:], value_path, value_hint(spec, op))
+            return None
+        return Compare(name, op, value, span)
+
+    # -- conclusions ------------------------------------------------------------------------
+
+    def conclusion(self, raw: Any, path: DataPath) -> Conclusion | None:
+        """Parse a ``then`` conclusion."""
+        span = self.span(path)
+        if raw == "derive":
+            return Derive()
+        if not isinstance(raw, dict) or len(raw) != 1:
+            self._fail("R103", "a conclusion is 'derive' or one of {require: ...}, "
+                       "{refer: ...}, {obligation: ...}, {inform: ...}", path)
+            return None
+        kind, body = next(iter(raw.items()))
+        body_path = (*path, kind)
+        if kind == "derive":
+            return Derive()
+        if not isinstance(body, dict):
+            self._fail("R103", f"'{kind}' takes a mapping", body_path)
+            return None
+        if kind == "require":
+            return self._require(body, body_path, span)
+        if kind == "refer":
+            self._keys(body, {"to", "paths"}, {"to"}, body_path)
+            to = body.get("to")
+            if not isinstance(to, str):
+                self._fail("R103", "'to' takes a referral id", (*body_path, "to"))
+                return None
+            return Refer(self._paths(body, body_path), to, span)
+        if kind == "obligation":
+            return self._obligation(body, body_path, span)
+        if kind == "inform":
+            self._keys(body, {"text", "paths"}, {"text", "paths"}, body_path)
+            text = self._text(body.get("text"), (*body_path, "text"))
+            return None if text is None else Inform(self._paths(body, body_path), text, span)
+        self._fail("R101", f"unknown conclusion {kind!r}", path,
+                   "conclusions: derive, require, refer, obligation, inform", key=False)
+        return None
+
+    def _require(self, body: dict[str, Any], path: DataPath, span: Span) -> Require | None:
+        self._keys(body, {"paths", "on_fail", "refer_to", "expected"}, {"paths"}, path)
+        on_fail = body.get("on_fail", "refuse")
+        if on_fail not in ("refuse", "refer", "guide"):
+            self._fail("R104", f"on_fail must be refuse, refer or guide, not {on_fail!r}",
+                       (*path, "on_fail"))
+            return None
+        refer_to = body.get("refer_to")
+        if (on_fail == "refer") != (refer_to is not None):
+            self._fail("R102" if on_fail == "refer" else "R101",
+                       "'refer_to' goes with on_fail: refer, and only with it", path)
+            return None
+        if refer_to is not None and not isinstance(refer_to, str):
+            self._fail("R103", "'refer_to' takes a referral id", (*path, "refer_to"))
+            return None
+        expected = None
+        if "expected" in body:
+            expected = self._text(body["expected"], (*path, "expected"))
+        return Require(self._paths(body, path), on_fail, refer_to, expected, span)
+
+    def _obligation(self, body: dict[str, Any], path: DataPath, span: Span) -> Obligation | None:
+        self._keys(body, {"paths", "text", "after_months", "every_months", "within_days"},
+                   {"paths", "text"}, path)
+        text = self._text(body.get("text"), (*path, "text"))
+        after: tuple[int, ...] | ParamRef = ()
+        raw_after = body.get("after_months")
+        if isinstance(raw_after, dict) and set(raw_after) == {"param"}:
+            after = ParamRef(str(raw_after["param"]), self.span((*path, "after_months")))
+        elif raw_after is not None:
+            if not (isinstance(raw_after, list) and raw_after
+                    and all(_is_int(m) and 0 < m <= 120 for m in raw_after)):
+                self._fail("R103", "'after_months' takes a list of months (1-120)",
+                           (*path, "after_months"))
+                return None
+            after = tuple(raw_after)
+        every = body.get("every_months")
+        within = body.get("within_days")
+        for key, value in (("every_months", every), ("within_days", within)):
+            if value is not None and not (_is_int(value) and 0 < value <= 366):
+                self._fail("R103", f"'{key}' takes a whole number (1-366)", (*path, key))
+                return None
+        if text is None:
+            return None
+        return Obligation(self._paths(body, path), text, after, every, within, span)
+
+    def _keys(self, body: dict[str, Any], allowed: set[str], required: set[str],
+              path: DataPath) -> None:
+        for key in body:
+            if key not in allowed:
+                self._fail("R101", f"unknown key {key!r}", (*path, key),
+                           "allowed here: " + ", ".join(sorted(allowed)), key=True)
+        for key in sorted(required - set(body)):
+            self._fail("R102", f"missing key {key!r}", path)
+
+    def _paths(self, body: dict[str, Any], path: DataPath) -> PathSelector:
+        raw = body.get("paths", "all")
+        if raw == "all":
+            return "all"
+        if isinstance(raw, list) and raw and all(isinstance(p, str) for p in raw):
+            return tuple(raw)
+        self._fail("R103", "'paths' takes 'all' or a list of path ids such as [p85]",
+                   (*path, "paths"))
+        return "all"
+
+    def _text(self, raw: Any, path: DataPath) -> Text | None:
+        if (isinstance(raw, dict) and set(raw) == {"da", "en"}
+                and all(isinstance(v, str) for v in raw.values())):
+            return Text(da=raw["da"], en=raw["en"])
+        self._fail("R103", "a text is {da: ..., en: ...}", path, "write both Danish and English")
+        return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_name(value: object) -> str:
+    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list",
+            type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def check_value(spec: FactSpec, op: Op, raw: Any) -> Value:
+    """Check a constant against a fact; returns the normalised value, or ``"!message"``."""
+    if op is Op.KNOWN:
+        return raw if isinstance(raw, bool) else "!'known' takes true or false"
+    if op in LIST_OPS:
+        if not isinstance(raw, list) or not raw:
+            return f"!'{op.value}' takes a non-empty list"
+        items = [check_scalar(spec, op, item) for item in raw]
+        for item in items:
+            if isinstance(item, str) and item.startswith("!"):
+                return item
+        return tuple(sorted(set(items), key=str))
+    if isinstance(raw, list):
+        return f"!'{op.value}' takes a single value, not a list"
+    return check_scalar(spec, op, raw)
+
+
+def check_scalar(spec: FactSpec, op: Op, raw: Any) -> Scalar:
+    """Check one scalar value against a fact (see :func:`check_value`)."""
+    if spec.kind is FactKind.BOOL:
+        return raw if isinstance(raw, bool) else f"!{spec.name} is true or false, not {raw!r}"
+    if spec.kind is FactKind.INT:
+        return raw if _is_int(raw) else f"!{spec.name} is a whole number, not {raw!r}"
+    if spec.kind is FactKind.MUNICIPALITY:
+        if raw == "none" and spec.name.endswith("placed_by_municipality"):
+            return "none"
+        try:
+            return municipality_code(raw)
+        except MunicipalityLookupError as exc:
+            return f"!{exc}"
+    if not isinstance(raw, str) or raw not in spec.values:
+        return f"!{raw!r} is not a value of {spec.name}"
+    if op in ORDER_OPS and raw == "not_assessed":
+        return f"!{raw!r} has no rank and cannot be compared with {op.value}"
+    return raw
+
+
+def value_hint(spec: FactSpec, op: Op) -> str:
+    """What values fit a fact."""
+    if spec.kind is FactKind.BOOL or op is Op.KNOWN:
+        return "write true or false"
+    if spec.kind is FactKind.INT:
+        return "write a whole number"
+    if spec.kind is FactKind.MUNICIPALITY:
+        return "write a three-digit municipality code or name"
+    return f"values of {spec.name}: {', '.join(spec.values)}"
+
+
+def _suggest(name: str, known: dict[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    if close:
+        return f"did you mean {close[0]!r}? Facts are listed in docs/facts.md"
+    return "facts: " + ", ".join(known)
+
+
+def walk(condition: Condition) -> Iterator[Condition]:
+    """Every node of a condition tree, depth first."""
+    yield condition
+    if isinstance(condition, (All, AnyOf)):
+        for item in condition.items:
+            yield from walk(item)
+    elif isinstance(condition, Not):
+        yield from walk(condition.item)
+
+
+def facts_read(condition: Condition) -> tuple[str, ...]:
+    """The facts a condition compares, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for node in walk(condition):
+        if isinstance(node, Compare):
+            seen.setdefault(node.fact)
+    return tuple(seen)
+
+
+def rules_read(condition: Condition) -> tuple[str, ...]:
+    """The rules whose conclusions a condition reads."""
+    seen: dict[str, None] = {}
+    for node in walk(condition):
+        if isinstance(node, RuleRef):
+            seen.setdefault(node.rule)
+    return tuple(seen)

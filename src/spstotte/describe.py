@@ -1,0 +1,100 @@
+"""Conditions and legal references in words, in Danish and English.
+
+Used for "what would have to be true" in verdicts, for decision texts and for the rulebook, so
+that no text is written by hand per outcome or per municipality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
+from .facts import FACTS
+from .ruleformat import Act, LawRef, Text
+
+_OPS = {
+    Op.EQ: ("er", "is"), Op.NE: ("er ikke", "is not"),
+    Op.LT: ("er under", "is below"), Op.LTE: ("er højst", "is at most"),
+    Op.GT: ("er over", "is above"), Op.GTE: ("er mindst", "is at least"),
+    Op.IN: ("er en af", "is one of"), Op.NOT_IN: ("er ikke en af", "is not one of"),
+    Op.CONTAINS: ("omfatter", "includes"), Op.CONTAINS_ANY: ("omfatter mindst én af",
+                                                             "includes at least one of"),
+    Op.CONTAINS_ALL: ("omfatter alle af", "includes all of"),
+}
+
+RuleTitle = Callable[[str, str], str]
+
+
+def describe(condition: Condition, lang: str, rule_title: RuleTitle,
+             negate: bool = False) -> str:
+    """The condition in words. ``rule_title(rule_id, lang)`` names referenced rules."""
+    da = lang == "da"
+    if isinstance(condition, Not):
+        return describe(condition.item, lang, rule_title, not negate)
+    if isinstance(condition, Compare):
+        return _compare(condition, lang, negate)
+    if isinstance(condition, RuleRef):
+        title = rule_title(condition.rule, lang)
+        positive = condition.expect != negate
+        if positive:
+            return title[:1].lower() + title[1:] if title else condition.rule
+        return (f"ikke: {title[:1].lower() + title[1:]}" if da
+                else f"not: {title[:1].lower() + title[1:]}")
+    assert isinstance(condition, (All, AnyOf))
+    conjunctive = isinstance(condition, All) != negate
+    joiner = (" og " if da else " and ") if conjunctive else (" eller " if da else " or ")
+    parts = [describe(item, lang, rule_title, negate) for item in condition.items]
+    parts = [f"({p})" if (" og " in p or " eller " in p or " and " in p or " or " in p)
+             and len(parts) > 1 else p for p in parts]
+    return joiner.join(parts)
+
+
+def _compare(node: Compare, lang: str, negate: bool) -> str:
+    spec = FACTS[node.fact]
+    da = lang == "da"
+    name = spec.da if da else spec.en
+    op = node.op
+    if op is Op.KNOWN:
+        known = bool(node.value) != negate
+        if da:
+            return f"{name} er oplyst" if known else f"{name} er ikke oplyst"
+        return f"{name} is known" if known else f"{name} is not known"
+    if negate:
+        op = {Op.EQ: Op.NE, Op.NE: Op.EQ, Op.LT: Op.GTE, Op.GTE: Op.LT, Op.LTE: Op.GT,
+              Op.GT: Op.LTE, Op.IN: Op.NOT_IN, Op.NOT_IN: Op.IN}.get(op, op)
+        if op in (Op.CONTAINS, Op.CONTAINS_ANY, Op.CONTAINS_ALL):
+            prefix = "det er ikke sådan, at " if da else "it is not the case that "
+            return prefix + _compare(node, lang, False)
+    value = node.value
+    if isinstance(value, tuple):
+        shown = ", ".join(spec.value_label(v, lang) for v in value)
+    else:
+        shown = spec.value_label(value, lang)
+    verb = _OPS[op][0 if da else 1]
+    if spec.kind.value == "bool" and op in (Op.EQ, Op.NE):
+        positive = (value is True) == (op is Op.EQ)
+        if positive:
+            return name
+        return f"ikke: {name}" if da else f"not: {name}"
+    return f"{name} {verb} {shown}"
+
+
+def law_citation(ref: LawRef, act: Act | None) -> str:
+    """``serviceloven § 85, stk. 1`` (Danish citation form)."""
+    short = act.short if act else ref.act
+    text = f"{short} § {ref.section}"
+    if ref.stk is not None:
+        text += f", stk. {ref.stk}"
+    if ref.nr is not None:
+        text += f", nr. {ref.nr}"
+    return text
+
+
+def yes_no(value: bool, lang: str) -> str:
+    """``ja``/``nej`` or ``yes``/``no``."""
+    return ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no")
+
+
+def both(fn: Callable[[str], str]) -> Text:
+    """A :class:`Text` from a function of the language."""
+    return Text(da=fn("da"), en=fn("en"))

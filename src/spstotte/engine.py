@@ -1,0 +1,200 @@
+"""Stage 5, evaluate: run facts through the compiled durable_rules network.
+
+This drives the C module ``durable_rules_engine`` directly, following the research notes
+(docs/engine.md): no ``Host`` and no background threads (the stock Host's timer threads steal
+actions and crash under threads), one engine state per evaluation, facts asserted one at a time
+(batch asserts hide errors), a sentinel rule that always fires last (``delete_state`` frees
+uninitialised memory if no action ever ran for a state), the state deleted in ``finally``, and
+a network retired only once no evaluation uses it (deleting a ruleset with live states leaks).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any, Final
+
+import durable_rules_engine as dre
+
+from .compiler import SENTINEL, CompiledRules, fact_type, fnv1a_32
+from .errors import EngineError
+from .facts import FACTS, FactKind, FactValue, rank
+from .reference import Results
+from .resolve import ResolvedRuleSet
+
+_network_names = itertools.count(1)
+_SENTINEL_FACT: Final = f'{{"t": "{SENTINEL}", "id": "done"'
+
+
+class _Sids:
+    """Process-wide state ids whose 32-bit hashes never collide while live.
+
+    The engine identifies a state by the FNV-1a hash of its sid only: two live sids with the same
+    hash would share one state (research/durable_rules.md, P10).
+    """
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._live: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[str, int]:
+        with self._lock:
+            while True:
+                sid = f"s{next(self._counter)}"
+                digest = fnv1a_32(sid)
+                if digest not in self._live:
+                    self._live.add(digest)
+                    return sid, digest
+
+    def give_back(self, digest: int) -> None:
+        with self._lock:
+            self._live.discard(digest)
+
+
+_SIDS = _Sids()
+
+
+def _field_json(name: str, fact_id: str, value: FactValue) -> str:
+    """A profile fact without its closing brace (the sid is appended per evaluation)."""
+    spec = FACTS[name]
+    head = f'{{"t": {json.dumps(fact_type(name), ensure_ascii=False)}, "id": "{fact_id}"'
+    if value is None:
+        return head + ', "k": 0'
+    if spec.kind is FactKind.SET:
+        assert isinstance(value, frozenset)
+        members = ", ".join(f'"{m}": {1 if m in value else 0}' for m in spec.values)
+        return f"{head}, \"k\": 1, {members}"
+    encoded: Any
+    if isinstance(value, bool):
+        encoded = 1 if value else 0
+    elif value == "none":
+        encoded = 0
+    else:
+        encoded = value
+    text = f"{head}, \"k\": 1, \"v\": {json.dumps(encoded, ensure_ascii=False)}"
+    if spec.kind is FactKind.ORDINAL:
+        r = rank(spec, value)
+        if r is not None:
+            text += f', "r": {r}'
+    return text
+
+
+class Network:
+    """A compiled rule set loaded into the engine. Safe to use from many threads."""
+
+    def __init__(self, ruleset: ResolvedRuleSet, compiled: CompiledRules) -> None:
+        self.ruleset = ruleset
+        self.compiled = compiled
+        self._rule_ids = [rule.id for rule in ruleset.rules]
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._retired = False
+        self._deleted = False
+        name = f"spstotte_{ruleset.id}_{next(_network_names)}"
+        try:
+            self._handle = dre.create_ruleset(name, compiled.definition)
+        except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
+            raise EngineError(f"the engine rejected rule set {ruleset.id!r}: {exc}") from None
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def acquire(self) -> bool:
+        """Register an evaluation; ``False`` if the network has been retired."""
+        with self._lock:
+            if self._retired:
+                return False
+            self._in_flight += 1
+            return True
+
+    def release(self) -> None:
+        """End an evaluation registered with :meth:`acquire`."""
+        with self._lock:
+            self._in_flight -= 1
+            if self._retired and self._in_flight == 0:
+                self._delete()
+
+    def retire(self) -> None:
+        """Stop new evaluations; free the engine's ruleset once the last one has finished."""
+        with self._lock:
+            self._retired = True
+            if self._in_flight == 0:
+                self._delete()
+
+    def _delete(self) -> None:
+        if not self._deleted:
+            self._deleted = True
+            dre.delete_ruleset(self._handle)
+
+    @property
+    def retired(self) -> bool:
+        """Whether the network accepts no new evaluations."""
+        return self._retired
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, facts: Mapping[str, FactValue]) -> Results:
+        """Run the facts through the network; return the rules' conclusions."""
+        if not self.acquire():
+            raise EngineError("this rule set has been reloaded; evaluate again")
+        try:
+            return self.evaluate_acquired(facts)
+        finally:
+            self.release()
+
+    def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
+        handle = self._handle
+        actions = self.compiled.actions
+        sid, digest = _SIDS.take()
+        tail = f', "sid": "{sid}"}}'
+        results: Results = {}
+        created = sentinel_done = False
+        offset = 0
+        try:
+            for name, tests_known in self.compiled.fields.items():
+                value = facts.get(name)
+                if value is None and not tests_known:
+                    continue  # unknown: nothing to assert unless a rule asks whether it is known
+                dre.assert_fact(handle, _field_json(name, self.compiled.fact_ids[name], value)
+                                + tail)
+                created = True
+            _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
+            created = True
+            started = dre.start_action_for_state(handle, offset)
+            messages = started[1] if started else None
+            while messages:
+                # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
+                name = messages[2:messages.index('"', 2)]
+                action = actions.get(name)
+                if action is None:
+                    sentinel_done = True
+                else:
+                    rule_id = self._rule_ids[action.index]
+                    if rule_id not in results:
+                        results[rule_id] = action.value
+                        if action.derived is not None:
+                            dre.assert_fact(handle, action.derived + tail)
+                messages = dre.complete_and_start_action(handle, offset)
+            return results
+        except dre.error as exc:
+            raise EngineError(f"the engine failed during evaluation: {exc}") from None
+        finally:
+            if created:
+                if not sentinel_done:
+                    _drain(handle, tail)
+                dre.delete_state(handle, sid)
+            _SIDS.give_back(digest)
+
+
+def _drain(handle: int, tail: str) -> None:
+    """Make sure at least one action ran before ``delete_state`` (see module docstring)."""
+    try:
+        _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
+        started = dre.start_action_for_state(handle, offset)
+        messages = started[1] if started else None
+        while messages:
+            messages = dre.complete_and_start_action(handle, offset)
+    except dre.error:  # pragma: no cover - only after an earlier engine failure
+        pass

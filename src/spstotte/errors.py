@@ -1,0 +1,256 @@
+"""The library's errors: one base class, errors as data (code, span, hint), text second.
+
+Every error a user can cause is a :class:`SpstotteError`. Rule-file problems are collected per
+file and raised together as one :class:`RuleSetError`, so policy staff fix a file in one pass.
+The catalogue of codes is :data:`ERROR_CODES`; ``docs/errors.md`` is generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A position in a file: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Severity(StrEnum):
+    """How serious a diagnostic is. ``--strict`` turns warnings into errors."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a rule file, scenario file or profile file."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        """``file:line:col: error[CODE] message`` and, on the next line, the hint."""
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity.value}[{self.code}] {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def one_line(self) -> str:
+        """The diagnostic on a single line (hint after a semicolon)."""
+        return self.format().replace("\n  hint: ", "; hint: ")
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form for editors and CI annotations."""
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.span.file if self.span else None,
+            "line": self.span.line if self.span else None,
+            "col": self.span.col if self.span else None,
+            "hint": self.hint,
+        }
+
+
+class SpstotteError(Exception):
+    """Base class of every error the library raises on bad input."""
+
+
+class RuleSetError(SpstotteError):
+    """A rule file (or a set of them) is malformed or inconsistent.
+
+    ``diagnostics`` holds every problem found, each with its position, code and hint.
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[type[RuleSetError], tuple[tuple[Diagnostic, ...]]]:
+        return (type(self), (self.diagnostics,))
+
+
+@dataclass(frozen=True)
+class ProfileProblem:
+    """One problem in a citizen profile, located by its field path (``living_situation.kind``)."""
+
+    path: str
+    message: str
+    hint: str | None = None
+    span: Span | None = None
+
+    def format(self) -> str:
+        """``[file:line:col: ]profile.<path>: message (hint)``."""
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}error[P100] {self.path or '<profile>'}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class ProfileError(SpstotteError, ValueError):
+    """A citizen profile has a wrong type, an unknown field or an impossible value."""
+
+    def __init__(self, problems: Sequence[ProfileProblem]) -> None:
+        self.problems: tuple[ProfileProblem, ...] = tuple(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[tuple[ProfileProblem, ...]]]:
+        return (type(self), (self.problems,))
+
+
+class UnknownMunicipalityError(SpstotteError, LookupError):
+    """No rule set exists for the municipality asked for (or it is not a municipality)."""
+
+    def __init__(self, requested: object, available: Sequence[str], reason: str = "") -> None:
+        self.requested = requested
+        self.available: tuple[str, ...] = tuple(available)
+        self.reason = reason
+        listing = ", ".join(self.available) or "none"
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"no rule set for municipality {requested!r}{why}; rule sets exist for: {listing}"
+        )
+
+    def __reduce__(self) -> tuple[type[UnknownMunicipalityError], tuple[object, ...]]:
+        return (type(self), (self.requested, self.available, self.reason))
+
+
+class EngineError(SpstotteError):
+    """The rule engine refused a fact or failed; the evaluation produced no verdict."""
+
+
+class ScenarioError(SpstotteError):
+    """A scenario file is malformed (see ``diagnostics``)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Diagnostic, ...]]]:
+        return (type(self), (self.diagnostics,))
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """An entry of the error catalogue."""
+
+    code: str
+    title: str
+    explanation: str
+    fix: str
+    examples: tuple[str, ...] = field(default=())
+
+
+def _codes(*entries: ErrorCode) -> dict[str, ErrorCode]:
+    return {entry.code: entry for entry in entries}
+
+
+#: The catalogue of diagnostic codes. ``Y`` = YAML reading, ``R`` = rule files, ``E`` = engine
+#: limits, ``S`` = scenario files, ``P`` = profiles, ``L`` = lint warnings.
+ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
+    ErrorCode("Y001", "YAML syntax error", "The file is not valid YAML.",
+              "Fix the indentation or quoting at the position shown."),
+    ErrorCode("Y002", "duplicate key", "A mapping has the same key twice; YAML would silently keep "
+              "only the last one.", "Remove or rename one of the two keys."),
+    ErrorCode("Y003", "not UTF-8", "The file contains bytes that are not UTF-8.",
+              "Save the file as UTF-8 (æ, ø and å must be UTF-8 encoded)."),
+    ErrorCode("Y004", "file too large or too deeply nested", "The file exceeds the reader's "
+              "limits (size, nesting depth or scalar length).", "Split the file or simplify it."),
+    ErrorCode("Y005", "unsupported YAML feature", "Tags, anchors used as merge keys and other "
+              "YAML features that change meaning silently are not accepted.",
+              "Write the value out in plain YAML."),
+    ErrorCode("Y006", "cannot read file", "The file does not exist or cannot be read.",
+              "Check the path."),
+    ErrorCode("R101", "unknown key", "A key that the rule-file format does not have.",
+              "Check the spelling; the hint lists the keys allowed here."),
+    ErrorCode("R102", "missing key", "A key that must be present is missing.",
+              "Add the key."),
+    ErrorCode("R103", "wrong type", "A value has the wrong type (e.g. text where a list is "
+              "expected).", "Write the value in the type named in the message."),
+    ErrorCode("R104", "invalid value", "A value is not one of the allowed values.",
+              "Use one of the values listed in the hint."),
+    ErrorCode("R201", "unknown fact", "A condition reads a fact the citizen profile does not have.",
+              "Use one of the facts listed in docs/facts.md (the hint suggests the nearest)."),
+    ErrorCode("R202", "operator does not fit the fact", "The comparison is not defined for this "
+              "kind of fact (e.g. 'gte' on a yes/no fact).", "Use an operator listed in the hint."),
+    ErrorCode("R203", "value does not fit the fact", "The value compared with is not a value "
+              "the fact can take.", "Use one of the values listed in the hint."),
+    ErrorCode("R204", "unknown rule", "A condition refers to a rule id that does not exist, or "
+              "to a rule whose conclusion cannot be read (an obligation or information).",
+              "Check the rule id."),
+    ErrorCode("R205", "unknown parameter", "A reference to a parameter that is not declared.",
+              "Declare the parameter in the law layer, or fix its name."),
+    ErrorCode("R206", "duplicate id", "Two rules (or sources, paths, parameters) have the same id.",
+              "Give each a unique id; to replace a law-layer rule, use 'overrides'."),
+    ErrorCode("R207", "override target missing", "'overrides' names a rule that the extended "
+              "layer does not have.", "Check the id of the law-layer rule."),
+    ErrorCode("R208", "override without a reason", "Every override must say why, in Danish and "
+              "English.", "Add 'reason: {da: ..., en: ...}'."),
+    ErrorCode("R209", "circular rules", "Rules read each other's conclusions in a circle.",
+              "Break the circle; a rule cannot depend on itself."),
+    ErrorCode("R210", "unknown path", "A reference to a grant path that is not declared.",
+              "Use one of the declared paths (p85, p82b)."),
+    ErrorCode("R211", "unknown source", "A citation refers to a source document that no rule "
+              "file declares.", "Declare the source under 'sources:' or fix its id."),
+    ErrorCode("R212", "quote not found in source", "A verbatim quote does not occur in the cited "
+              "source text (after folding white space).",
+              "Copy the quote exactly from the source."),
+    ErrorCode("R213", "unknown referral target", "A requirement refers people to a target that "
+              "is not declared under 'referrals:'.", "Declare the target or fix its id."),
+    ErrorCode("R214", "parameter value has the wrong type", "A parameter is set to a value of "
+              "another type than declared.", "Use the declared type."),
+    ErrorCode("R215", "same id as a law-layer rule", "A municipal rule has the id of a law-layer "
+              "rule without 'overrides'.", "Add 'overrides: <id>' with a reason, or rename it."),
+    ErrorCode("R216", "unknown act", "A legal reference names an act that is not declared under "
+              "'acts:'.", "Use a declared act (serviceloven, retssikkerhedsloven, ...)."),
+    ErrorCode("R217", "wrong layer", "A key that belongs to another layer (e.g. 'paths' in a "
+              "municipality file), or a municipality file that extends an unknown layer.",
+              "Move the key to the law layer or fix 'extends'."),
+    ErrorCode("R218", "missing parameter value", "A parameter has no default in the law layer "
+              "and the municipality does not set it.",
+              "Set the parameter in the municipality file."),
+    ErrorCode("R219", "missing legal basis", "A rule cites neither law nor source, or a "
+              "municipal rule cites no municipal source.", "Add 'legal_basis'."),
+    ErrorCode("R220", "unknown support area or delivery form", "A reference to a support area or "
+              "delivery form that is not declared.", "Declare it or fix the id."),
+    ErrorCode("E301", "rule too complex for the engine", "The rule compiles to more patterns or "
+              "alternatives than the engine handles safely.",
+              "Split the condition into derived facts (rules that 'derive')."),
+    ErrorCode("E302", "rule set exceeds an engine limit", "The rule set as a whole exceeds a "
+              "limit of durable_rules (rules, fan-out, shared conditions).",
+              "Split conditions into derived facts or reduce the number of rules."),
+    ErrorCode("S101", "scenario format error", "A scenario file key or value is not valid.",
+              "See docs/scenarios.md."),
+    ErrorCode("S102", "scenario profile error", "A scenario's profile is not a valid profile.",
+              "Fix the field named in the message."),
+    ErrorCode("S103", "scenario names an unknown rule or reason", "An expectation refers to a "
+              "rule id or reason that the rule set does not have.", "Check the rule id."),
+    ErrorCode("P100", "invalid profile", "A citizen profile has a wrong type, an unknown field or "
+              "an impossible value.", "Fix the field named in the message."),
+    ErrorCode("L401", "rule can never fire", "The rule's condition can never be true, or it "
+              "reads a rule that can never conclude.", "Check the condition."),
+    ErrorCode("L402", "parameter never used", "A declared parameter is read by no rule.",
+              "Remove it or use it."),
+    ErrorCode("L403", "derived fact never used", "A rule derives a fact no other rule reads.",
+              "Remove it, read it, or make it a requirement."),
+    ErrorCode("L404", "missing translation", "A Danish or English text is missing or empty.",
+              "Write both 'da' and 'en'."),
+    ErrorCode("L405", "quotes not checked", "The source texts were not found, so quotes could "
+              "not be checked.", "Pass --sources DIR or set SPSTOTTE_SOURCES."),
+)

@@ -1,0 +1,271 @@
+"""Stage 1, load: YAML text to plain Python data plus the position of every key and value.
+
+The reader is deliberately stricter than YAML 1.1 as PyYAML implements it, because policy staff
+edit these files by hand:
+
+* only ``true``/``false`` are booleans (``yes``, ``no``, ``on``, ``off`` stay text: Norway problem);
+* only plain decimal numbers are numbers (no octal ``010``, no sexagesimal ``1:30``);
+* dates stay text and are parsed where a date is expected, with a clear error;
+* duplicate keys, explicit tags and merge keys (``<<``) are errors, not silent surprises;
+* the file must be UTF-8; size and nesting depth are bounded.
+
+It is built on ``yaml.SafeLoader``'s composer (never the unsafe loader) and never changes
+PyYAML's global state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Diagnostic, RuleSetError, Span
+
+MAX_FILE_BYTES: Final = 2_000_000
+MAX_DEPTH: Final = 40
+
+#: A path into loaded data: mapping keys and sequence indices.
+DataPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_FLOAT_RE = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_BOOL_VALUES: Final = {"true": True, "True": True, "TRUE": True,
+                       "false": False, "False": False, "FALSE": False}
+_NULL_VALUES: Final = {"", "~", "null", "Null", "NULL"}
+
+
+class _StrictResolver(yaml.resolver.BaseResolver):
+    """Resolves plain scalars as strict YAML 1.2 core types; everything else is text."""
+
+
+for _tag, _regexp, _first in (
+    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    (_INT, _INT_RE, list("-+0123456789")),
+    (_FLOAT, _FLOAT_RE, list("-+0123456789.")),
+    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+):
+    _StrictResolver.add_implicit_resolver(_tag, _regexp, _first)
+
+
+class _Composer(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _StrictResolver,
+):
+    """A composer only: we build values ourselves from the node tree (see ``_Builder``)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _StrictResolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """Data read from one YAML file, with the positions of its keys and values."""
+
+    file: str
+    data: Any
+    value_spans: dict[DataPath, Span] = field(repr=False)
+    key_spans: dict[DataPath, Span] = field(repr=False)
+
+    def span(self, path: DataPath, *, key: bool = False) -> Span:
+        """The position of the value (or key) at ``path``, or of its nearest ancestor."""
+        spans = self.key_spans if key else self.value_spans
+        probe = tuple(path)
+        while probe:
+            if probe in spans:
+                return spans[probe]
+            if not key and probe in self.key_spans:
+                return self.key_spans[probe]
+            probe = probe[:-1]
+        return self.value_spans.get((), Span(self.file, 1, 1))
+
+
+def _span(file: str, node: Node) -> Span:
+    mark = node.start_mark
+    return Span(file, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.value_spans: dict[DataPath, Span] = {}
+        self.key_spans: dict[DataPath, Span] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[int] = set()
+
+    def fail(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
+        diagnostic = Diagnostic(code, message, _span(self.file, node), hint)
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
+
+    def build(self, node: Node, path: DataPath, depth: int = 0) -> Any:
+        self.value_spans[path] = _span(self.file, node)
+        if id(node) in self._seen:
+            # The composer hands back the same node for an alias (*name). Aliases let a tiny
+            # file expand exponentially ("billion laughs") and hide where a value comes from.
+            self.fail("Y005", "the value anchored here is reused through an alias (*name); "
+                      "aliases are not allowed", node, "write the value out where it is used")
+            return None
+        if isinstance(node, (SequenceNode, MappingNode)):
+            self._seen.add(id(node))
+        if depth > MAX_DEPTH:
+            self.fail("Y004", f"nesting deeper than {MAX_DEPTH} levels", node,
+                      "rule files never need this depth; simplify the structure")
+            return None
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node,
+                          "remove the tag")
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP:
+                self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node,
+                          "remove the tag")
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or (
+                    isinstance(key_node, ScalarNode) and key_node.value == "<<"
+                    and key_node.style is None
+                ):
+                    self.fail("Y005", "merge keys ('<<') are not allowed", key_node,
+                              "write the keys out; merged mappings hide where a value comes from")
+                    continue
+                if not isinstance(key_node, ScalarNode):
+                    self.fail("Y005", "a key must be plain text", key_node, None)
+                    continue
+                key = key_node.value
+                if key in result:
+                    first = self.key_spans[(*path, key)]
+                    self.fail("Y002", f"duplicate key {key!r} (first at line {first.line})",
+                              key_node,
+                              "remove or rename one of them; YAML would keep only the last")
+                    continue
+                self.key_spans[(*path, key)] = _span(self.file, key_node)
+                result[key] = self.build(value_node, (*path, key), depth + 1)
+            return result
+        self.fail("Y005", "unsupported YAML node", node)  # pragma: no cover - defensive
+        return None
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        text = node.value
+        if node.tag == _STR or node.style in ("'", '"', "|", ">"):
+            return text
+        if node.tag == _BOOL:
+            return _BOOL_VALUES[text]
+        if node.tag == _INT:
+            if len(text) > 18:
+                self.fail("Y004", "number too large", node, "numbers in rule files are small")
+                return None
+            return int(text)
+        if node.tag == _FLOAT:
+            return float(text)
+        if node.tag == _NULL and text in _NULL_VALUES:
+            return None
+        if node.tag == _NULL:
+            return text
+        self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node, "remove the tag")
+        return text
+
+
+def _decode(raw: bytes, file: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise RuleSetError([Diagnostic(
+            "Y003", f"byte 0x{raw[exc.start]:02x} is not UTF-8", Span(file, line, col),
+            "save the file as UTF-8",
+        )]) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
+    """Read one YAML document from text; raise :class:`RuleSetError` with every problem found."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > MAX_FILE_BYTES:
+        raise RuleSetError([Diagnostic(
+            "Y004", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", Span(file, 1, 1),
+            "split the file",
+        )])
+    source = _decode(raw, file)
+    if "\x00" in source:
+        index = source.index("\x00")
+        line = source.count("\n", 0, index) + 1
+        col = index - (source.rfind("\n", 0, index) + 1) + 1
+        raise RuleSetError([Diagnostic("Y003", "NUL character in text", Span(file, line, col),
+                                       "the file is binary or corrupted")])
+    composer = _Composer(source)
+    try:
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RuleSetError([Diagnostic("Y001", problem, span, _yaml_hint(problem))]) from None
+    except yaml.YAMLError as exc:
+        raise RuleSetError([Diagnostic("Y001", str(exc).splitlines()[0], Span(file, 1, 1),
+                                       None)]) from None
+    except RecursionError:
+        raise RuleSetError([Diagnostic("Y004", "nesting too deep to read", Span(file, 1, 1),
+                                       "simplify the structure")]) from None
+    finally:
+        composer.dispose()
+    builder = _Builder(file)
+    data = None if node is None else builder.build(node, ())
+    if builder.diagnostics:
+        raise RuleSetError(builder.diagnostics)
+    return LoadedYaml(file, data, builder.value_spans, builder.key_spans)
+
+
+def _yaml_hint(problem: str) -> str | None:
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "a ':' inside a value needs quotes around the value"
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return "check the indentation of this line and the one before"
+    if "found character" in problem:
+        return "quote the value"
+    return "check indentation and quoting around this position"
+
+
+def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedYaml:
+    """Read a YAML file (see :func:`load_yaml_text`)."""
+    name = display_name or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RuleSetError([Diagnostic("Y006", f"cannot read file: {exc.strerror or exc}",
+                                       Span(name, 1, 1), "check the path")]) from None
+    return load_yaml_text(raw, name)
+
+
+def iter_yaml_files(directory: Path) -> Iterator[Path]:
+    """The ``*.yaml``/``*.yml`` files in a directory, sorted by name (not recursive)."""
+    yield from sorted(p for p in directory.iterdir()
+                      if p.suffix in (".yaml", ".yml") and p.is_file())

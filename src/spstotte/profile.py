@@ -1,0 +1,271 @@
+"""The citizen profile: what is known about the person the decision is about.
+
+Every field is optional, and a missing field means *unknown*, never *no*: a requirement that
+needs it is undetermined and the verdict says which facts would decide it. A CPR number is
+never rejected on the modulus-11 check (CPR-kontoret has issued numbers without it since 2007)
+and is masked (``DDMMYY-****``) in every output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_serializer,
+    model_validator,
+)
+
+from .errors import ProfileError, ProfileProblem
+from .municipalities import MunicipalityLookupError, municipality_code
+from .vocabulary import (
+    Applicant,
+    HousingKind,
+    Impairment,
+    Provision,
+    SocialProblem,
+    SupportArea,
+    SupportNeed,
+)
+
+_CPR_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+
+
+def cpr_birth_date(cpr: str) -> date:
+    """The birth date encoded in a CPR number, using the century rule of digit 7.
+
+    >>> cpr_birth_date("010190-1234"), cpr_birth_date("0101104123"), cpr_birth_date("010160-5678")
+    (datetime.date(1990, 1, 1), datetime.date(2010, 1, 1), datetime.date(1860, 1, 1))
+
+    Raises:
+        ValueError: the number is not ten digits or its date does not exist.
+    """
+    match = _CPR_RE.match(cpr.strip().replace(" ", ""))
+    if not match:
+        raise ValueError("a CPR number is ten digits, DDMMYY-SSSS")
+    dd, mm, year2 = (int(g) for g in match.group(1, 2, 3))
+    serial = match.group(4)
+    digit7 = int(serial[0])
+    # CPR-kontoret's century table: digit 7 and the two-digit year together give the century.
+    if digit7 <= 3:
+        century = 1900
+    elif digit7 in (4, 9):
+        century = 2000 if year2 <= 36 else 1900
+    else:  # 5, 6, 7, 8
+        century = 2000 if year2 <= 57 else 1800
+    try:
+        return date(century + year2, mm, dd)
+    except ValueError:
+        raise ValueError(
+            f"the date part {match.group(1)}{match.group(2)}{match.group(3)} is not a real date "
+            f"(day {dd}, month {mm}, year {century + year2})"
+        ) from None
+
+
+def _normalise_cpr(value: str) -> str:
+    cpr_birth_date(value)  # raises ValueError with the reason
+    digits = value.strip().replace(" ", "").replace("-", "")
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def mask_cpr(cpr: str) -> str:
+    """Mask the serial part of a normalised CPR number: ``010190-****``."""
+    return cpr[:7] + "****"
+
+
+def _municipality(value: Any) -> int:
+    try:
+        return municipality_code(value)
+    except MunicipalityLookupError as exc:
+        raise ValueError(f"{exc} ({exc.hint})") from None
+
+
+def _placing_municipality(value: Any) -> int | Literal["none"]:
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return "none"
+    return _municipality(value)
+
+
+CprNumber = Annotated[str, AfterValidator(_normalise_cpr)]
+MunicipalityCode = Annotated[int, BeforeValidator(_municipality)]
+PlacingMunicipality = Annotated[int | Literal["none"], BeforeValidator(_placing_municipality)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class LivingSituation(_Frozen):
+    """Where the citizen lives, and whether a municipality placed them there.
+
+    ``placed_by_municipality`` is the municipality that arranged a stay in supported housing
+    or a shelter (retssikkerhedsloven § 9, stk. 3), or ``"none"`` if no municipality did.
+    Left out, it is unknown.
+    """
+
+    kind: HousingKind
+    placed_by_municipality: PlacingMunicipality | None = None
+
+
+class CitizenProfile(_Frozen):
+    """Facts about the citizen. Every field may be left out; left out means unknown.
+
+    Example:
+        >>> profile = CitizenProfile.parse({"cpr": "0101901234", "support_need": "high"})
+        >>> profile.birth_date_known()
+        datetime.date(1990, 1, 1)
+        >>> profile.model_dump(exclude_none=True)["cpr"]
+        '010190-****'
+    """
+
+    birth_date: date | None = Field(default=None, description="Fødselsdato.")
+    cpr: CprNumber | None = Field(
+        default=None, repr=False,
+        description="CPR-nummer DDMMYY-SSSS; gives the birth date; masked in every output.",
+    )
+    residence_municipality: MunicipalityCode | None = Field(
+        default=None, description="Bopælskommune: three-digit code or name."
+    )
+    living_situation: LivingSituation | None = None
+    physical_impairment: Impairment | None = None
+    mental_impairment: Impairment | None = None
+    social_problems: frozenset[SocialProblem] | None = Field(
+        default=None, description="Social problems; an empty list means none."
+    )
+    support_need: SupportNeed | None = Field(default=None, description="VUM støttebehov.")
+    met_by_open_offers: StrictBool | None = Field(
+        default=None, description="The need can be met by the municipality's open offers."
+    )
+    met_by_advice: StrictBool | None = Field(
+        default=None, description="The need can be met by advice and guidance."
+    )
+    covered_by_provision: frozenset[Provision] | None = Field(
+        default=None, description="Other provisions that cover the need; empty means none."
+    )
+    specialist_treatment_sought: StrictBool | None = Field(
+        default=None, description="The help sought is specialist (psychiatric, psychological, "
+        "therapeutic) treatment.",
+    )
+    improvement_expected: StrictBool | None = Field(
+        default=None, description="The municipality judges that a time-limited course can "
+        "improve functioning or prevent it from getting worse (§ 82 b).",
+    )
+    at_risk: StrictBool | None = Field(
+        default=None, description="At risk of developing an impairment or social problems."
+    )
+    applicant: Applicant | None = None
+    consent: StrictBool | None = Field(
+        default=None, description="The citizen consents to the application made by someone else."
+    )
+    urgent: StrictBool | None = Field(default=None, description="Acute need for support.")
+    requested_support_areas: frozenset[SupportArea] | None = None
+    motivated: StrictBool | None = Field(
+        default=None, description="Motivated for the support and for change."
+    )
+    able_to_attend_groups: StrictBool | None = Field(
+        default=None, description="Able to attend and take part in group sessions."
+    )
+
+    @model_validator(mode="after")
+    def _cpr_matches_birth_date(self) -> CitizenProfile:
+        if self.cpr is not None and self.birth_date is not None:
+            from_cpr = cpr_birth_date(self.cpr)
+            if from_cpr != self.birth_date:
+                raise ValueError(
+                    f"birth_date {self.birth_date.isoformat()} does not match the CPR number, "
+                    f"which gives {from_cpr.isoformat()}"
+                )
+        return self
+
+    @field_serializer("cpr")
+    def _mask(self, cpr: str | None) -> str | None:
+        return None if cpr is None else mask_cpr(cpr)
+
+    @field_serializer("social_problems", "covered_by_provision", "requested_support_areas")
+    def _sorted(self, values: frozenset[Any] | None) -> list[str] | None:
+        return None if values is None else sorted(str(v.value) for v in values)
+
+    def birth_date_known(self) -> date | None:
+        """The birth date, from ``birth_date`` or else from the CPR number."""
+        if self.birth_date is not None:
+            return self.birth_date
+        if self.cpr is not None:
+            return cpr_birth_date(self.cpr)
+        return None
+
+    def masked(self) -> dict[str, Any]:
+        """The profile as JSON-ready data with the CPR number masked and unknowns left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | CitizenProfile, *,
+              spans: Any = None) -> CitizenProfile:
+        """Validate raw data into a profile, raising :class:`ProfileError` (never a traceback).
+
+        ``spans`` is an optional :class:`~spstotte.loader.LoadedYaml` that the data came from,
+        so that problems carry file:line:col.
+        """
+        if isinstance(data, CitizenProfile):
+            return data
+        if not isinstance(data, Mapping):
+            raise ProfileError([ProfileProblem(
+                "", f"a profile is a mapping of fields, not {type(data).__name__}",
+                "write the profile as 'field: value' lines",
+            )])
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise profile_error_from(exc, spans) from None
+
+
+_FIELD_HINTS: dict[str, str] = {
+    "support_need": "one of: " + ", ".join(v.value for v in SupportNeed),
+    "physical_impairment": "one of: " + ", ".join(v.value for v in Impairment),
+    "mental_impairment": "one of: " + ", ".join(v.value for v in Impairment),
+    "social_problems": "a list of: " + ", ".join(v.value for v in SocialProblem),
+    "covered_by_provision": "a list of: " + ", ".join(v.value for v in Provision),
+    "requested_support_areas": "a list of: " + ", ".join(v.value for v in SupportArea),
+    "applicant": "one of: " + ", ".join(v.value for v in Applicant),
+    "kind": "one of: " + ", ".join(v.value for v in HousingKind),
+    "cpr": "write the CPR number as DDMMYY-SSSS",
+    "birth_date": "write the date as YYYY-MM-DD",
+}
+
+
+def profile_error_from(exc: ValidationError, spans: Any = None) -> ProfileError:
+    """Turn pydantic's errors into :class:`ProfileProblem` s with field paths (and positions)."""
+    problems: list[ProfileProblem] = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(part for part in error["loc"] if not _is_internal_loc(part))
+        path = ".".join(str(p) for p in loc)
+        kind = error["type"]
+        message = error["msg"]
+        field_name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+        hint = _FIELD_HINTS.get(field_name)
+        if kind == "extra_forbidden":
+            message = "unknown field"
+            hint = "known fields: " + ", ".join(CitizenProfile.model_fields)
+        elif kind in ("bool_type", "bool_parsing"):
+            message = f"expected true or false, got {error.get('input')!r}"
+            hint = "write true or false (yes/no are not accepted)"
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        span = None
+        if spans is not None:
+            span = spans.span(tuple(loc), key=kind == "extra_forbidden")
+        problems.append(ProfileProblem(path, message, hint, span))
+    return ProfileError(problems)
+
+
+def _is_internal_loc(part: object) -> bool:
+    # pydantic adds validator names such as 'function-after[...]' or 'int' to union locations.
+    return isinstance(part, str) and ("[" in part or part in ("int", "literal['none']"))

@@ -1,0 +1,134 @@
+"""Stage 7, render: verdicts as JSON and as plain text for people (Danish or English).
+
+Rendering is presentation only: every sentence comes from the verdict and its trail.
+"""
+
+from __future__ import annotations
+
+from .verdict import Basis, Outcome, TrailStep, Verdict
+
+OUTCOME_TEXT = {
+    Outcome.GRANTED_85: ("Bevilget: socialpædagogisk støtte efter serviceloven § 85",
+                         "Granted: socio-pedagogical support under the Social Services Act s. 85"),
+    Outcome.GRANTED_82B: ("Bevilget: straksforløb efter serviceloven § 82 b",
+                          "Granted: rapid-response course under the Social Services Act s. 82 b"),
+    Outcome.REFERRED: ("Henvist: behovet dækkes af anden hjælp",
+                       "Referred: the need is covered by other help"),
+    Outcome.REFUSED: ("Afslag", "Refused"),
+    Outcome.NEEDS_INFORMATION: ("Kan ikke afgøres endnu: der mangler oplysninger",
+                                "Cannot be decided yet: information is missing"),
+}
+
+_LABELS = {
+    "municipality": ("Kommune", "Municipality"),
+    "date": ("Afgørelsesdato", "Decision date"),
+    "reasons": ("Begrundelse", "Reasons"),
+    "missing": ("Manglende oplysninger", "Missing information"),
+    "trail": ("Regelspor", "Rule trail"),
+    "read": ("læst", "read"),
+    "basis": ("hjemmel", "legal basis"),
+    "source": ("kilde", "source"),
+    "obligations": ("Forpligtelser og datoer", "Obligations and dates"),
+    "information": ("Oplysninger til borgeren", "Information for the citizen"),
+    "appeal": ("Klagevejledning", "Appeal guidance"),
+    "record": ("Beslutningsgrundlag", "Decision record"),
+    "end": ("Forløbet slutter senest", "The course ends at the latest on"),
+    "service_level": ("kommunalt serviceniveau", "municipal service level"),
+    "overrides": ("erstatter lovlagets regel", "replaces the law-layer rule"),
+    "referrals": ("Henvisning", "Referral"),
+    "deadline": ("frist, hvis afgørelsen modtages samme dag", "deadline if received the same day"),
+}
+
+
+def _l(key: str, lang: str) -> str:
+    da, en = _LABELS[key]
+    return da if lang == "da" else en
+
+
+def basis_text(basis: Basis, lang: str) -> str:
+    """The legal basis on one line: law citations, then sources with their quotes."""
+    parts = [c.citation for c in basis.law]
+    for s in basis.sources:
+        parts.append(f"{s.publisher}, »{s.title}« ({s.date}), {s.section}: »{s.quote}«")
+    return "; ".join(parts) or "—"
+
+
+def _step(number: int, step: TrailStep, lang: str) -> list[str]:
+    title = step.title.get(lang)
+    flags = []
+    if step.service_level:
+        flags.append(_l("service_level", lang))
+    if step.overrides is not None:
+        flags.append(f"{_l('overrides', lang)} {step.overrides.rule_id}: "
+                     f"{step.overrides.reason.get(lang)}")
+    head = f"{number:>3}. {step.rule_id}: {step.conclusion.get(lang)}"
+    lines = [head]
+    if flags:
+        lines.append("       (" + "; ".join(flags) + ")")
+    if step.facts_read:
+        read = ", ".join(f"{f.label.get(lang)} = {f.value_label.get(lang)}"
+                         for f in step.facts_read)
+        lines.append(f"       {_l('read', lang)}: {read}")
+    lines.append(f"       {_l('basis', lang)}: {basis_text(step.legal_basis, lang)}")
+    if step.source is not None:
+        lines.append(f"       {_l('source', lang)}: {step.source.file}:{step.source.line}")
+    del title
+    return lines
+
+
+def verdict_text(verdict: Verdict, lang: str = "da") -> str:
+    """A verdict as plain text, with its trail."""
+    da = lang == "da"
+    out = [OUTCOME_TEXT[verdict.outcome][0 if da else 1] + f"  [{verdict.outcome.value}]",
+           f"{_l('municipality', lang)}: {verdict.municipality_name} ({verdict.municipality})   "
+           f"{_l('date', lang)}: {verdict.decision_date.isoformat()}", ""]
+    out.append(_l("reasons", lang) + ":")
+    for reason in verdict.reasons:
+        flag = f" ({_l('service_level', lang)})" if reason.service_level else ""
+        out.append(f"  - {reason.text.get(lang)}{flag}")
+        out.append(f"    {_l('basis', lang)}: {basis_text(reason.legal_basis, lang)}")
+    if verdict.referrals:
+        out.append("")
+        out.append(_l("referrals", lang) + ":")
+        for referral in verdict.referrals:
+            out.append(f"  - {referral.title.get(lang)}")
+    if verdict.missing_facts:
+        out.append("")
+        out.append(_l("missing", lang) + ":")
+        for missing in verdict.missing_facts:
+            out.append(f"  - {missing.ask.get(lang)} ({missing.fact})")
+    if verdict.obligations or verdict.end_date:
+        out.append("")
+        out.append(_l("obligations", lang) + ":")
+        for obligation in verdict.obligations:
+            dates = ", ".join(d.isoformat() for d in obligation.dates)
+            out.append(f"  - {obligation.text.get(lang)}" + (f" [{dates}]" if dates else ""))
+        if verdict.end_date:
+            out.append(f"  - {_l('end', lang)} {verdict.end_date.isoformat()}")
+    if verdict.information:
+        out.append("")
+        out.append(_l("information", lang) + ":")
+        for info in verdict.information:
+            out.append(f"  - {info.text.get(lang)}")
+    if verdict.appeal:
+        out.append("")
+        out.append(_l("appeal", lang) + ":")
+        for appeal in verdict.appeal:
+            out.append(f"  - [{appeal.path}] {appeal.text.get(lang)}")
+            if appeal.deadline_if_received_on_decision_date:
+                out.append(f"    {_l('deadline', lang)}: "
+                           f"{appeal.deadline_if_received_on_decision_date.isoformat()}")
+    out.append("")
+    out.append(_l("trail", lang) + ":")
+    for number, step in enumerate(verdict.trail, 1):
+        out.extend(_step(number, step, lang))
+    record = verdict.record
+    out.append("")
+    out.append(f"{_l('record', lang)}: {record.ruleset_id} {record.ruleset_hash}, "
+               f"spstotte {record.library_version}, {record.engine}")
+    return "\n".join(out) + "\n"
+
+
+def verdict_json(verdict: Verdict) -> str:
+    """A verdict as indented JSON (UTF-8, æøå unescaped)."""
+    return verdict.model_dump_json(indent=2) + "\n"

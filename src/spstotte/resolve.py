@@ -1,0 +1,848 @@
+"""Stage 3, resolve: the law layer plus one municipality's service level, as one flat rule set.
+
+Resolution validates every file, merges the law layer's files, applies the municipality's
+parameters, rules and explicit overrides, substitutes parameters into conditions, generates one
+grant rule per offered path, orders the rules so that every rule comes after the rules it reads,
+and computes a content hash that identifies this exact rule set in every decision record.
+All problems of all files are collected and raised together as one :class:`RuleSetError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from enum import Enum
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from .conditions import (
+    LIST_OPS,
+    All,
+    AnyOf,
+    Compare,
+    Conclusion,
+    Condition,
+    ConditionParser,
+    Derive,
+    Grant,
+    Inform,
+    Not,
+    Obligation,
+    ParamRef,
+    Refer,
+    Require,
+    RuleRef,
+    check_value,
+    facts_read,
+    rules_read,
+    value_hint,
+)
+from .diagnose import diagnostics_from
+from .errors import Diagnostic, RuleSetError, Span
+from .facts import FACTS, FactKind
+from .loader import LoadedYaml
+from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
+from .ruleformat import (
+    Act,
+    AppealScheme,
+    DeliveryForm,
+    Difference,
+    LegalBasis,
+    Parameter,
+    PathDef,
+    Referral,
+    RuleFile,
+    SourceDocument,
+    SupportAreaDef,
+    Text,
+)
+from .vocabulary import RANKS, Impairment, SocialProblem, SupportArea, SupportNeed
+
+Layer = Literal["law", "municipality", "generated"]
+
+
+@dataclass(frozen=True)
+class Override:
+    """What a municipal rule replaces in the law layer, and why."""
+
+    rule: str
+    reason: Text
+    replaced_title: Text
+    replaced_span: Span
+
+
+@dataclass(frozen=True)
+class ResolvedRule:
+    """A rule of the resolved set, with parameters substituted and paths expanded."""
+
+    id: str
+    title: Text
+    legal_basis: LegalBasis
+    condition: Condition
+    conclusion: Conclusion
+    layer: Layer
+    span: Span
+    paths: tuple[str, ...] = ()
+    override: Override | None = None
+    note: Text | None = None
+    quote_spans: tuple[Span, ...] = ()
+    depth: int = 0
+
+    @cached_property
+    def facts(self) -> tuple[str, ...]:
+        """The facts the rule compares."""
+        return facts_read(self.condition)
+
+    @cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The rules whose conclusions this rule reads."""
+        return rules_read(self.condition)
+
+    @property
+    def kind(self) -> str:
+        """``derive``, ``require``, ``refer``, ``obligation``, ``inform`` or ``grant``."""
+        return type(self.conclusion).__name__.lower()
+
+    @property
+    def two_valued(self) -> bool:
+        """Whether the rule concludes true *and* false (obligations and information only fire)."""
+        return not isinstance(self.conclusion, (Obligation, Inform))
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from a source document, where it is cited and by what."""
+
+    source: str
+    section: str
+    quote: str
+    span: Span
+    cited_by: str
+
+
+@dataclass(frozen=True)
+class ResolvedParameter:
+    """A parameter's final value and where it was set."""
+
+    name: str
+    type: str
+    value: Any
+    title: Text | None
+    legal_basis: LegalBasis | None
+    set_by: Layer
+    span: Span
+
+
+@dataclass(frozen=True)
+class ResolvedRuleSet:
+    """One municipality's complete rule set, ready to compile and evaluate."""
+
+    id: str
+    title: Text
+    municipality_code: int
+    municipality_name: str
+    files: tuple[str, ...]
+    acts: Mapping[str, Act]
+    sources: Mapping[str, SourceDocument]
+    paths: Mapping[str, PathDef]
+    offered_paths: tuple[str, ...]
+    appeal: Mapping[str, AppealScheme]
+    referrals: Mapping[str, Referral]
+    parameters: Mapping[str, ResolvedParameter]
+    support_areas: Mapping[str, SupportAreaDef]
+    delivery_forms: Mapping[str, DeliveryForm]
+    differences: tuple[Difference, ...]
+    rules: tuple[ResolvedRule, ...]
+    citations: tuple[Citation, ...] = ()
+    content_hash: str = ""
+    _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+    #: Per-rule-set memo of values derived from it (legal bases rendered for verdicts...).
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def rule(self, rule_id: str) -> ResolvedRule:
+        """The rule with this id (``KeyError`` if there is none)."""
+        return self.rules[self._index[rule_id]]
+
+    def has_rule(self, rule_id: str) -> bool:
+        """Whether the rule set has a rule with this id."""
+        return rule_id in self._index
+
+    def rule_position(self, rule_id: str) -> int:
+        """The rule's place in evaluation order."""
+        return self._index[rule_id]
+
+
+# ------------------------------------------------------------------------------- validation
+
+@dataclass
+class _ParsedFile:
+    loaded: LoadedYaml
+    model: RuleFile
+    rules: list[tuple[int, Condition, Conclusion]]
+
+
+def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> _ParsedFile | None:
+    """Validate one loaded file against the format and parse its conditions."""
+    data = loaded.data
+    if not isinstance(data, dict):
+        diagnostics.append(Diagnostic("R103", "a rule file is a mapping of keys "
+                                      "(layer, id, title, rules, ...)", loaded.span(())))
+        return None
+    try:
+        model = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(diagnostics_from(exc, loaded, RuleFile))
+        # Conditions are checked even when the rest has errors, so all errors come at once.
+        _parse_conditions_only(loaded, data, diagnostics)
+        return None
+    parser = ConditionParser(loaded)
+    rules: list[tuple[int, Condition, Conclusion]] = []
+    for i, rule in enumerate(model.rules):
+        conclusion = parser.conclusion(rule.then, ("rules", i, "then"))
+        condition: Condition | None
+        if rule.when is None and isinstance(conclusion, (Obligation, Inform)):
+            # No condition: it applies whenever one of its paths is granted.
+            condition = All((), loaded.span(("rules", i)))
+        elif rule.when is None:
+            diagnostics.append(Diagnostic("R102", "missing key 'when'", loaded.span(("rules", i)),
+                                          "only obligations and information may leave out "
+                                          "'when'"))
+            condition = None
+        else:
+            condition = parser.condition(rule.when, ("rules", i, "when"))
+        if condition is not None and conclusion is not None:
+            rules.append((i, condition, conclusion))
+    diagnostics.extend(parser.diagnostics)
+    return _ParsedFile(loaded, model, rules)
+
+
+def _parse_conditions_only(loaded: LoadedYaml, data: dict[str, Any],
+                           diagnostics: list[Diagnostic]) -> None:
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list):
+        return
+    parser = ConditionParser(loaded)
+    for i, raw in enumerate(raw_rules):
+        if isinstance(raw, dict):
+            if "when" in raw:
+                parser.condition(raw["when"], ("rules", i, "when"))
+            if "then" in raw:
+                parser.conclusion(raw["then"], ("rules", i, "then"))
+    diagnostics.extend(parser.diagnostics)
+
+
+# -------------------------------------------------------------------------------- resolution
+
+_PARAM_KIND: dict[str, tuple[FactKind | None, type | None]] = {
+    "bool": (FactKind.BOOL, None),
+    "int": (FactKind.INT, None),
+    "int_list": (FactKind.INT, None),
+    "support_need": (FactKind.ORDINAL, SupportNeed),
+    "impairment": (FactKind.ORDINAL, Impairment),
+    "municipality": (FactKind.MUNICIPALITY, None),
+    "social_problem_list": (FactKind.SET, SocialProblem),
+    "path_list": (None, None),
+}
+
+
+class _Resolver:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.acts: dict[str, Act] = {}
+        self.sources: dict[str, tuple[SourceDocument, Span]] = {}
+        self.paths: dict[str, tuple[PathDef, Span]] = {}
+        self.appeal: dict[str, AppealScheme] = {}
+        self.referrals: dict[str, Referral] = {}
+        self.parameters: dict[str, ResolvedParameter] = {}
+        self.support_areas: dict[str, SupportAreaDef] = {}
+        self.delivery_forms: dict[str, DeliveryForm] = {}
+        self.differences: list[Difference] = []
+        self.rules: dict[str, ResolvedRule] = {}
+        self.law_rule_ids: set[str] = set()
+        # (loaded file, data path) of every legal basis, for reference checks.
+        self.bases: list[tuple[LegalBasis, LoadedYaml, tuple[str | int, ...], Layer]] = []
+
+    def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    # -- declarations -----------------------------------------------------------------------
+
+    def declare(self, parsed: _ParsedFile, layer: Layer) -> None:
+        model, loaded = parsed.model, parsed.loaded
+        if layer == "municipality":
+            for key in ("acts", "paths", "appeal"):
+                if getattr(model, key):
+                    self.fail("R217", f"'{key}' belongs in the law layer, not a municipality file",
+                              loaded.span((key,), key=True), "move it to rules/")
+        for name, act in model.acts.items():
+            self._unique(self.acts, name, act, loaded, ("acts", name), "act")
+        for name, doc in model.sources.items():
+            span = loaded.span(("sources", name), key=True)
+            if name in self.sources:
+                self.fail("R206", f"source {name!r} is declared twice (first at "
+                          f"{self.sources[name][1]})", span)
+            else:
+                self.sources[name] = (doc, span)
+        for name, path in model.paths.items():
+            span = loaded.span(("paths", name), key=True)
+            if name in self.paths:
+                self.fail("R206", f"path {name!r} is declared twice", span)
+            else:
+                self.paths[name] = (path, span)
+                self.bases.append((path.legal_basis, loaded, ("paths", name, "legal_basis"),
+                                   layer))
+        for name, scheme in model.appeal.items():
+            self._unique(self.appeal, name, scheme, loaded, ("appeal", name), "appeal scheme")
+            self.bases.append((scheme.legal_basis, loaded, ("appeal", name, "legal_basis"), layer))
+        for name, referral in model.referrals.items():
+            self._unique(self.referrals, name, referral, loaded, ("referrals", name), "referral")
+            if referral.legal_basis:
+                self.bases.append((referral.legal_basis, loaded,
+                                   ("referrals", name, "legal_basis"), layer))
+        for name, area in model.support_areas.items():
+            self._unique(self.support_areas, name, area, loaded, ("support_areas", name),
+                         "support area")
+            for i, covered in enumerate(area.covers):
+                if covered not in {a.value for a in SupportArea}:
+                    self.fail("R220", f"{covered!r} is not a support area of the shared "
+                              "vocabulary", loaded.span(("support_areas", name, "covers", i)),
+                              "areas: " + ", ".join(a.value for a in SupportArea))
+            self.bases.append((area.legal_basis, loaded, ("support_areas", name, "legal_basis"),
+                               layer))
+        for name, form in model.delivery_forms.items():
+            self._unique(self.delivery_forms, name, form, loaded, ("delivery_forms", name),
+                         "delivery form")
+            self.bases.append((form.legal_basis, loaded, ("delivery_forms", name, "legal_basis"),
+                               layer))
+        self.differences.extend(model.differences)
+        for i, difference in enumerate(model.differences):
+            for j, source in enumerate(difference.sources):
+                if source not in self.sources and source not in model.sources:
+                    self.fail("R211", f"unknown source {source!r}",
+                              loaded.span(("differences", i, "sources", j)))
+        for name, param in model.parameters.items():
+            self._parameter(name, param, loaded, layer)
+
+    def _unique(self, table: dict[str, Any], name: str, value: Any, loaded: LoadedYaml,
+                path: tuple[str, ...], what: str) -> None:
+        if name in table:
+            self.fail("R206", f"{what} {name!r} is declared twice", loaded.span(path, key=True))
+        else:
+            table[name] = value
+
+    def _parameter(self, name: str, param: Parameter, loaded: LoadedYaml, layer: Layer) -> None:
+        span = loaded.span(("parameters", name), key=True)
+        existing = self.parameters.get(name)
+        if param.type is not None:
+            if existing is not None:
+                self.fail("R206", f"parameter {name!r} is declared twice (first at "
+                          f"{existing.span})", span, "to set its value, write only 'value:'")
+                return
+            declared_type: str = param.type
+        elif existing is None:
+            self.fail("R205", f"unknown parameter {name!r}", span,
+                      "declare it with 'type:' and 'title:' or fix the name")
+            return
+        else:
+            declared_type = existing.type
+        value = param.value
+        if value is not None:
+            value = self._param_value(name, declared_type, value, loaded.span(
+                ("parameters", name, "value")))
+        elif existing is not None:
+            self.fail("R102", f"parameter {name!r}: missing 'value'", span)
+            return
+        if param.legal_basis is not None:
+            self.bases.append((param.legal_basis, loaded, ("parameters", name, "legal_basis"),
+                               layer))
+        self.parameters[name] = ResolvedParameter(
+            name, declared_type, value,
+            param.title or (existing.title if existing else None),
+            param.legal_basis or (existing.legal_basis if existing else None),
+            layer, span,
+        )
+
+    def _param_value(self, name: str, kind: str, value: Any, span: Span) -> Any:
+        def bad(expected: str) -> None:
+            self.fail("R214", f"parameter {name!r} is {kind}: expected {expected}, "
+                      f"got {value!r}", span)
+
+        if kind == "bool":
+            if not isinstance(value, bool):
+                bad("true or false")
+        elif kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                bad("a whole number")
+        elif kind in ("int_list", "path_list", "social_problem_list"):
+            problems = {p.value for p in SocialProblem}
+
+            def item_ok(v: Any) -> bool:
+                if kind == "int_list":
+                    return isinstance(v, int) and not isinstance(v, bool)
+                if kind == "path_list":
+                    return isinstance(v, str)
+                return v in problems
+
+            if not isinstance(value, list) or not all(item_ok(v) for v in value):
+                bad({"int_list": "a list of whole numbers", "path_list": "a list of path ids",
+                     "social_problem_list": "a list of social problems ("
+                     + ", ".join(p.value for p in SocialProblem) + ")"}[kind])
+            else:
+                return tuple(value)
+        elif kind in ("support_need", "impairment"):
+            scale = SupportNeed if kind == "support_need" else Impairment
+            if value not in RANKS[scale]:
+                bad("one of " + ", ".join(RANKS[scale]))
+        elif kind == "municipality":
+            try:
+                return municipality_code(value)
+            except MunicipalityLookupError as exc:
+                self.fail("R214", f"parameter {name!r}: {exc}", span, exc.hint)
+        return value
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def add_rules(self, parsed: _ParsedFile, layer: Layer) -> None:
+        loaded, model = parsed.loaded, parsed.model
+        by_index = {i: (cond, concl) for i, cond, concl in parsed.rules}
+        for i, rule in enumerate(model.rules):
+            span = loaded.span(("rules", i))
+            id_span = loaded.span(("rules", i, "id"))
+            if rule.overrides is not None:
+                if layer != "municipality":
+                    self.fail("R217", "only a municipality file can override law-layer rules",
+                              loaded.span(("rules", i, "overrides"), key=True))
+                elif rule.overrides != rule.id:
+                    self.fail("R207", f"'overrides: {rule.overrides}' on rule {rule.id!r}",
+                              loaded.span(("rules", i, "overrides")),
+                              "an override keeps the id of the law-layer rule it replaces")
+                elif rule.overrides not in self.law_rule_ids:
+                    self.fail("R207", f"override target {rule.overrides!r} is not a law-layer "
+                              "rule", loaded.span(("rules", i, "overrides")))
+                if rule.reason is None:
+                    self.fail("R208", f"rule {rule.id!r} overrides a law-layer rule without "
+                              "a reason", id_span, "add 'reason: {da: ..., en: ...}'")
+            elif rule.reason is not None:
+                self.fail("R101", "'reason' is only for overrides",
+                          loaded.span(("rules", i, "reason"), key=True))
+            if rule.id in self.rules and rule.overrides is None:
+                existing = self.rules[rule.id]
+                if existing.layer == "law" and layer == "municipality":
+                    self.fail("R215", f"rule {rule.id!r} has the id of a law-layer rule "
+                              f"({existing.span})", id_span,
+                              f"add 'overrides: {rule.id}' with a reason, or choose another id")
+                else:
+                    self.fail("R206", f"rule id {rule.id!r} is used twice (first at "
+                              f"{existing.span})", id_span)
+                continue
+            if not rule.legal_basis.law and not rule.legal_basis.sources:
+                self.fail("R219", f"rule {rule.id!r} cites no legal basis",
+                          loaded.span(("rules", i, "legal_basis"), key=True))
+            if layer == "municipality" and not rule.legal_basis.sources:
+                self.fail("R219", f"municipal rule {rule.id!r} cites no municipal source",
+                          loaded.span(("rules", i, "legal_basis"), key=True),
+                          "add a source with the section heading and a short verbatim quote")
+            if layer == "law":
+                for j, ref in enumerate(rule.legal_basis.law):
+                    if ref.stk is None:
+                        self.fail("R102", f"law reference {ref.act} § {ref.section} has no stk.",
+                                  loaded.span(("rules", i, "legal_basis", "law", j)),
+                                  "law-layer rules cite the stk. (write stk: 1 for a "
+                                  "provision without numbered stykker)")
+            self.bases.append((rule.legal_basis, loaded, ("rules", i, "legal_basis"), layer))
+            if i not in by_index:
+                continue  # its condition had errors, already reported
+            condition, conclusion = by_index[i]
+            override = None
+            if rule.overrides is not None and rule.overrides in self.rules:
+                replaced = self.rules[rule.overrides]
+                override = Override(rule.overrides, rule.reason or Text(da="", en=""),
+                                    replaced.title, replaced.span)
+            quote_spans = tuple(loaded.span(("rules", i, "legal_basis", "sources", j, "quote"))
+                                for j in range(len(rule.legal_basis.sources)))
+            self.rules[rule.id] = ResolvedRule(
+                id=rule.id, title=rule.title, legal_basis=rule.legal_basis, condition=condition,
+                conclusion=conclusion, layer=layer, span=span, override=override,
+                note=rule.note, quote_spans=quote_spans,
+            )
+            if layer == "law":
+                self.law_rule_ids.add(rule.id)
+
+    def add_restatements(self, parsed: _ParsedFile) -> None:
+        loaded = parsed.loaded
+        for i, restatement in enumerate(parsed.model.restates):
+            rule = self.rules.get(restatement.rule)
+            if rule is None or rule.layer != "law":
+                self.fail("R204", f"restates {restatement.rule!r}, which is not a law-layer rule",
+                          loaded.span(("restates", i, "rule")))
+                continue
+            basis = LegalBasis(law=rule.legal_basis.law,
+                               sources=[*rule.legal_basis.sources, *restatement.sources])
+            self.bases.append((LegalBasis(sources=restatement.sources), loaded,
+                               ("restates", i), "municipality"))
+            note = rule.note
+            if restatement.note is not None:
+                note = restatement.note if note is None else Text(
+                    da=f"{note.da} {restatement.note.da}", en=f"{note.en} {restatement.note.en}")
+            self.rules[rule.id] = replace(rule, legal_basis=basis, note=note)
+        if parsed.model.restates and parsed.model.layer != "municipality":
+            self.fail("R217", "'restates' belongs in a municipality file",
+                      loaded.span(("restates",), key=True))
+
+    # -- references -------------------------------------------------------------------------
+
+    def citations(self) -> tuple[Citation, ...]:
+        out = []
+        for basis, loaded, path, _layer in self.bases:
+            owner = " ".join(str(p) for p in path[:2] if p != "rules")
+            if path[0] in ("rules", "restates") and isinstance(path[1], int):
+                items = loaded.data.get(path[0], []) if isinstance(loaded.data, dict) else []
+                key = "id" if path[0] == "rules" else "rule"
+                owner = f"rule {items[path[1]].get(key, path[1])}"
+                if path[0] == "restates":
+                    owner += " (restated)"
+            for j, src in enumerate(basis.sources):
+                out.append(Citation(src.source, src.section, src.quote,
+                                    loaded.span((*path, "sources", j, "quote")), owner))
+        return tuple(out)
+
+    def check_bases(self) -> None:
+        for basis, loaded, path, _layer in self.bases:
+            for j, ref in enumerate(basis.law):
+                if ref.act not in self.acts:
+                    self.fail("R216", f"unknown act {ref.act!r}",
+                              loaded.span((*path, "law", j, "act")),
+                              "acts: " + ", ".join(sorted(self.acts)))
+            for j, src in enumerate(basis.sources):
+                if src.source not in self.sources:
+                    self.fail("R211", f"unknown source {src.source!r}",
+                              loaded.span((*path, "sources", j, "source")),
+                              "sources: " + ", ".join(sorted(self.sources)))
+
+    def finish_rules(self) -> list[ResolvedRule]:
+        declared_paths = set(self.paths)
+        out: list[ResolvedRule] = []
+        for rule in self.rules.values():
+            condition = self._substitute(rule.condition)
+            conclusion = rule.conclusion
+            paths: tuple[str, ...] = ()
+            if isinstance(conclusion, (Require, Refer, Obligation, Inform)):
+                selector = conclusion.paths
+                if selector == "all":
+                    paths = tuple(self.paths)
+                else:
+                    for p in selector:
+                        if p not in declared_paths:
+                            self.fail("R210", f"unknown path {p!r}", conclusion.span,
+                                      "paths: " + ", ".join(self.paths))
+                    paths = tuple(p for p in selector if p in declared_paths)
+            target = (conclusion.refer_to if isinstance(conclusion, Require)
+                      else conclusion.to if isinstance(conclusion, Refer) else None)
+            if target is not None and target not in self.referrals:
+                self.fail("R213", f"unknown referral target {target!r}", conclusion.span,  # type: ignore[union-attr]
+                          "referrals: " + ", ".join(sorted(self.referrals)))
+            if isinstance(conclusion, Obligation) and isinstance(conclusion.after_months, ParamRef):
+                ref = conclusion.after_months
+                param = self.parameters.get(ref.name)
+                if param is None:
+                    self.fail("R205", f"unknown parameter {ref.name!r}", ref.span)
+                    conclusion = replace(conclusion, after_months=())
+                elif param.type != "int_list":
+                    self.fail("R214", f"parameter {ref.name!r} is {param.type}, not int_list",
+                              ref.span)
+                    conclusion = replace(conclusion, after_months=())
+                else:
+                    conclusion = replace(conclusion, after_months=tuple(param.value or ()))
+            out.append(replace(rule, condition=condition, conclusion=conclusion, paths=paths))
+        return out
+
+    def _substitute(self, condition: Condition) -> Condition:
+        if isinstance(condition, (All, AnyOf)):
+            return type(condition)(tuple(self._substitute(c) for c in condition.items),
+                                   condition.span)
+        if isinstance(condition, Not):
+            return Not(self._substitute(condition.item), condition.span)
+        if isinstance(condition, Compare) and isinstance(condition.value, ParamRef):
+            ref = condition.value
+            param = self.parameters.get(ref.name)
+            if param is None:
+                self.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
+                          "parameters: " + ", ".join(sorted(self.parameters)))
+                return condition
+            spec = FACTS[condition.fact]
+            kind, scale = _PARAM_KIND[param.type]
+            fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
+            list_param = param.type.endswith("_list")
+            if fits and list_param != (condition.op in LIST_OPS):
+                fits = False
+            if not fits:
+                self.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
+                          f"{condition.fact} with {condition.op.value!r}", ref.span,
+                          value_hint(spec, condition.op))
+                return condition
+            if param.value is None:
+                return condition  # law layer checked on its own: the municipality sets it
+            raw = list(param.value) if isinstance(param.value, tuple) else param.value
+            value = check_value(spec, condition.op, raw)
+            if isinstance(value, str) and value.startswith("!"):
+                self.fail("R214", f"parameter {ref.name!r}: {value[1:]}", ref.span)
+                return condition
+            return Compare(condition.fact, condition.op, value, condition.span)
+        return condition
+
+
+def _generated_grants(resolver: _Resolver, rules: list[ResolvedRule],
+                      offered: Sequence[str]) -> list[ResolvedRule]:
+    grants: list[ResolvedRule] = []
+    for path_id in offered:
+        path, span = resolver.paths[path_id]
+        parts: list[Condition] = []
+        for rule in rules:
+            if path_id not in rule.paths:
+                continue
+            if isinstance(rule.conclusion, Require):
+                parts.append(RuleRef(rule.id, True, rule.span))
+            elif isinstance(rule.conclusion, Refer):
+                parts.append(RuleRef(rule.id, False, rule.span))
+        if not parts:
+            resolver.fail("R102", f"path {path_id!r} has no requirements", span,
+                          "add rules with 'require: {paths: [...]}'")
+            continue
+        grants.append(ResolvedRule(
+            id=f"grant_{path_id}", title=path.title, legal_basis=path.legal_basis,
+            condition=All(tuple(parts), span), conclusion=Grant(path_id), layer="generated",
+            span=span, paths=(path_id,),
+        ))
+    return grants
+
+
+def _only_when_granted(rule: ResolvedRule, offered: set[str]) -> ResolvedRule:
+    """Obligations and information apply only when one of their paths is granted."""
+    if not isinstance(rule.conclusion, (Obligation, Inform)):
+        return rule
+    grants: tuple[Condition, ...] = tuple(
+        RuleRef(f"grant_{p}", True, rule.span, via_path=p) for p in rule.paths if p in offered)
+    if not grants:
+        return rule
+    gate: Condition = grants[0] if len(grants) == 1 else AnyOf(grants, rule.span)
+    if isinstance(rule.condition, All) and not rule.condition.items:
+        return replace(rule, condition=gate)
+    return replace(rule, condition=All((gate, rule.condition), rule.condition.span))
+
+
+def _prune(rules: list[ResolvedRule], offered: set[str]) -> list[ResolvedRule]:
+    """Drop rules that serve only paths this municipality does not offer."""
+    dropped = {r.id for r in rules if r.paths and not set(r.paths) & offered}
+    readers: dict[str, set[str]] = {}
+    for rule in rules:
+        for read in rule.reads:
+            readers.setdefault(read, set()).add(rule.id)
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            if rule.id in dropped or not isinstance(rule.conclusion, Derive):
+                continue
+            users = readers.get(rule.id, set())
+            if users and users <= dropped:
+                dropped.add(rule.id)
+                changed = True
+    return [r for r in rules if r.id not in dropped]
+
+
+def _order(resolver: _Resolver, rules: list[ResolvedRule]) -> list[ResolvedRule]:
+    """Order rules by dependency depth, then id: independent of the order in the files."""
+    by_id = {r.id: r for r in rules}
+    depth: dict[str, int] = {}
+    state: dict[str, int] = {}
+
+    def visit(rule_id: str, chain: tuple[str, ...]) -> int:
+        if rule_id in depth:
+            return depth[rule_id]
+        if state.get(rule_id) == 1:
+            cycle = " -> ".join((*chain[chain.index(rule_id):], rule_id))
+            resolver.fail("R209", f"circular rules: {cycle}", by_id[rule_id].span,
+                          "a rule cannot depend on its own conclusion")
+            return 0
+        state[rule_id] = 1
+        best = 0
+        rule = by_id[rule_id]
+        for read in rule.reads:
+            if read not in by_id:
+                continue
+            best = max(best, visit(read, (*chain, rule_id)) + 1)
+        state[rule_id] = 2
+        depth[rule_id] = best
+        return best
+
+    for rule_id in sorted(by_id):
+        visit(rule_id, ())
+    return sorted((replace(r, depth=depth[r.id]) for r in rules), key=lambda r: (r.depth, r.id))
+
+
+def _check_refs(resolver: _Resolver, rules: list[ResolvedRule], all_ids: set[str],
+                offered: set[str]) -> None:
+    by_id = {r.id: r for r in rules}
+    for rule in rules:
+        for node in _refs(rule.condition):
+            if node.via_path is not None:
+                if node.via_path not in resolver.paths:
+                    resolver.fail("R210", f"unknown path {node.via_path!r}", node.span,
+                                  "paths: " + ", ".join(resolver.paths))
+                continue
+            target = by_id.get(node.rule)
+            if target is None:
+                if node.rule not in all_ids:
+                    import difflib
+                    close = difflib.get_close_matches(node.rule, list(all_ids), n=1)
+                    resolver.fail("R204", f"unknown rule {node.rule!r}", node.span,
+                                  f"did you mean {close[0]!r}?" if close else None)
+            elif not target.two_valued:
+                resolver.fail("R204", f"rule {node.rule!r} is an {target.kind}; its conclusion "
+                              "cannot be read by another rule", node.span)
+
+
+def _refs(condition: Condition) -> list[RuleRef]:
+    from .conditions import walk
+
+    return [n for n in walk(condition) if isinstance(n, RuleRef)]
+
+
+def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
+            diagnostics: list[Diagnostic]) -> ResolvedRuleSet | None:
+    """Resolve parsed files into one rule set; problems are appended to ``diagnostics``."""
+    resolver = _Resolver()
+    for parsed in law:
+        if parsed.model.layer != "law":
+            resolver.fail("R217", "a file in the law layer must say 'layer: law'",
+                          parsed.loaded.span(("layer",)))
+        resolver.declare(parsed, "law")
+    for parsed in law:
+        resolver.add_rules(parsed, "law")
+    muni = municipality.model if municipality else None
+    if municipality is not None and muni is not None:
+        loaded = municipality.loaded
+        if muni.layer != "municipality":
+            resolver.fail("R217", "a municipality file must say 'layer: municipality'",
+                          loaded.span(("layer",)))
+        if muni.municipality is None:
+            resolver.fail("R102", "missing key 'municipality'", loaded.span(()),
+                          "add 'municipality: {code: 265, name: Roskilde}'")
+        elif muni.municipality.code not in MUNICIPALITY_NAMES:
+            resolver.fail("R104", f"{muni.municipality.code} is not a municipality code",
+                          loaded.span(("municipality", "code")))
+        if muni.extends not in (None, "law"):
+            resolver.fail("R217", f"a municipality extends the law layer, not {muni.extends!r}",
+                          loaded.span(("extends",)))
+        resolver.declare(municipality, "municipality")
+        resolver.add_rules(municipality, "municipality")
+        resolver.add_restatements(municipality)
+    code = muni.municipality.code if muni and muni.municipality else 0
+    if "municipality_code" in resolver.parameters and code:
+        param = resolver.parameters["municipality_code"]
+        resolver.parameters["municipality_code"] = replace(param, value=code)
+    for name, param in resolver.parameters.items():
+        if param.value is None and municipality is not None:
+            resolver.fail("R218", f"parameter {name!r} has no value", municipality.loaded.span(()),
+                          f"set it under 'parameters: {name}: value: ...'")
+    resolver.check_bases()
+    rules = resolver.finish_rules()
+    offered = _offered_paths(resolver)
+    all_ids = {r.id for r in rules} | {f"grant_{p}" for p in resolver.paths}
+    rules = _prune(rules, set(offered)) if municipality is not None else rules
+    grants = _generated_grants(resolver, rules, offered if municipality else list(resolver.paths))
+    rules = [_only_when_granted(r, set(offered)) for r in rules] + grants
+    _check_refs(resolver, rules, all_ids, set(offered))
+    ordered = _order(resolver, rules)
+    diagnostics.extend(resolver.diagnostics)
+    if resolver.diagnostics:
+        return None
+    title = muni.title if muni else Text(da="Lovlaget", en="The law layer")
+    files = tuple(p.loaded.file for p in law)
+    if municipality is not None:
+        files += (municipality.loaded.file,)
+    ruleset = ResolvedRuleSet(
+        id=muni.id if muni else "law", title=title, municipality_code=code,
+        municipality_name=MUNICIPALITY_NAMES.get(code, ""), files=files,
+        acts=dict(resolver.acts), sources={k: v[0] for k, v in resolver.sources.items()},
+        paths={k: v[0] for k, v in resolver.paths.items()}, offered_paths=tuple(offered),
+        appeal=dict(resolver.appeal), referrals=dict(resolver.referrals),
+        parameters=dict(resolver.parameters), support_areas=dict(resolver.support_areas),
+        delivery_forms=dict(resolver.delivery_forms), differences=tuple(resolver.differences),
+        rules=tuple(ordered), _index={r.id: i for i, r in enumerate(ordered)},
+        citations=resolver.citations(),
+    )
+    return replace(ruleset, content_hash=content_hash(ruleset))
+
+
+def _offered_paths(resolver: _Resolver) -> list[str]:
+    offered = []
+    for path_id, (path, span) in resolver.paths.items():
+        if path.offered_if is not None:
+            param = resolver.parameters.get(path.offered_if)
+            if param is None or param.type != "bool":
+                resolver.fail("R205", f"path {path_id!r}: offered_if must name a yes/no "
+                              "parameter", span)
+                continue
+            if param.value is not True:
+                continue
+        offered.append(path_id)
+    order_param = resolver.parameters.get("path_order")
+    if order_param is not None and order_param.value:
+        preferred = [p for p in order_param.value if p in offered]
+        for p in order_param.value:
+            if p not in resolver.paths:
+                resolver.fail("R210", f"path_order names unknown path {p!r}", order_param.span)
+        offered = preferred + [p for p in offered if p not in preferred]
+    return offered
+
+
+# ------------------------------------------------------------------------------- content hash
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Span):
+        return None
+    if isinstance(value, BaseModel):
+        return _canonical(value.model_dump(mode="json", by_alias=True))
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {"__type__": type(value).__name__}
+        for f in fields(value):
+            if f.name in ("span", "_index", "content_hash", "files", "quote_spans", "citations",
+                          "memo"):
+                continue
+            out[f.name] = _canonical(getattr(value, f.name))
+        return out
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)
+    return value
+
+
+def content_hash(ruleset: ResolvedRuleSet) -> str:
+    """A SHA-256 of the rule set's content: the same rules give the same hash, whatever the file
+    layout, order or positions."""
+    payload = json.dumps(_canonical(ruleset), sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None) -> ResolvedRuleSet:
+    """Validate and resolve loaded YAML files; raise :class:`RuleSetError` with every problem."""
+    diagnostics: list[Diagnostic] = []
+    law_parsed = [p for p in (parse_file(x, diagnostics) for x in law) if p is not None]
+    muni_parsed = parse_file(municipality, diagnostics) if municipality is not None else None
+    if diagnostics:
+        raise RuleSetError(diagnostics)
+    ruleset = resolve(law_parsed, muni_parsed, diagnostics)
+    if diagnostics or ruleset is None:
+        raise RuleSetError(diagnostics)
+    return ruleset

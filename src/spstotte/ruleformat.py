@@ -1,0 +1,203 @@
+"""Stage 2a, the rule-file format: pydantic models of what a rule file may contain.
+
+A rule file is either part of the law layer (``layer: law``, in ``rules/``) or a municipality's
+service level (``layer: municipality``, in ``municipalities/``). Conditions (``when``) and
+conclusions (``then``) are kept raw here and parsed by :mod:`spstotte.conditions`, which knows
+their positions and gives precise errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+def _section_text(value: Any) -> Any:
+    # "section: 85" is natural YAML; the section is text ("82 b") in general.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Section = Annotated[str, BeforeValidator(_section_text),
+                    StringConstraints(pattern=r"^\d+( ?[a-z])?$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Text(_Model):
+    """A text in Danish (``da``) and English (``en``)."""
+
+    da: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``da`` or ``en``."""
+        return self.da if lang == "da" else self.en
+
+
+class Act(_Model):
+    """A statute that legal references can name."""
+
+    title: Text
+    short: str = Field(description="How the act is cited in running text, e.g. 'serviceloven'.")
+    consolidation: str = Field(description="The consolidated act cited, e.g. 'LBK nr. 1129 af "
+                               "22. september 2025'.")
+
+
+class LawRef(_Model):
+    """A reference to a provision: act, section (paragraf), stk. and nr."""
+
+    act: Identifier
+    section: Section
+    stk: int | None = None
+    nr: int | None = None
+
+
+class SourceRef(_Model):
+    """A passage of a source document: the section heading and a short verbatim quote."""
+
+    source: Identifier
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=8, max_length=400)
+
+
+class LegalBasis(_Model):
+    """The legal basis of a rule: references to law and to municipal or national texts."""
+
+    law: list[LawRef] = []
+    sources: list[SourceRef] = []
+
+
+class SourceDocument(_Model):
+    """A source text the rules cite, by its real identity and its file name."""
+
+    file: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    publisher: str
+    title: str
+    date: str = Field(description="Date as the document gives it: 'YYYY-MM-DD' or 'udateret'.")
+    kind: str
+    municipality: int | None = None
+    note: Text | None = None
+
+
+class PathDef(_Model):
+    """A grant path: § 85 or § 82 b."""
+
+    title: Text
+    outcome: Literal["granted_85", "granted_82b"]
+    legal_basis: LegalBasis
+    offered_if: Identifier | None = Field(
+        default=None, description="A yes/no parameter: the path exists only where it is true.")
+    max_months: int | None = None
+    appeal: Identifier
+
+
+class AppealScheme(_Model):
+    """How a decision can be appealed (or that it cannot be brought before another authority)."""
+
+    appealable: bool
+    weeks: int | None = None
+    text: Text
+    legal_basis: LegalBasis
+
+
+class Referral(_Model):
+    """Somewhere a need can be referred to instead of § 85 / § 82 b."""
+
+    title: Text
+    legal_basis: LegalBasis | None = None
+
+
+ParameterType = Literal["bool", "int", "int_list", "support_need", "impairment",
+                        "municipality", "path_list", "social_problem_list"]
+
+
+class Parameter(_Model):
+    """A parameter: declared (with ``type``) or set (``value`` only) by a layer."""
+
+    type: ParameterType | None = None
+    title: Text | None = None
+    value: Any = None
+    legal_basis: LegalBasis | None = None
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SupportAreaDef(_Model):
+    """One of a municipality's support areas, mapped onto the shared vocabulary."""
+
+    title: Text
+    covers: list[str] = Field(min_length=1)
+    examples: list[str] = []
+    not_included: list[str] = []
+    legal_basis: LegalBasis
+
+
+class DeliveryForm(_Model):
+    """A form in which the support is delivered (individual, group, digital, ...)."""
+
+    title: Text
+    legal_basis: LegalBasis
+
+
+class Difference(_Model):
+    """A recorded difference between two texts of the same municipality, and the choice made."""
+
+    topic: Text
+    sources: list[Identifier] = Field(min_length=2)
+    choice: Text
+
+
+class MunicipalityRef(_Model):
+    """The municipality a service level belongs to."""
+
+    code: int
+    name: str
+
+
+class Rule(_Model):
+    """One rule: when its condition holds, its conclusion follows."""
+
+    id: Identifier
+    title: Text
+    legal_basis: LegalBasis
+    when: Any = None
+    then: Any
+    overrides: Identifier | None = None
+    reason: Text | None = None
+    note: Text | None = None
+
+
+class Restatement(_Model):
+    """A municipal text that restates a law-layer rule: its citation is added to the rule."""
+
+    rule: Identifier
+    sources: list[SourceRef] = Field(min_length=1)
+    note: Text | None = None
+
+
+class RuleFile(_Model):
+    """The top level of a rule file."""
+
+    layer: Literal["law", "municipality"]
+    id: Identifier
+    title: Text
+    schema_: str | None = Field(default=None, alias="$schema")
+    municipality: MunicipalityRef | None = None
+    extends: Identifier | None = None
+    acts: dict[Identifier, Act] = {}
+    sources: dict[Identifier, SourceDocument] = {}
+    paths: dict[Identifier, PathDef] = {}
+    appeal: dict[Identifier, AppealScheme] = {}
+    referrals: dict[Identifier, Referral] = {}
+    parameters: dict[Identifier, Parameter] = {}
+    support_areas: dict[Identifier, SupportAreaDef] = {}
+    delivery_forms: dict[Identifier, DeliveryForm] = {}
+    differences: list[Difference] = []
+    restates: list[Restatement] = []
+    rules: list[Rule] = []
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)

@@ -1,0 +1,136 @@
+"""Hypothesis strategies for property-testing rule sets (needs ``hypothesis`` installed).
+
+>>> from hypothesis import given
+>>> from spstotte.testing import profiles, decision_dates
+>>> @given(profiles(municipality=265), decision_dates())
+... def test_never_crashes(profile, on):
+...     spstotte.evaluate(profile, municipality=265, on=on)
+
+Profiles are always valid (:class:`~spstotte.CitizenProfile` accepts them) and every field is
+sometimes left out, so the unknown-fact paths are exercised as much as the known ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .municipalities import MUNICIPALITY_NAMES, municipality_code
+from .profile import CitizenProfile
+from .vocabulary import (
+    Applicant,
+    HousingKind,
+    Impairment,
+    Provision,
+    SocialProblem,
+    SupportArea,
+    SupportNeed,
+)
+
+__all__ = ["decision_dates", "profile_data", "profiles"]
+
+_FIRST_DAY = date(2024, 1, 1)
+_LAST_DAY = date(2030, 12, 31)
+
+
+def decision_dates(start: date = _FIRST_DAY, end: date = _LAST_DAY) -> st.SearchStrategy[date]:
+    """Decision dates, including 28 February, 29 February and 1 March often."""
+    special = [d for year in range(start.year, end.year + 1)
+               for d in (date(year, 2, 28), date(year, 3, 1))]
+    special += [date(y, 2, 29) for y in range(start.year, end.year + 1) if y % 4 == 0]
+    return st.one_of(st.dates(start, end), st.sampled_from([d for d in special
+                                                            if start <= d <= end]))
+
+
+def _maybe(strategy: st.SearchStrategy[Any], known: float = 0.8) -> st.SearchStrategy[Any]:
+    """The value, or ``None`` (unknown) about ``1 - known`` of the time."""
+    return st.one_of(strategy, st.none()) if known < 1 else strategy
+
+
+def _values(enum: Any) -> st.SearchStrategy[str]:
+    return st.sampled_from([v.value for v in enum])
+
+
+def _sets(enum: Any) -> st.SearchStrategy[list[str]]:
+    return st.lists(_values(enum), max_size=3, unique=True)
+
+
+def _birth_date(near: date) -> st.SearchStrategy[date]:
+    # Around the 18th birthday often, and across a whole life otherwise.
+    adult_edge = st.integers(-3, 3).map(
+        lambda d: date(near.year - 18, near.month, min(near.day, 28)) + timedelta(days=d))
+    return st.one_of(st.dates(date(1920, 1, 1), date(2012, 12, 31)), adult_edge,
+                     st.just(date(2008, 2, 29)))
+
+
+def _cpr(born: date) -> st.SearchStrategy[str]:
+    """A CPR number for a birth date (century digit chosen to match), any serial."""
+    yy = born.year % 100
+    if 1900 <= born.year <= 1999:
+        digits = [0, 1, 2, 3] + ([4, 9] if yy >= 37 else []) + ([9] if yy >= 37 else [])
+    elif 2000 <= born.year <= 2036:
+        digits = [4, 9, 5, 6, 7, 8]
+    elif 2037 <= born.year <= 2057:
+        digits = [5, 6, 7, 8]
+    else:
+        digits = [5, 6, 7, 8]
+    return st.tuples(st.sampled_from(sorted(set(digits))), st.integers(0, 999)).map(
+        lambda t: f"{born:%d%m}{yy:02d}-{t[0]}{t[1]:03d}")
+
+
+@st.composite
+def profile_data(draw: st.DrawFn, municipality: int | str | None = None,
+                 known: float = 0.8) -> dict[str, Any]:
+    """Raw profile data (a dict, as a form or a JSON API would send it)."""
+    home = municipality_code(municipality) if municipality is not None else None
+    codes = sorted(MUNICIPALITY_NAMES)
+    favourites = [265, 540, 630] + ([home] if home else [])
+    data: dict[str, Any] = {}
+    born = draw(_birth_date(date(2026, 11, 23)))
+    how = draw(st.sampled_from(["birth_date", "cpr", "both", "none"]))
+    if how in ("birth_date", "both"):
+        data["birth_date"] = born.isoformat()
+    if how in ("cpr", "both") and born.year >= 1858:
+        data["cpr"] = draw(_cpr(born))
+    residence = draw(_maybe(st.one_of(st.sampled_from(favourites), st.sampled_from(codes)),
+                            known))
+    if residence is not None:
+        data["residence_municipality"] = residence
+    if draw(st.floats(0, 1)) < known:
+        kind = draw(_values(HousingKind))
+        living: dict[str, Any] = {"kind": kind}
+        placed = draw(_maybe(st.one_of(st.sampled_from(favourites), st.just("none")), known))
+        if placed is not None:
+            living["placed_by_municipality"] = placed
+        data["living_situation"] = living
+    simple: dict[str, st.SearchStrategy[Any]] = {
+        "physical_impairment": _values(Impairment),
+        "mental_impairment": _values(Impairment),
+        "social_problems": _sets(SocialProblem),
+        "support_need": _values(SupportNeed),
+        "met_by_open_offers": st.booleans(),
+        "met_by_advice": st.booleans(),
+        "covered_by_provision": _sets(Provision),
+        "specialist_treatment_sought": st.booleans(),
+        "improvement_expected": st.booleans(),
+        "at_risk": st.booleans(),
+        "applicant": _values(Applicant),
+        "consent": st.booleans(),
+        "urgent": st.booleans(),
+        "requested_support_areas": _sets(SupportArea),
+        "motivated": st.booleans(),
+        "able_to_attend_groups": st.booleans(),
+    }
+    for name, strategy in simple.items():
+        value = draw(_maybe(strategy, known))
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def profiles(municipality: int | str | None = None,
+             known: float = 0.8) -> st.SearchStrategy[CitizenProfile]:
+    """Valid :class:`CitizenProfile` s; with ``municipality``, most live there."""
+    return profile_data(municipality, known).map(CitizenProfile.parse)

@@ -1,0 +1,105 @@
+"""``spstotte validate``: check rule files before anything runs.
+
+Every municipality file is resolved against the law layer, compiled with the engine's guards,
+and its quotes are checked against the source texts. All problems of all files are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .compiler import compile_ruleset
+from .errors import Diagnostic, RuleSetError
+from .library import _relative, load_many
+from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
+from .resolve import ResolvedRuleSet, resolve_loaded
+from .sources import check_quotes, find_sources_dir
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(iter_yaml_files(path) if path.is_dir() else [path])
+    return files
+
+
+def _is_law(loaded: LoadedYaml) -> bool:
+    return isinstance(loaded.data, dict) and loaded.data.get("layer") == "law"
+
+
+def check_ruleset(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Diagnostic]:
+    """Engine guards and quote checks for a resolved rule set (plus lint, see lint.py)."""
+    out: list[Diagnostic] = []
+    if ruleset.municipality_code:  # the law layer alone cannot run: it has no municipality
+        try:
+            compile_ruleset(ruleset)
+        except RuleSetError as exc:
+            out.extend(exc.diagnostics)
+    out.extend(check_quotes(ruleset, sources_dir))
+    return out
+
+
+def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
+                   sources_dir: str | Path | None = None) -> tuple[list[Diagnostic], list[str]]:
+    """Validate municipality files (or folders of them); with no paths, every bundled rule set.
+
+    Returns the diagnostics (errors and warnings) and the names of the rule sets checked.
+    """
+    from ._paths import bundled_dirs
+
+    default_law, default_municipalities = bundled_dirs()
+    law_folder = Path(law_dir) if law_dir is not None else default_law
+    sources = find_sources_dir(sources_dir)
+    diagnostics: list[Diagnostic] = []
+    checked: list[str] = []
+
+    def add(found: Sequence[Diagnostic]) -> None:
+        for d in found:
+            if d not in diagnostics:
+                diagnostics.append(d)
+
+    try:
+        law = load_many(iter_yaml_files(law_folder)) if law_folder.is_dir() else []
+    except RuleSetError as exc:
+        add(exc.diagnostics)
+        law = []
+    if not law_folder.is_dir():
+        add([Diagnostic("Y006", f"law layer folder {law_folder} not found", None,
+                        "pass --rules DIR")])
+    targets = _expand(paths) if paths else list(iter_yaml_files(default_municipalities))
+    municipal: list[LoadedYaml] = []
+    for target in targets:
+        try:
+            loaded = load_yaml_file(target, _relative(target))
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+            checked.append(str(target))
+            continue
+        if _is_law(loaded):
+            continue  # a law-layer file named on the command line: checked with the layer
+        municipal.append(loaded)
+    if law and (not paths or any(_is_law_path(p, law_folder) for p in paths)):
+        try:
+            ruleset = resolve_loaded(law, None)
+            add(check_ruleset(ruleset, sources))
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+        checked.append("law")
+    for loaded in municipal:
+        checked.append(loaded.file)
+        try:
+            ruleset = resolve_loaded(law, loaded)
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+            continue
+        add(check_ruleset(ruleset, sources))
+    return diagnostics, checked
+
+
+def _is_law_path(path: Path, law_folder: Path) -> bool:
+    try:
+        law = law_folder.resolve()
+        return path.resolve() == law or path.resolve().parent == law
+    except OSError:
+        return False

@@ -1,0 +1,82 @@
+"""Shared fixtures. Hypothesis runs with a fixed, derandomised profile in CI ("ci", the
+default); set HYPOTHESIS_PROFILE=thorough for many more examples."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from spstotte import RuleLibrary
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=5000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SOURCES = ROOT.parent / "shared" / "sources"
+
+#: A complete profile that is granted § 85 in Roskilde (and § 82 b in Testby).
+BASE_PROFILE: dict[str, object] = {
+    "birth_date": "2000-05-01",
+    "residence_municipality": 265,
+    "living_situation": {"kind": "own_home"},
+    "mental_impairment": "severe",
+    "physical_impairment": "none",
+    "social_problems": [],
+    "support_need": "moderate",
+    "met_by_open_offers": False,
+    "met_by_advice": False,
+    "covered_by_provision": [],
+    "specialist_treatment_sought": False,
+    "improvement_expected": True,
+    "at_risk": False,
+    "applicant": "self",
+}
+
+
+@pytest.fixture(scope="session")
+def library() -> RuleLibrary:
+    """The bundled rule sets."""
+    return RuleLibrary()
+
+
+@pytest.fixture(scope="session")
+def testby() -> RuleLibrary:
+    """The law layer with the test municipality (code 101, offers § 82 b)."""
+    return RuleLibrary(municipality_dirs=[FIXTURES / "municipalities"])
+
+
+@pytest.fixture
+def profile() -> Callable[..., dict[str, object]]:
+    """Make a profile from BASE_PROFILE with changes (None removes a field)."""
+    def make(**changes: object) -> dict[str, object]:
+        data = dict(BASE_PROFILE)
+        for key, value in changes.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return data
+    return make
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Callable[[str, str], RuleLibrary]:
+    """Write one municipality file next to the bundled law layer and return a library."""
+    def make(name: str, text: str) -> RuleLibrary:
+        folder = tmp_path / "municipalities"
+        folder.mkdir(exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+        return RuleLibrary(municipality_dirs=[folder])
+    return make

@@ -1,0 +1,164 @@
+"""The compiled durable_rules network: agreement with the reference interpreter, threads,
+reloads, and the engine's guards."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spstotte import CitizenProfile, EngineError, RuleLibrary, RuleSetError
+from spstotte.compiler import WHITELIST, compile_ruleset, fnv1a_32
+from spstotte.engine import Network
+from spstotte.facts import profile_facts
+from spstotte.reference import evaluate_reference
+from spstotte.testing import decision_dates, profile_data
+
+
+def test_fnv1a_matches_known_vectors() -> None:
+    assert fnv1a_32("") == 0x811C9DC5
+    assert fnv1a_32("a") == 0xE40C292C
+    assert fnv1a_32("foobar") == 0xBF9CF968
+
+
+@pytest.mark.parametrize("municipality", [265, 101])
+def test_only_whitelisted_operators_are_emitted(
+        library: RuleLibrary, testby: RuleLibrary, municipality: int) -> None:
+    lib = library if municipality == 265 else testby
+    definition = compile_ruleset(lib.ruleset(municipality)).definition
+    operators = {token.strip('"') for token in definition.replace("{", " ").replace(":", " ")
+                 .split() if token.startswith('"$')}
+    assert operators <= WHITELIST
+    assert '"t": "__done__"' in definition  # the sentinel
+
+
+@settings(max_examples=2000)
+@given(data=profile_data(), on=decision_dates(), which=st.sampled_from([265, 101]))
+def test_the_network_and_the_reference_interpreter_agree(
+        library: RuleLibrary, testby: RuleLibrary, data: dict[str, object], on: date,
+        which: int) -> None:
+    lib = library if which == 265 else testby
+    profile = CitizenProfile.parse(data)
+    birth = profile.birth_date_known()
+    if birth is not None and on < birth:
+        return
+    facts = profile_facts(profile, on)
+    ruleset = lib.ruleset(which)
+    network = lib._entry(which).network
+    assert network.evaluate(facts) == evaluate_reference(ruleset, facts)
+    rete = lib.evaluate(profile, municipality=which, on=on)
+    reference = lib.evaluate(profile, municipality=which, on=on, backend="reference")
+    assert rete.model_dump_json() == reference.model_dump_json()
+
+
+def test_eight_threads_give_the_same_verdicts_as_one(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
+    cases = [profile(), profile(support_need="light"), profile(met_by_advice=True),
+             profile(support_need=None), profile(birth_date="2010-01-01"),
+             profile(applicant="other", consent=False)] * 5
+    expected = [library.evaluate(c, municipality=265, on="2026-11-23").model_dump_json()
+                for c in cases]
+    results: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            out = []
+            for _ in range(10):
+                out = [library.evaluate(c, municipality=265, on="2026-11-23").model_dump_json()
+                       for c in cases]
+            results[worker] = out
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(results) == 8
+    for out in results.values():
+        assert out == expected
+
+
+def test_reload_under_load_retires_old_networks_safely(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
+    lib = RuleLibrary()
+    expected = lib.evaluate(profile(), municipality=265, on="2026-11-23").outcome
+    stop = threading.Event()
+    seen: list[object] = []
+    failures: list[BaseException] = []
+
+    def evaluate_forever() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(lib.evaluate(profile(), municipality=265, on="2026-11-23").outcome)
+            except BaseException as exc:  # pragma: no cover - reported below
+                failures.append(exc)
+                return
+
+    workers = [threading.Thread(target=evaluate_forever) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    networks = []
+    for _ in range(15):
+        networks.append(lib._entry(265).network)
+        lib.reload()
+    stop.set()
+    for worker in workers:
+        worker.join()
+    assert not failures
+    assert seen and set(seen) == {expected}
+    assert all(n.retired for n in networks)
+    lib.close()
+
+
+def test_a_retired_network_refuses_new_evaluations(library: RuleLibrary) -> None:
+    ruleset = library.ruleset(265)
+    network = Network(ruleset, compile_ruleset(ruleset))
+    facts = profile_facts(CitizenProfile.parse({}), date(2026, 1, 1))
+    assert network.evaluate(facts) == evaluate_reference(ruleset, facts)
+    network.retire()
+    with pytest.raises(EngineError, match="reloaded"):
+        network.evaluate(facts)
+
+
+def test_an_evaluation_where_nothing_concludes_is_safe(testby: RuleLibrary) -> None:
+    # Nothing known: no rule fires but the sentinel, and delete_state must not crash.
+    ruleset = testby.ruleset(101)
+    facts = profile_facts(CitizenProfile.parse({}), date(2026, 1, 1))
+    for _ in range(50):
+        assert testby._entry(101).network.evaluate(facts) == evaluate_reference(ruleset, facts)
+
+
+def test_rules_too_complex_for_the_engine_are_refused_before_compiling(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    # An 'all' of eight 'any's of three facts each expands to 3**8 alternatives.
+    facts = ["met_by_advice", "at_risk", "urgent", "consent", "motivated",
+             "able_to_attend_groups", "specialist_treatment_sought", "improvement_expected"]
+    groups = ", ".join(
+        f"{{any: [{{fact: {f}, eq: true}}, {{fact: age, gte: {20 + i}}}, "
+        "{fact: support_need, eq: high}]}" for i, f in enumerate(facts))
+    text = f"""\
+layer: municipality
+id: big
+title: {{da: B, en: B}}
+municipality: {{code: 101, name: København}}
+rules:
+  - id: huge
+    title: {{da: T, en: T}}
+    legal_basis:
+      sources: [{{source: national_borgerdk_2021, section: Målgruppe, quote: "Målgruppen for"}}]
+    when: {{all: [{groups}]}}
+    then: derive
+"""
+    lib = rules_dir("big.yaml", text)
+    with pytest.raises(RuleSetError) as info:
+        lib.evaluate({}, municipality=101, on="2026-01-01")
+    assert [d.code for d in info.value.diagnostics] == ["E301"]
+    assert info.value.diagnostics[0].span is not None

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from spstotte.errors import RuleSetError, Span
+from spstotte.loader import load_yaml_text
+
+
+def codes(text: str | bytes) -> list[tuple[str, int, int]]:
+    with pytest.raises(RuleSetError) as info:
+        load_yaml_text(text, "f.yaml")
+    return [(d.code, d.span.line, d.span.col) for d in info.value.diagnostics if d.span]
+
+
+def test_only_true_and_false_are_booleans_and_dates_stay_text() -> None:
+    data = load_yaml_text("a: yes\nb: no\nc: true\nd: 2024-01-01\ne: 010\nf: 1:30\ng: 12\n").data
+    assert data == {"a": "yes", "b": "no", "c": True, "d": "2024-01-01", "e": "010",
+                    "f": "1:30", "g": 12}
+
+
+def test_positions_of_keys_and_values_are_kept() -> None:
+    loaded = load_yaml_text("top:\n  items:\n    - first\n    - {x: 1}\n", "f.yaml")
+    assert loaded.span(("top", "items", 1, "x")) == Span("f.yaml", 4, 11)
+    assert loaded.span(("top", "items"), key=True) == Span("f.yaml", 2, 3)
+    # an unknown path falls back to its nearest ancestor
+    assert loaded.span(("top", "items", 1, "missing")) == Span("f.yaml", 4, 7)
+
+
+def test_duplicate_keys_are_errors_with_both_lines() -> None:
+    with pytest.raises(RuleSetError) as info:
+        load_yaml_text("a: 1\nb: 2\na: 3\n", "f.yaml")
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "Y002"
+    assert str(diagnostic.span) == "f.yaml:3:1"
+    assert "first at line 1" in diagnostic.message
+
+
+def test_syntax_errors_have_a_position() -> None:
+    assert codes("a: [1, 2\nb: 3\n") == [("Y001", 2, 2)]
+    assert codes("a:\n\t- x\n")[0][0] == "Y001"
+
+
+def test_non_utf8_bytes_are_located() -> None:
+    assert codes(b"a: ok\nb: caf\xe9\n") == [("Y003", 2, 7)]
+
+
+def test_tags_aliases_and_merge_keys_are_refused() -> None:
+    assert codes("a: !!python/object:os.system x\n")[0][0] == "Y005"
+    assert codes("a: &x [1]\nb: *x\n")[0][0] == "Y005"
+    assert codes("base: {a: 1}\nc:\n  <<: {b: 2}\n")[0][0] == "Y005"
+
+
+def test_billion_laughs_does_not_expand() -> None:
+    text = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c, *c, *c]\n"
+    assert {c for c, _, _ in codes(text)} == {"Y005"}
+
+
+def test_deep_nesting_and_huge_files_are_bounded() -> None:
+    assert codes("[" * 5000)[0][0] == "Y004"
+    assert codes("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 60)))[0][0] == "Y004"
+    assert codes("a: " + "x" * 2_100_000)[0][0] == "Y004"
+    assert codes("a: " + "9" * 40)[0][0] == "Y004"

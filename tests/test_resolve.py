@@ -1,0 +1,168 @@
+"""Rule files: every kind of mistake is caught before anything runs, with file:line:col."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from textwrap import dedent
+
+import pytest
+
+from spstotte import RuleLibrary, RuleSetError
+
+HEADER = """\
+layer: municipality
+id: bad
+title: {da: Bad, en: Bad}
+municipality: {code: 101, name: København}
+"""
+
+RULE = """\
+  - id: {id}
+    title: {{da: T, en: T}}
+    legal_basis:
+      sources:
+        - {{source: national_borgerdk_2021, section: Målgruppe, quote: "Målgruppen for støtten"}}
+    when: {when}
+    then: {then}
+"""
+
+
+def rule(id: str = "x", when: str = "{fact: age, gte: 18}",
+         then: str = "{require: {paths: [p85]}}") -> str:
+    return RULE.format(id=id, when=when, then=then)
+
+
+def errors(rules_dir: Callable[[str, str], RuleLibrary], body: str) -> list[tuple[str, str]]:
+    library = rules_dir("bad.yaml", HEADER + body)
+    with pytest.raises(RuleSetError) as info:
+        library.ruleset(101)
+    return [(d.code, f"{d.span.line}:{d.span.col}" if d.span else "") for d in
+            info.value.diagnostics]
+
+
+def test_a_valid_municipality_resolves(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    library = rules_dir("ok.yaml", HEADER + "rules:\n" + rule())
+    ruleset = library.ruleset(101)
+    assert ruleset.rule("x").layer == "municipality"
+    assert ruleset.rule("grant_p85").kind == "grant"
+    assert ruleset.content_hash.startswith("sha256:")
+
+
+def test_unknown_keys_name_the_allowed_ones(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    library = rules_dir("bad.yaml", HEADER + "colour: blue\nrules:\n" + rule())
+    with pytest.raises(RuleSetError) as info:
+        library.ruleset(101)
+    (d,) = info.value.diagnostics
+    assert d.code == "R101" and d.span is not None and (d.span.line, d.span.col) == (5, 1)
+    assert d.span.file.endswith("bad.yaml")
+    assert "rules" in (d.hint or "") and "parameters" in (d.hint or "")
+
+
+def test_unknown_fact_suggests_the_nearest(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "rules:\n" + rule(when="{fact: suport_need, gte: light}")
+    library = rules_dir("bad.yaml", HEADER + body)
+    with pytest.raises(RuleSetError) as info:
+        library.ruleset(101)
+    (d,) = info.value.diagnostics
+    assert d.code == "R201" and d.span is not None and (d.span.line, d.span.col) == (11, 18)
+    assert "support_need" in (d.hint or "")
+
+
+@pytest.mark.parametrize(("when", "code"), [
+    ("{fact: met_by_advice, gte: 1}", "R202"),               # ordering on a yes/no fact
+    ("{fact: age, matches: 18}", "R202"),                    # no such operator
+    ("{fact: support_need, gte: lots}", "R203"),             # not a value of the scale
+    ("{fact: support_need, gte: not_assessed}", "R203"),     # not_assessed has no rank
+    ("{fact: age, gte: '18'}", "R203"),                      # text where a number is needed
+    ("{fact: met_by_advice, eq: yes}", "R203"),              # 'yes' is text, not a boolean
+    ("{fact: age, gte: 18, lte: 67}", "R103"),               # two operators in one comparison
+    ("{rule: no_such_rule}", "R204"),
+    ("{granted: p99}", "R210"),
+    ("{fact: support_need, gte: {param: no_such_param}}", "R205"),
+    ("{fact: age, gte: {param: offers_82b}}", "R214"),       # a yes/no parameter on a number
+    ("[1, 2]", "R103"),
+    ("{every: []}", "R101"),
+])
+def test_condition_errors(rules_dir: Callable[[str, str], RuleLibrary], when: str,
+                          code: str) -> None:
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + rule(when=when))] == [code]
+
+
+def test_all_errors_of_a_file_are_reported_together(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "rules:\n" + rule("a", when="{fact: agee, gte: 18}") + rule(
+        "b", when="{fact: age, gtee: 18}") + rule(
+        "c", then="{require: {paths: [p85], on_fail: maybe}}")
+    assert [c for c, _ in errors(rules_dir, body)] == ["R201", "R202", "R104"]
+
+
+def test_duplicate_ids_and_overrides(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + rule("x") + rule("x"))] == ["R206"]
+    # the id of a law-layer rule without 'overrides'
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + rule("adult"))] == ["R215"]
+    # an override without a reason
+    overriding = rule("adult").replace("    when:", "    overrides: adult\n    when:")
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + overriding)] == ["R208"]
+    # an override of a rule that does not exist
+    missing = rule("ghost").replace(
+        "    when:", "    overrides: ghost\n    reason: {da: r, en: r}\n    when:")
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + missing)] == ["R207"]
+
+
+def test_a_valid_override_replaces_the_law_rule(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    overriding = rule("support_need", when="{fact: support_need, gte: moderate}").replace(
+        "    when:", "    overrides: support_need\n    reason: {da: Højere krav, en: Higher bar}\n"
+        "    when:")
+    ruleset = rules_dir("ok.yaml", HEADER + "rules:\n" + overriding).ruleset(101)
+    replaced = ruleset.rule("support_need")
+    assert replaced.layer == "municipality"
+    assert replaced.override is not None and replaced.override.reason.da == "Højere krav"
+
+
+def test_circular_rules_are_found(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "rules:\n" + rule("a", when="{rule: b}", then="derive") + rule(
+        "b", when="{rule: a}", then="derive")
+    found = errors(rules_dir, body)
+    assert found and {c for c, _ in found} == {"R209"}
+
+
+def test_parameters_are_typed(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = dedent("""\
+        parameters:
+          offers_82b: {value: maybe}
+          no_such: {value: 1}
+        """)
+    assert sorted(c for c, _ in errors(rules_dir, body)) == ["R205", "R214"]
+
+
+def test_municipal_rules_must_cite_a_municipal_source(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "rules:\n" + rule().replace(
+        '      sources:\n        - {source: national_borgerdk_2021, section: Målgruppe, '
+        'quote: "Målgruppen for støtten"}', "      law: [{act: serviceloven, section: 85}]")
+    assert [c for c, _ in errors(rules_dir, body)] == ["R219"]
+
+
+def test_unknown_sources_acts_and_referrals(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "rules:\n" + rule(then="{refer: {to: nowhere}}").replace(
+        "national_borgerdk_2021", "nowhere_doc")
+    assert sorted(c for c, _ in errors(rules_dir, body)) == ["R211", "R213"]
+
+
+def test_yaml_errors_come_before_rule_errors(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    assert errors(rules_dir, "rules:\n  - id: [\n") == [("Y001", "7:1")]
+
+
+def test_the_resolved_order_and_hash_do_not_depend_on_file_order(
+        rules_dir: Callable[[str, str], RuleLibrary],
+        tmp_path: object) -> None:
+    a = rule("a", when="{fact: age, gte: 18}", then="derive")
+    b = rule("b", when="{rule: a}")
+    first = rules_dir("one.yaml", HEADER + "rules:\n" + a + b).ruleset(101)
+    second = rules_dir("one.yaml", HEADER + "rules:\n" + b + a)
+    second.reload()
+    other = second.ruleset(101)
+    assert [r.id for r in first.rules] == [r.id for r in other.rules]
+    assert first.content_hash == other.content_hash
+    assert first.rule_position("a") < first.rule_position("b")
