@@ -56,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--strict", action="store_true", help="treat warnings as errors")
     va.add_argument("--format", choices=("text", "json"), default="text")
 
+    te = sub.add_parser("test", help="run legal test scenarios (*.scenarios.yaml)")
+    te.add_argument("paths", nargs="*", default=None,
+                    help="scenario files or folders (default: the bundled municipalities/)")
+    te.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    te.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    te.add_argument("--municipalities", action="append",
+                    help="folder of municipal rule sets (repeatable; default: bundled)")
+    te.add_argument("--coverage", action="store_true", help="print rule coverage")
+    te.add_argument("--coverage-json", metavar="FILE", help="write rule coverage as JSON")
+    te.add_argument("--fail-under", type=float, metavar="PERCENT",
+                    help="fail if rule coverage is below PERCENT")
+    te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
+
     sub.add_parser("municipalities", help="list the municipalities with a rule set")
     return parser
 
@@ -75,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args, out)
         if args.command == "municipalities":
             return _municipalities(out)
+        if args.command == "test":
+            from .runner import run_cli
+
+            return run_cli(args, out)
     except (ProfileError, UnknownMunicipalityError) as exc:
         _print_error(exc)
         return EXIT_BAD_INPUT

@@ -235,12 +235,16 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
     ErrorCode("E302", "rule set exceeds an engine limit", "The rule set as a whole exceeds a "
               "limit of durable_rules (rules, fan-out, shared conditions).",
               "Split conditions into derived facts or reduce the number of rules."),
-    ErrorCode("S101", "scenario format error", "A scenario file key or value is not valid.",
-              "See docs/scenarios.md."),
-    ErrorCode("S102", "scenario profile error", "A scenario's profile is not a valid profile.",
-              "Fix the field named in the message."),
-    ErrorCode("S103", "scenario names an unknown rule or reason", "An expectation refers to a "
-              "rule id or reason that the rule set does not have.", "Check the rule id."),
+    ErrorCode("S101", "unknown key in a scenario file", "A key the scenario format does not "
+              "have.", "See docs/scenarios.md; the hint lists the keys allowed here."),
+    ErrorCode("S102", "missing key in a scenario file", "A required key (name, profile, "
+              "expect, scenarios) is missing.", "Add the key."),
+    ErrorCode("S103", "wrong type in a scenario file", "A value has the wrong type.",
+              "Write the value in the type named in the message."),
+    ErrorCode("S104", "invalid value in a scenario file", "A value is not allowed (an unknown "
+              "outcome, a date that does not exist, ...).", "Use one of the allowed values."),
+    ErrorCode("S105", "invalid profile in a scenario", "A scenario's profile is not a valid "
+              "citizen profile.", "Fix the field named in the message."),
     ErrorCode("P100", "invalid profile", "A citizen profile has a wrong type, an unknown field or "
               "an impossible value.", "Fix the field named in the message."),
     ErrorCode("L401", "rule can never fire", "The rule's condition can never be true, or it "

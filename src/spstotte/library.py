@@ -66,10 +66,14 @@ class _Entry:
 
 
 def _relative(path: Path) -> str:
+    """How a rule file is named in errors and trails: relative to the working directory when it
+    is below it (editors can open it), else as ``<folder>/<file>`` (e.g. ``rules/law.yaml`` for
+    the files bundled in the installed package)."""
+    resolved = path.resolve()
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(resolved.relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        return f"{resolved.parent.name}/{resolved.name}"
 
 
 class RuleLibrary:

@@ -184,6 +184,12 @@ class _ParsedFile:
     model: RuleFile
     rules: list[tuple[int, Condition, Conclusion]]
 
+    @property
+    def broken_ids(self) -> set[str]:
+        """Ids of rules whose condition or conclusion had errors (already reported)."""
+        parsed = {i for i, _, _ in self.rules}
+        return {r.id for i, r in enumerate(self.model.rules) if i not in parsed}
+
 
 def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> _ParsedFile | None:
     """Validate one loaded file against the format and parse its conditions."""
@@ -263,6 +269,7 @@ class _Resolver:
         self.differences: list[Difference] = []
         self.rules: dict[str, ResolvedRule] = {}
         self.law_rule_ids: set[str] = set()
+        self.broken_ids: set[str] = set()
         # (loaded file, data path) of every legal basis, for reference checks.
         self.bases: list[tuple[LegalBasis, LoadedYaml, tuple[str | int, ...], Layer]] = []
 
@@ -409,6 +416,7 @@ class _Resolver:
     def add_rules(self, parsed: _ParsedFile, layer: Layer) -> None:
         loaded, model = parsed.loaded, parsed.model
         by_index = {i: (cond, concl) for i, cond, concl in parsed.rules}
+        self.broken_ids |= parsed.broken_ids
         for i, rule in enumerate(model.rules):
             span = loaded.span(("rules", i))
             id_span = loaded.span(("rules", i, "id"))
@@ -696,7 +704,7 @@ def _check_refs(resolver: _Resolver, rules: list[ResolvedRule], all_ids: set[str
                 continue
             target = by_id.get(node.rule)
             if target is None:
-                if node.rule not in all_ids:
+                if node.rule not in all_ids and node.rule not in resolver.broken_ids:
                     import difflib
                     close = difflib.get_close_matches(node.rule, list(all_ids), n=1)
                     resolver.fail("R204", f"unknown rule {node.rule!r}", node.span,
@@ -838,10 +846,14 @@ def content_hash(ruleset: ResolvedRuleSet) -> str:
 def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None) -> ResolvedRuleSet:
     """Validate and resolve loaded YAML files; raise :class:`RuleSetError` with every problem."""
     diagnostics: list[Diagnostic] = []
-    law_parsed = [p for p in (parse_file(x, diagnostics) for x in law) if p is not None]
+    law_files = list(law)
+    law_parsed = [p for p in (parse_file(x, diagnostics) for x in law_files) if p is not None]
     muni_parsed = parse_file(municipality, diagnostics) if municipality is not None else None
-    if diagnostics:
+    whole = len(law_parsed) == len(law_files) and (municipality is None or muni_parsed)
+    if diagnostics and not whole:
         raise RuleSetError(diagnostics)
+    # Files whose structure is valid are resolved even when some conditions had errors, so
+    # that every problem of a file is reported at once.
     ruleset = resolve(law_parsed, muni_parsed, diagnostics)
     if diagnostics or ruleset is None:
         raise RuleSetError(diagnostics)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .compiler import compile_ruleset
 from .errors import Diagnostic, RuleSetError
-from .library import _relative, load_many
+from .library import load_many
 from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
 from .resolve import ResolvedRuleSet, resolve_loaded
 from .sources import check_quotes, find_sources_dir
@@ -22,6 +22,14 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         files.extend(iter_yaml_files(path) if path.is_dir() else [path])
     return files
+
+
+def _display(path: Path) -> str:
+    # Files named on the command line keep a path the user's editor can open.
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _is_law(loaded: LoadedYaml) -> bool:
@@ -71,7 +79,7 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
     municipal: list[LoadedYaml] = []
     for target in targets:
         try:
-            loaded = load_yaml_file(target, _relative(target))
+            loaded = load_yaml_file(target, _display(target))
         except RuleSetError as exc:
             add(exc.diagnostics)
             checked.append(str(target))

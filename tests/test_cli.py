@@ -1,0 +1,188 @@
+"""The command line: outputs, one-line errors, exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spstotte import Verdict
+from spstotte.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = str(ROOT / "examples" / "citizen.yaml")
+SOURCES = ROOT.parent / "shared" / "sources"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return code, captured.out, captured.err
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_evaluate_prints_the_verdict_and_its_trail(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "-m", "roskilde", "--on", "2026-11-23")
+    assert code == 0
+    assert out.startswith("Bevilget: socialpædagogisk støtte efter serviceloven § 85")
+    assert "Regelspor:" in out and "minimum_support_need" in out
+    assert "010500-4322" not in out
+
+
+def test_evaluate_json_is_a_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "-m", "265", "--on", "2026-11-23",
+                       "--format", "json")
+    assert code == 0
+    verdict = Verdict.model_validate_json(out)
+    assert verdict.outcome.value == "granted_85"
+    assert json.loads(out)["record"]["inputs"]["cpr"] == "010500-****"
+
+
+def test_evaluate_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "-m", "Roskilde", "--on", "2026-11-23",
+                       "--lang", "en")
+    assert code == 0 and out.startswith("Granted: socio-pedagogical support")
+
+
+@pytest.mark.parametrize(("profile", "expected"), [
+    ("support_need: moderate\ncpr: [\n", "p.yaml:3:1: error[Y001] "),
+    ("support_need: lots\n", "p.yaml:1:15: error[P100] support_need: Input should be"),
+    ("cpr: 320190-1234\n", "p.yaml:1:6: error[P100] cpr: the date part 320190 is not a real "
+                           "date"),
+    ("consent: yes\n", "p.yaml:1:10: error[P100] consent: expected true or false, got 'yes'"),
+    ("colour: blue\n", "p.yaml:1:1: error[P100] colour: unknown field; hint: known fields:"),
+    ("birth_date: 2030-01-01\n", "error[P100] birth_date: the decision date 2026-11-23 is "
+                                 "before the birth date 2030-01-01"),
+    (b"support_need: h\xf8j\n", "p.yaml:1:16: error[Y003] byte 0xf8 is not UTF-8"),
+    ("- a\n- b\n", "error[P100] <profile>: a profile is a mapping of fields, not list"),
+])
+def test_bad_profiles_give_one_line_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           profile: str | bytes, expected: str) -> None:
+    path = write(tmp_path, "p.yaml", profile)
+    code, out, err = run(capsys, "evaluate", path, "-m", "265", "--on", "2026-11-23")
+    assert code == 3 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert expected in lines[0].replace(str(tmp_path) + "/", "")
+
+
+def test_unknown_municipality_lists_those_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluate", EXAMPLE, "-m", "Gotham", "--on", "2026-11-23")
+    assert code == 3
+    assert "'Gotham' is not the name of a Danish municipality" in err
+    assert "roskilde (265 Roskilde)" in err
+    code, _, err = run(capsys, "evaluate", EXAMPLE, "-m", "101", "--on", "2026-11-23")
+    assert code == 3 and "København has no rule set" in err and "roskilde (265" in err
+
+
+def test_bad_decision_date(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluate", EXAMPLE, "-m", "265", "--on", "2026-02-30")
+    assert code == 3 and "on: the decision date '2026-02-30' is not a date" in err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "evaluate", EXAMPLE)[0] == 2
+    assert run(capsys, "frobnicate")[0] == 2
+
+
+def test_validate_the_bundled_rule_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--sources", str(SOURCES))
+    assert code == 0, out
+    assert out.startswith("ok: ") and "0 error(s)" in out
+
+
+def test_validate_reports_every_error_with_its_position(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.yaml", """\
+layer: municipality
+id: bad
+title: {da: B, en: B}
+municipality: {code: 101, name: København}
+rules:
+  - id: first
+    title: {da: T, en: T}
+    legal_basis:
+      sources: [{source: national_borgerdk_2021, section: Målgruppe, quote: Målgruppen for}]
+    when: {fact: agee, gte: 18}
+    then: derive
+  - id: second
+    title: {da: T, en: T}
+    legal_basis:
+      sources: [{source: national_borgerdk_2021, section: Målgruppe, quote: Målgruppen for}]
+    when: {fact: age, gte: 18}
+    then: {require: {paths: [p99]}}
+""")
+    code, out, err = run(capsys, "validate", path)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].endswith("bad.yaml:10:18: error[R201] unknown fact 'agee'; hint: did you "
+                             "mean 'age'? Facts are listed in docs/facts.md")
+    assert "bad.yaml:17:11: error[R210] unknown path 'p99'" in lines[1]
+    assert out.startswith("FAILED: ")
+
+
+def test_validate_finds_a_quote_missing_from_its_source(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = (ROOT / "municipalities" / "roskilde.yaml").read_text(encoding="utf-8")
+    changed = text.replace("har et moderat, svært eller fuldstændigt støttebehov",
+                           "har et moderat eller højt støttebehov", 1)
+    assert changed != text
+    path = write(tmp_path, "roskilde.yaml", changed)
+    code, _, err = run(capsys, "validate", path, "--sources", str(SOURCES))
+    assert code == 1
+    (line,) = [x for x in err.splitlines() if "R212" in x]
+    line_no = changed[:changed.index("har et moderat eller højt")].count("\n") + 1
+    assert f"roskilde.yaml:{line_no}:" in line
+    assert "quote not found in 002_9028d485a185e1a5.txt (Roskilde Kommune" in line
+
+
+SCENARIOS = """\
+municipality: roskilde
+on: 2026-11-23
+scenarios:
+  - name: Bevilling
+    profile: {birth_date: 2000-05-01, residence_municipality: 265,
+              living_situation: {kind: own_home}, mental_impairment: severe,
+              support_need: moderate, met_by_open_offers: false, met_by_advice: false,
+              covered_by_provision: [], specialist_treatment_sought: false, applicant: self}
+    expect: {outcome: granted_85}
+  - name: Under 18
+    profile: {birth_date: 2010-05-01}
+    expect: {outcome: refused, reasons: [adult]}
+"""
+
+
+def test_scenarios_run_from_the_command_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    good = write(tmp_path, "good.scenarios.yaml", SCENARIOS)
+    junit = tmp_path / "report.xml"
+    code, out, _ = run(capsys, "test", good, "--junit", str(junit), "-q")
+    assert code == 0
+    assert "2 passed, 0 failed" in out
+    report = junit.read_text(encoding="utf-8")
+    assert 'tests="2" failures="0"' in report and 'name="Under 18"' in report
+    broken = write(tmp_path, "broken.scenarios.yaml",
+                   SCENARIOS.replace("outcome: granted_85", "outcome: refused", 1))
+    code, out, _ = run(capsys, "test", broken, "-q", "--junit", str(junit))
+    assert code == 1
+    assert "1 passed, 1 failed" in out
+    assert "broken.scenarios.yaml:4: scenario 'Bevilling'" in out
+    assert "outcome: expected refused, got granted_85" in out
+    assert '<failure message="outcome: expected refused, got granted_85">' in junit.read_text(
+        encoding="utf-8")
+    assert run(capsys, "test", str(tmp_path / "missing"))[0] == 3
+
+
+def test_municipalities_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "municipalities")
+    assert code == 0 and "265\tRoskilde\troskilde" in out

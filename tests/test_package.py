@@ -1,0 +1,64 @@
+"""Packaging: the wheel carries the rule files, and the installed command works anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("hatchling", reason="hatchling (a test dependency) builds the wheel")
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+                    "--quiet", "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    (built,) = out.glob("spstotte-*.whl")
+    return built
+
+
+def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (ROOT / "rules").glob("*.yaml"):
+        assert f"spstotte/_data/rules/{path.name}" in names
+    for path in (ROOT / "municipalities").glob("*.yaml"):
+        assert f"spstotte/_data/municipalities/{path.name}" in names
+    assert "spstotte/py.typed" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "spstotte = spstotte.cli:main" in text and "[pytest11]" in text
+
+
+def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "p.yaml").write_text(
+        (ROOT / "examples" / "citizen.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("SPSTOTTE_SOURCES", None)
+    where = subprocess.run([sys.executable, "-c", "import spstotte; print(spstotte.__file__)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(site))
+    result = subprocess.run(
+        [sys.executable, "-m", "spstotte", "evaluate", "p.yaml", "--municipality", "roskilde",
+         "--on", "2026-11-23"], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Bevilget: socialpædagogisk støtte efter serviceloven § 85")
+    assert "kilde: rules/age_and_residence.yaml:" in result.stdout
+
+
+def test_the_core_imports_neither_pytest_nor_hypothesis() -> None:
+    code = ("import sys, spstotte, spstotte.cli; "
+            "print(sorted(m for m in ('pytest', 'hypothesis', '_pytest') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,98 @@
+"""The pytest plugin, tested with pytester: collection, failure reports, coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+PROFILE = """\
+    profile:
+      birth_date: 2000-05-01
+      residence_municipality: 265
+      living_situation: {kind: own_home}
+      mental_impairment: severe
+      support_need: moderate
+      met_by_open_offers: false
+      met_by_advice: false
+      covered_by_provision: []
+      specialist_treatment_sought: false
+      applicant: self
+"""
+
+
+def scenario_file(*scenarios: tuple[str, str]) -> str:
+    body = "".join(f"  - name: {name}\n{PROFILE}    expect: {expect}\n"
+                   for name, expect in scenarios)
+    return "municipality: roskilde\non: 2026-11-23\nscenarios:\n" + body
+
+
+def test_scenarios_are_collected_and_pass(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(
+        ("Bevilling", "{outcome: granted_85}"),
+        ("Opfølgning", "{obligations: {follow_up: [2027-02-23, 2027-05-23, 2027-11-23]}}")))
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*cases.scenarios.yaml::Bevilling PASSED*"])
+
+
+def test_a_broken_scenario_fails_with_file_line_diff_and_trail(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(
+        ("Bevilling", "{outcome: granted_85}"),
+        ("Forkert forventning", "{outcome: refused, reasons: [adult]}")))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*cases.scenarios.yaml:17: scenario 'Forkert forventning' (roskilde, 2026-11-23)",
+        "*outcome: expected refused, got granted_85",
+        "*actual verdict:",
+        "*Regelspor:",
+        "*adult: Opfyldt: Borgeren er fyldt 18 år på afgørelsesdatoen.",
+    ])
+    output = result.stdout.str()
+    reasons = next(line for line in output.splitlines() if "reasons: expected" in line)
+    assert "expected ['adult'], got [" in reasons and "'grant_p85'" in reasons
+    assert "Traceback" not in output
+
+
+def test_a_malformed_scenario_file_is_a_collection_error_with_position(
+        pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", cases="municipality: roskilde\nscenarios:\n"
+                      "  - name: x\n    profile: {cpr: 320190-1234}\n    expect: {}\n"
+                      "    colour: blue\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    assert "cases.scenarios.yaml:6:5: error[S101] unknown key 'colour'; hint: allowed keys here: " \
+        "name, description" in result.stdout.str()
+
+
+def test_coverage_is_reported_and_enforced(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
+                                                              "{outcome: granted_85}")))
+    result = pytester.runpytest("--spstotte-coverage", "--spstotte-fail-under=100")
+    result.stdout.fnmatch_lines(["*rule coverage: roskilde*",
+                                 "*not exercised: *special_social_problems*",
+                                 "*rule coverage * is below 100%*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    json_path = pytester.path / "coverage.json"
+    result = pytester.runpytest("--spstotte-fail-under=50",
+                                f"--spstotte-coverage-json={json_path}")
+    assert result.ret == pytest.ExitCode.OK
+    assert '"special_social_problems"' in json_path.read_text(encoding="utf-8")
+
+
+def test_coverage_is_not_enforced_when_scenarios_are_deselected(
+        pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(
+        ("Bevilling", "{outcome: granted_85}"), ("Anden", "{outcome: granted_85}")))
+    result = pytester.runpytest("--spstotte-fail-under=100", "-k", "Anden")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*deselected; rule coverage is not enforced*"])
+
+
+def test_options_come_from_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nspstotte_fail_under = 100\n")
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
+                                                              "{outcome: granted_85}")))
+    assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED
