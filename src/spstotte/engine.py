@@ -89,6 +89,8 @@ class Network:
         self.ruleset = ruleset
         self.compiled = compiled
         self._rule_ids = [rule.id for rule in ruleset.rules]
+        # Serialised profile facts by (field, value): a small, bounded set in practice.
+        self._fact_json: dict[tuple[str, Any], str] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
         self._retired = False
@@ -157,8 +159,14 @@ class Network:
                 value = facts.get(name)
                 if value is None and not tests_known:
                     continue  # unknown: nothing to assert unless a rule asks whether it is known
-                dre.assert_fact(handle, _field_json(name, self.compiled.fact_ids[name], value)
-                                + tail)
+                key = (name, value)
+                text = self._fact_json.get(key)
+                if text is None:
+                    if len(self._fact_json) > 20_000:
+                        self._fact_json.clear()
+                    text = _field_json(name, self.compiled.fact_ids[name], value)
+                    self._fact_json[key] = text
+                dre.assert_fact(handle, text + tail)
                 created = True
             _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
             created = True
