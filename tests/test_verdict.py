@@ -113,10 +113,10 @@ def test_missing_facts_give_needs_information_with_what_to_ask(
         library: RuleLibrary, profile: Profile) -> None:
     verdict = decide(library, profile(support_need="not_assessed", met_by_open_offers=None))
     assert verdict.outcome is Outcome.NEEDS_INFORMATION
-    assert [m.fact for m in verdict.missing_facts] == ["support_need", "met_by_open_offers"]
-    assert "VUM" in verdict.missing_facts[0].ask.da
+    assert {m.fact for m in verdict.missing_facts} == {"support_need", "met_by_open_offers"}
+    assert any("VUM" in m.ask.da for m in verdict.missing_facts)
     assert {q.rule_id for q in verdict.undetermined_requirements} >= {
-        "minimum_support_need", "not_met_by_open_offers"}
+        "minimum_support_need", "met_by_open_offers"}
     assert verdict.appeal == ()
 
 
