@@ -150,7 +150,8 @@ def test_grants_carry_obligations_dates_and_appeal_guidance(
     verdict = decide(library, profile())
     follow_up = next(o for o in verdict.obligations if o.rule_id == "follow_up")
     assert follow_up.dates == (date(2027, 2, 23), date(2027, 5, 23), date(2027, 11, 23))
-    assert {o.rule_id for o in verdict.obligations} >= {"handleplan_offer", "handleplan_always"}
+    assert {o.rule_id for o in verdict.obligations} >= {"handleplan_offer", "follow_up"}
+    assert "handleplan_consider" not in {o.rule_id for o in verdict.obligations}
     (appeal,) = verdict.appeal
     assert appeal.appealable and appeal.weeks == 4
     assert appeal.deadline_if_received_on_decision_date == date(2026, 12, 21)

@@ -104,8 +104,10 @@ FACTS: Final[dict[str, FactSpec]] = {spec.name: spec for spec in (
     _spec("living_situation.placed_by_municipality", FactKind.MUNICIPALITY,
           "kommune, der har anvist botilbuddet eller opholdet",
           "municipality that placed the citizen",
-          ask_da="Oplys, om en kommune har anvist opholdet, og i så fald hvilken.",
-          ask_en="Say whether a municipality arranged the stay, and if so which."),
+          ask_da="Oplys, om en kommune eller anden myndighed har medvirket til opholdet, og i så "
+                 "fald hvilken kommune borgeren kom fra.",
+          ask_en="Say whether a municipality or other authority arranged the stay, and if so "
+                 "which municipality the citizen came from."),
     _spec("physical_impairment", FactKind.ORDINAL, "fysisk funktionsevne",
           "physical impairment", Impairment,
           ask_da="Vurdér niveauet af nedsat fysisk funktionsevne.",

@@ -107,8 +107,9 @@ class _Frozen(BaseModel):
 class LivingSituation(_Frozen):
     """Where the citizen lives, and whether a municipality placed them there.
 
-    ``placed_by_municipality`` is the municipality that arranged a stay in supported housing
-    or a shelter (retssikkerhedsloven § 9, stk. 3), or ``"none"`` if no municipality did.
+    ``placed_by_municipality`` is, for a stay in supported housing, a shelter or an institution
+    (hospital, prison), the municipality that arranged it or that the citizen came from
+    (retssikkerhedsloven § 9, stk. 3), or ``"none"`` if no public authority arranged the stay.
     Left out, it is unknown.
     """
 

@@ -544,7 +544,7 @@ class _Builder:
             ReferralOut(to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
                         rule_id=q.rule_id, legal_basis=self.referral_basis(q))
             for q in requirements if q.on_fail == "refer" and q.status is Status.NOT_MET
-            and outcome is Outcome.REFERRED)
+            and set(q.paths) & set(offered))
         end_date = None
         if chosen is not None and rs.paths[chosen].max_months:
             end_date = add_months(self.on, rs.paths[chosen].max_months or 0)
@@ -592,15 +592,17 @@ class _Builder:
                 if chosen in q.paths and q.status is Status.MET and q.service_level:
                     out.append(self._reason(q, ReasonKind.GRANT))
             return tuple(out)
-        if outcome is Outcome.REFERRED:
-            for q in requirements:
-                if q.on_fail == "refer" and q.status is Status.NOT_MET:
-                    out.append(self._reason(q, ReasonKind.REFERRAL))
         if outcome in (Outcome.REFUSED, Outcome.REFERRED):
-            for q in requirements:
-                if (q.on_fail == "refuse" and q.status is Status.NOT_MET
-                        and set(q.paths) & set(offered)):
-                    out.append(self._reason(q, ReasonKind.REFUSAL))
+            # Every ground found (forvaltningsloven § 24): referrals, refusal grounds, and any
+            # procedural step still outstanding (such as the citizen's consent).
+            kinds = ((("refer", ReasonKind.REFERRAL), ("refuse", ReasonKind.REFUSAL))
+                     if outcome is Outcome.REFERRED else
+                     (("refuse", ReasonKind.REFUSAL), ("refer", ReasonKind.REFERRAL)))
+            for on_fail, kind in (*kinds, ("guide", ReasonKind.GUIDANCE)):
+                for q in requirements:
+                    if (q.on_fail == on_fail and q.status is Status.NOT_MET
+                            and set(q.paths) & set(offered)):
+                        out.append(self._reason(q, kind))
             return tuple(out)
         for q in requirements:
             if not set(q.paths) & set(open_paths):

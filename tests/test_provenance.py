@@ -1,0 +1,89 @@
+"""Provenance: every rule cites its legal basis, and every quote is in its source text.
+
+The source texts live in ../shared/sources, which CI always has. Outside CI, without them, the
+quote test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spstotte import RuleLibrary
+from spstotte.resolve import ResolvedRuleSet
+from spstotte.sources import check_quotes, fold
+
+SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+needs_sources = pytest.mark.skipif(
+    not SOURCES.is_dir(),
+    reason=f"the source texts are not at {SOURCES} (they are in CI); quotes cannot be checked")
+
+
+def rulesets(library: RuleLibrary) -> list[ResolvedRuleSet]:
+    return [library.ruleset(m.code) for m in library.municipalities()]
+
+
+def test_there_are_three_municipal_rule_sets(library: RuleLibrary) -> None:
+    assert sorted((m.slug, m.code) for m in library.municipalities()) == [
+        ("roskilde", 265), ("soenderborg", 540), ("vejle", 630)]
+
+
+@needs_sources
+def test_every_quote_occurs_in_its_source(library: RuleLibrary) -> None:
+    problems = []
+    for ruleset in rulesets(library):
+        for citation in ruleset.citations:
+            doc = ruleset.sources[citation.source]
+            text = fold((SOURCES / doc.file).read_text(encoding="utf-8"))
+            if fold(citation.quote) not in text:
+                problems.append(f"{ruleset.id}: {citation.cited_by} at {citation.span}: "
+                                f"{citation.quote!r} is not in {doc.file}")
+    assert not problems, "\n".join(problems)
+
+
+@needs_sources
+def test_the_quote_check_names_the_rule_and_the_quote(library: RuleLibrary) -> None:
+    ruleset = library.ruleset(265)
+    citation = next(c for c in ruleset.citations if c.cited_by == "rule minimum_support_need")
+    from dataclasses import replace
+    broken = replace(ruleset, citations=(replace(citation, quote="et helt andet citat"),))
+    (problem,) = check_quotes(broken, SOURCES)
+    assert problem.code == "R212"
+    assert "rule minimum_support_need" in problem.message
+    assert "'et helt andet citat'" in problem.message
+    assert problem.span == citation.span
+
+
+def test_every_law_layer_rule_cites_law_paragraph_and_stk(library: RuleLibrary) -> None:
+    for ruleset in rulesets(library):
+        for rule in ruleset.rules:
+            if rule.layer != "law":
+                continue
+            assert rule.legal_basis.law, rule.id
+            for ref in rule.legal_basis.law:
+                assert ref.act in ruleset.acts and ref.section and ref.stk, (rule.id, ref)
+
+
+def test_every_municipal_rule_cites_its_own_municipality(library: RuleLibrary) -> None:
+    for ruleset in rulesets(library):
+        for rule in ruleset.rules:
+            if rule.layer != "municipality":
+                continue
+            cited = {ruleset.sources[s.source].municipality for s in rule.legal_basis.sources}
+            assert ruleset.municipality_code in cited, (ruleset.id, rule.id)
+            for source in rule.legal_basis.sources:
+                assert source.section.strip() and len(source.quote) >= 8
+
+
+def test_sources_are_cited_by_their_real_identity(library: RuleLibrary) -> None:
+    for ruleset in rulesets(library):
+        for name, doc in ruleset.sources.items():
+            assert doc.publisher and doc.title and doc.date and doc.file.endswith(".txt"), name
+
+
+def test_texts_are_in_danish_and_english(library: RuleLibrary) -> None:
+    for ruleset in rulesets(library):
+        for rule in ruleset.rules:
+            assert rule.title.da.strip() and rule.title.en.strip(), rule.id
+            assert rule.title.da != rule.title.en or rule.layer == "generated", rule.id
