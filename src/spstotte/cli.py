@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import (
     ProfileError,
@@ -22,6 +22,11 @@ from .errors import (
     SpstotteError,
     UnknownMunicipalityError,
 )
+
+if TYPE_CHECKING:
+    from .library import RuleLibrary
+    from .resolve import ResolvedRuleSet
+    from .verdict import Verdict
 
 EXIT_OK = 0
 EXIT_RULE_ERRORS = 1
@@ -69,6 +74,35 @@ def _parser() -> argparse.ArgumentParser:
                     help="fail if rule coverage is below PERCENT")
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
 
+    ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
+    ex.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
+    ex.add_argument("--municipality", "-m", required=True,
+                    help="municipality code, name or rule-set name")
+    ex.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
+    ex.add_argument("--lang", choices=("da", "en"), default="da")
+    ex.add_argument("--format", choices=("text", "markdown", "html"), default="text")
+    ex.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    ex.add_argument("--municipalities", action="append",
+                    help="folder of municipal rule sets (repeatable; default: bundled)")
+
+    rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
+    rb.add_argument("municipality", help="municipality code, name, rule-set name or file")
+    rb.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    rb.add_argument("--lang", choices=("da", "en"), default="da")
+    rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+
+    di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
+    di.add_argument("rulesets", nargs="+", metavar="RULESET",
+                    help="a municipality (roskilde, 265), a file, or FILE@GIT-REVISION")
+    di.add_argument("--lang", choices=("da", "en"), default="en")
+    di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    sc = sub.add_parser("schema", help="JSON Schemas for editors (rules, profile, scenarios)")
+    sc.add_argument("kind", nargs="?", choices=("rules", "profile", "scenarios"),
+                    help="print one schema (default: all, with --write)")
+    sc.add_argument("--write", metavar="DIR", help="write every schema into DIR")
+
     sub.add_parser("municipalities", help="list the municipalities with a rule set")
     return parser
 
@@ -88,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args, out)
         if args.command == "municipalities":
             return _municipalities(out)
+        if args.command == "explain":
+            return _explain(args, out)
+        if args.command == "rulebook":
+            return _rulebook(args, out)
+        if args.command == "diff":
+            return _diff(args, out)
+        if args.command == "schema":
+            return _schema(args, out)
         if args.command == "test":
             from .runner import run_cli
 
@@ -126,7 +168,7 @@ def _print_error(exc: SpstotteError) -> None:
         print(f"error: {exc}", file=sys.stderr)
 
 
-def _library(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _library(args: argparse.Namespace) -> RuleLibrary:
     from .library import RuleLibrary, default_library
 
     if args.rules or args.municipalities:
@@ -134,10 +176,10 @@ def _library(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return default_library()
 
 
-def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+def _verdict(args: argparse.Namespace) -> Verdict | int:
+    """Read the profile file and evaluate it; an int is an exit code (bad profile file)."""
     from .loader import load_yaml_file, load_yaml_text
     from .profile import CitizenProfile
-    from .render import verdict_json, verdict_text
 
     try:
         if args.profile == "-":
@@ -150,9 +192,96 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_BAD_INPUT
     profile = CitizenProfile.parse(loaded.data, spans=loaded) \
         if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
-    library = _library(args)
-    verdict = library.evaluate(profile, municipality=args.municipality, on=args.on)
+    return _library(args).evaluate(profile, municipality=args.municipality, on=args.on)
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from .render import verdict_json, verdict_text
+
+    verdict = _verdict(args)
+    if isinstance(verdict, int):
+        return verdict
     out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from .decision import decision_text
+
+    verdict = _verdict(args)
+    if isinstance(verdict, int):
+        return verdict
+    out.write(decision_text(verdict, args.lang, args.format))
+    return EXIT_OK
+
+
+def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
+    """A rule set named by a municipality, a file path, or FILE@GIT-REVISION."""
+    import subprocess
+
+    from .library import RuleLibrary, default_library, load_many
+    from .loader import iter_yaml_files, load_yaml_file, load_yaml_text
+    from .resolve import resolve_loaded
+
+    library = RuleLibrary(law_dir) if law_dir else default_library()
+    path, _, revision = spec.partition("@")
+    if revision:
+        try:
+            target = Path(path)
+            shown = subprocess.run(["git", "show", f"{revision}:./{target.name}"],
+                                   capture_output=True, check=True,
+                                   cwd=str(target.parent) if str(target.parent) else None)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            stderr = getattr(exc, "stderr", b"") or b""
+            raise UnknownMunicipalityError(
+                spec, [], f"git could not show {path} at {revision}: "
+                f"{stderr.decode(errors='replace').strip() or exc}") from None
+        loaded = load_yaml_text(shown.stdout, f"{path}@{revision}")
+    elif Path(spec).is_file():
+        loaded = load_yaml_file(spec)
+    else:
+        return library.ruleset(spec)
+    law = load_many(list(iter_yaml_files(library.law_dir)))
+    return resolve_loaded(law, loaded)
+
+
+def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
+    from .rulebook import rulebook
+
+    out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace, out: TextIO) -> int:
+    from .diff import comparison_markdown, diff_markdown, diff_rulesets
+
+    if len(args.rulesets) < 2:
+        print("error: diff needs two or more rule sets", file=sys.stderr)
+        return EXIT_USAGE
+    rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
+    if len(rulesets) == 2:
+        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang))
+    else:
+        text = comparison_markdown(rulesets, args.lang)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from .schema import schema_json, write_schemas
+
+    if args.write:
+        for path in write_schemas(Path(args.write)):
+            out.write(f"wrote {path}\n")
+        return EXIT_OK
+    if not args.kind:
+        print("error: name a schema (rules, profile, scenarios) or use --write DIR",
+              file=sys.stderr)
+        return EXIT_USAGE
+    out.write(schema_json(args.kind))
     return EXIT_OK
 
 

@@ -81,6 +81,8 @@ class Compare:
     op: Op
     value: Value | ParamRef
     span: Span
+    #: The parameter the value came from, once resolved (for diffs and the rulebook).
+    param: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class Obligation:
     every_months: int | None
     within_days: int | None
     span: Span
+    after_months_param: str | None = None
 
 
 @dataclass(frozen=True)

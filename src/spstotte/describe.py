@@ -35,17 +35,26 @@ def describe(condition: Condition, lang: str, rule_title: RuleTitle,
         return _compare(condition, lang, negate)
     if isinstance(condition, RuleRef):
         title = rule_title(condition.rule, lang)
+        if condition.via_path is not None:
+            title += " er bevilget" if da else " is granted"
         positive = condition.expect != negate
         if positive:
             return title[:1].lower() + title[1:] if title else condition.rule
         return (f"ikke: {title[:1].lower() + title[1:]}" if da
                 else f"not: {title[:1].lower() + title[1:]}")
     assert isinstance(condition, (All, AnyOf))
+    if not condition.items:  # an empty 'all' is true, an empty 'any' false
+        truth = isinstance(condition, All) != negate
+        return ("altid" if truth else "aldrig") if da else ("always" if truth else "never")
     conjunctive = isinstance(condition, All) != negate
     joiner = (" og " if da else " and ") if conjunctive else (" eller " if da else " or ")
-    parts = [describe(item, lang, rule_title, negate) for item in condition.items]
-    parts = [f"({p})" if (" og " in p or " eller " in p or " and " in p or " or " in p)
-             and len(parts) > 1 else p for p in parts]
+    parts = []
+    for item in condition.items:
+        text = describe(item, lang, rule_title, negate)
+        inner = item.item if isinstance(item, Not) else item
+        if len(condition.items) > 1 and isinstance(inner, (All, AnyOf)) and len(inner.items) > 1:
+            text = f"({text})"  # a nested group: keep its grouping visible
+        parts.append(text)
     return joiner.join(parts)
 
 
@@ -67,7 +76,10 @@ def _compare(node: Compare, lang: str, negate: bool) -> str:
             return prefix + _compare(node, lang, False)
     value = node.value
     if isinstance(value, tuple):
-        shown = ", ".join(spec.value_label(v, lang) for v in value)
+        # Labels may contain 'eller'/'or' themselves: list them after a colon, with semicolons.
+        shown = "; ".join(spec.value_label(v, lang) for v in value)
+        verb = _OPS[op][0 if da else 1]
+        return f"{name} {verb}: {shown}"
     else:
         shown = spec.value_label(value, lang)
     verb = _OPS[op][0 if da else 1]

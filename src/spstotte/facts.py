@@ -252,7 +252,7 @@ def rank(spec: FactSpec, value: object) -> int | None:
     """The ordinal rank of a value of an ordinal fact; ``None`` for ``not_assessed``/unknown."""
     if spec.vocabulary is None or not isinstance(value, str):
         return None
-    return RANKS[spec.vocabulary].get(value)
+    return RANKS.get(spec.vocabulary, {}).get(value)
 
 
 def fact_json(value: FactValue) -> object:

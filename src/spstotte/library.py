@@ -88,7 +88,7 @@ class RuleLibrary:
         >>> from spstotte import RuleLibrary
         >>> library = RuleLibrary()
         >>> [m.code for m in library.municipalities()]
-        [630, 265, 540]
+        [265, 540, 630]
     """
 
     def __init__(self, law_dir: str | Path | None = None,

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    WithJsonSchema,
     field_serializer,
     model_validator,
 )
@@ -95,9 +96,19 @@ def _placing_municipality(value: Any) -> int | Literal["none"]:
     return _municipality(value)
 
 
-CprNumber = Annotated[str, AfterValidator(_normalise_cpr)]
-MunicipalityCode = Annotated[int, BeforeValidator(_municipality)]
-PlacingMunicipality = Annotated[int | Literal["none"], BeforeValidator(_placing_municipality)]
+_MUNICIPALITY_SCHEMA = {
+    "anyOf": [{"type": "integer", "minimum": 101, "maximum": 860},
+              {"type": "string", "minLength": 2}],
+    "description": "Three-digit municipality code (265) or name (Roskilde).",
+}
+CprNumber = Annotated[str, AfterValidator(_normalise_cpr), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{6}-?\d{4}$",
+     "description": "CPR-nummer DDMMYY-SSSS (never rejected on modulus 11)."})]
+MunicipalityCode = Annotated[int, BeforeValidator(_municipality),
+                             WithJsonSchema(_MUNICIPALITY_SCHEMA)]
+PlacingMunicipality = Annotated[int | Literal["none"], BeforeValidator(_placing_municipality),
+                                WithJsonSchema({"anyOf": [*_MUNICIPALITY_SCHEMA["anyOf"],
+                                                          {"const": "none"}]})]
 
 
 class _Frozen(BaseModel):

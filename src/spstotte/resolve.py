@@ -158,6 +158,8 @@ class ResolvedRuleSet:
     differences: tuple[Difference, ...]
     rules: tuple[ResolvedRule, ...]
     citations: tuple[Citation, ...] = ()
+    #: Parameters read by some rule or path (for the lint).
+    parameters_used: frozenset[str] = frozenset()
     content_hash: str = ""
     _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
     #: Per-rule-set memo of values derived from it (legal bases rendered for verdicts...).
@@ -270,6 +272,9 @@ class _Resolver:
         self.rules: dict[str, ResolvedRule] = {}
         self.law_rule_ids: set[str] = set()
         self.broken_ids: set[str] = set()
+        self.used_parameters: set[str] = {"municipality_code", "path_order"}
+        #: Paths the municipality offers (None: all, when the law layer is checked alone).
+        self.offered: set[str] | None = None
         # (loaded file, data path) of every legal basis, for reference checks.
         self.bases: list[tuple[LegalBasis, LoadedYaml, tuple[str | int, ...], Layer]] = []
 
@@ -555,6 +560,7 @@ class _Resolver:
                           "referrals: " + ", ".join(sorted(self.referrals)))
             if isinstance(conclusion, Obligation) and isinstance(conclusion.after_months, ParamRef):
                 ref = conclusion.after_months
+                self.used_parameters.add(ref.name)
                 param = self.parameters.get(ref.name)
                 if param is None:
                     self.fail("R205", f"unknown parameter {ref.name!r}", ref.span)
@@ -564,18 +570,31 @@ class _Resolver:
                               ref.span)
                     conclusion = replace(conclusion, after_months=())
                 else:
-                    conclusion = replace(conclusion, after_months=tuple(param.value or ()))
+                    conclusion = replace(conclusion, after_months=tuple(param.value or ()),
+                                         after_months_param=ref.name)
             out.append(replace(rule, condition=condition, conclusion=conclusion, paths=paths))
         return out
 
     def _substitute(self, condition: Condition) -> Condition:
         if isinstance(condition, (All, AnyOf)):
-            return type(condition)(tuple(self._substitute(c) for c in condition.items),
-                                   condition.span)
+            items = tuple(self._substitute(c) for c in condition.items)
+            if isinstance(condition, AnyOf):
+                # '{granted: p82b}' where § 82 b is not offered is false: drop it from 'any'.
+                items = tuple(i for i in items if not _is_false(i))
+                if not items:
+                    return AnyOf((), condition.span)
+            if len(items) == 1 and len(condition.items) > 1:
+                return items[0]
+            return type(condition)(items, condition.span)
+        if (isinstance(condition, RuleRef) and condition.via_path is not None
+                and self.offered is not None and condition.via_path not in self.offered
+                and condition.via_path in self.paths):
+            return AnyOf((), condition.span)  # false: the path is not offered
         if isinstance(condition, Not):
             return Not(self._substitute(condition.item), condition.span)
         if isinstance(condition, Compare) and isinstance(condition.value, ParamRef):
             ref = condition.value
+            self.used_parameters.add(ref.name)
             param = self.parameters.get(ref.name)
             if param is None:
                 self.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
@@ -599,8 +618,12 @@ class _Resolver:
             if isinstance(value, str) and value.startswith("!"):
                 self.fail("R214", f"parameter {ref.name!r}: {value[1:]}", ref.span)
                 return condition
-            return Compare(condition.fact, condition.op, value, condition.span)
+            return Compare(condition.fact, condition.op, value, condition.span, ref.name)
         return condition
+
+
+def _is_false(condition: Condition) -> bool:
+    return isinstance(condition, AnyOf) and not condition.items
 
 
 def _generated_grants(resolver: _Resolver, rules: list[ResolvedRule],
@@ -758,10 +781,14 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
             resolver.fail("R218", f"parameter {name!r} has no value", municipality.loaded.span(()),
                           f"set it under 'parameters: {name}: value: ...'")
     resolver.check_bases()
-    rules = resolver.finish_rules()
     offered = _offered_paths(resolver)
+    if municipality is not None:
+        resolver.offered = set(offered)
+    rules = resolver.finish_rules()
     all_ids = {r.id for r in rules} | {f"grant_{p}" for p in resolver.paths}
-    rules = _prune(rules, set(offered)) if municipality is not None else rules
+    if municipality is not None:
+        rules = [replace(r, paths=tuple(p for p in r.paths if p in offered))
+                 for r in _prune(rules, set(offered))]
     grants = _generated_grants(resolver, rules, offered if municipality else list(resolver.paths))
     rules = [_only_when_granted(r, set(offered)) for r in rules] + grants
     _check_refs(resolver, rules, all_ids, set(offered))
@@ -783,6 +810,7 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         delivery_forms=dict(resolver.delivery_forms), differences=tuple(resolver.differences),
         rules=tuple(ordered), _index={r.id: i for i, r in enumerate(ordered)},
         citations=resolver.citations(),
+        parameters_used=frozenset(resolver.used_parameters),
     )
     return replace(ruleset, content_hash=content_hash(ruleset))
 
@@ -791,6 +819,7 @@ def _offered_paths(resolver: _Resolver) -> list[str]:
     offered = []
     for path_id, (path, span) in resolver.paths.items():
         if path.offered_if is not None:
+            resolver.used_parameters.add(path.offered_if)
             param = resolver.parameters.get(path.offered_if)
             if param is None or param.type != "bool":
                 resolver.fail("R205", f"path {path_id!r}: offered_if must name a yes/no "
@@ -820,7 +849,7 @@ def _canonical(value: Any) -> Any:
         out = {"__type__": type(value).__name__}
         for f in fields(value):
             if f.name in ("span", "_index", "content_hash", "files", "quote_spans", "citations",
-                          "memo"):
+                          "memo", "parameters_used"):
                 continue
             out[f.name] = _canonical(getattr(value, f.name))
         return out

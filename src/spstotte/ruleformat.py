@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
@@ -21,7 +28,10 @@ def _section_text(value: Any) -> Any:
 
 
 Section = Annotated[str, BeforeValidator(_section_text),
-                    StringConstraints(pattern=r"^\d+( ?[a-z])?$")]
+                    StringConstraints(pattern=r"^\d+( ?[a-z])?$"),
+                    WithJsonSchema({"anyOf": [{"type": "integer"},
+                                              {"type": "string", "pattern": r"^\d+( ?[a-z])?$"}],
+                                    "description": "The paragraph: 85, or '82 b'."})]
 
 
 class _Model(BaseModel):

@@ -12,6 +12,7 @@ from pathlib import Path
 from .compiler import compile_ruleset
 from .errors import Diagnostic, RuleSetError
 from .library import load_many
+from .lint import lint
 from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
 from .resolve import ResolvedRuleSet, resolve_loaded
 from .sources import check_quotes, find_sources_dir
@@ -45,6 +46,8 @@ def check_ruleset(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Di
         except RuleSetError as exc:
             out.extend(exc.diagnostics)
     out.extend(check_quotes(ruleset, sources_dir))
+    if ruleset.municipality_code:
+        out.extend(lint(ruleset))
     return out
 
 

@@ -1,0 +1,360 @@
+"""The decision text: a verdict rendered as a draft decision letter (afgørelse).
+
+The justification follows forvaltningsloven § 24 (the legal rules applied, the main facts, and
+for a municipal service level that it is one, since an individual assessment can depart from
+it; every refusal ground, not just the first), and the appeal guidance § 25 (4 weeks, complaint
+to the municipality, which reconsiders and forwards it to Ankestyrelsen; for § 82 b, that the
+decision cannot be brought before another administrative authority).
+
+Every sentence is built from the verdict and its trail: rule titles, requirement texts, legal
+bases, facts and dates. There are no texts per outcome per municipality. Danish is the default;
+English on request. Output as plain text, Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from .render import basis_text
+from .verdict import Outcome, ReasonKind, Status, Verdict
+
+Format = Literal["text", "markdown", "html"]
+
+_MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+              "september", "oktober", "november", "december")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def long_date(day: date, lang: str) -> str:
+    """``23. november 2026`` or ``23 November 2026``."""
+    if lang == "da":
+        return f"{day.day}. {_MONTHS_DA[day.month - 1]} {day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+@dataclass
+class _Doc:
+    """A tiny document model: headings, paragraphs and bullet lists."""
+
+    blocks: list[tuple[str, object]] = field(default_factory=list)
+
+    def h(self, level: int, text: str) -> None:
+        self.blocks.append((f"h{level}", text))
+
+    def p(self, text: str) -> None:
+        if text:
+            self.blocks.append(("p", text))
+
+    def ul(self, items: Iterable[str]) -> None:
+        listed = [i for i in items if i]
+        if listed:
+            self.blocks.append(("ul", listed))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _join(items: list[str], lang: str) -> str:
+    word = " og " if lang == "da" else " and "
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+class _Writer:
+    def __init__(self, verdict: Verdict, lang: str) -> None:
+        self.v = verdict
+        self.lang = lang
+        self.da = lang == "da"
+        self.doc = _Doc()
+
+    def t(self, da: str, en: str) -> str:
+        return da if self.da else en
+
+    @property
+    def municipality(self) -> str:
+        return f"{self.v.municipality_name} Kommune" if self.da else \
+            f"{self.v.municipality_name} Municipality"
+
+    def path_titles(self, paths: Iterable[str] | None = None) -> list[str]:
+        wanted = set(paths) if paths is not None else None
+        return [_lower_first(p.title.get(self.lang)) for p in self.v.paths
+                if wanted is None or p.path in wanted]
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def write(self) -> _Doc:
+        v, d = self.v, self.doc
+        d.h(1, self.t("Afgørelse om ", "Decision on ") + _join(self.path_titles(), self.lang))
+        d.p(self.t("UDKAST – skal gennemgås af sagsbehandleren, før det sendes.",
+                   "DRAFT – to be reviewed by the caseworker before it is sent."))
+        d.p(f"{self.municipality} · {self.t('Afgørelsesdato', 'Decision date')}: "
+            f"{long_date(v.decision_date, self.lang)}"
+            + (f" · CPR {v.record.inputs['cpr']}" if "cpr" in v.record.inputs else ""))
+        self.decision()
+        self.justification()
+        self.missing()
+        self.next_steps()
+        self.appeal()
+        d.h(2, self.t("Grundlag for udkastet", "Basis of this draft"))
+        d.p(self.t("Udkastet er dannet af spstotte ", "This draft was produced by spstotte ")
+            + f"{v.record.library_version} "
+            + self.t(f"med regelsættet »{v.record.ruleset_id}« ({v.record.ruleset_hash}).",
+                     f"with the rule set '{v.record.ruleset_id}' ({v.record.ruleset_hash})."))
+        return d
+
+    def decision(self) -> None:
+        v, d = self.v, self.doc
+        d.h(2, self.t("Afgørelse", "Decision"))
+        status = {p.path: p.status for p in v.paths}
+        if v.outcome in (Outcome.GRANTED_85, Outcome.GRANTED_82B):
+            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
+            title = self.path_titles([chosen])[0]
+            d.p(self.t(f"{self.municipality} bevilger dig {title}.",
+                       f"{self.municipality} grants you {title}."))
+            if v.end_date:
+                d.p(self.t(f"Forløbet er tidsbegrænset og slutter senest den "
+                           f"{long_date(v.end_date, 'da')}.",
+                           f"The course is time-limited and ends on "
+                           f"{long_date(v.end_date, 'en')} at the latest."))
+            for other in (p for p in v.paths if p.path != chosen):
+                name = _lower_first(other.title.get(self.lang))
+                if other.status is Status.MET:
+                    d.p(self.t(f"Du opfylder også betingelserne for {name}. Kommunen tilbyder "
+                               f"dig først {title}. Du kan klage over, at du ikke i stedet får "
+                               f"{name}.",
+                               f"You also meet the conditions of {name}. The municipality "
+                               f"offers you {title} first. You can appeal against not being "
+                               f"given {name} instead."))
+                elif other.status is Status.NOT_MET:
+                    d.p(self.t(f"Du får afslag på {name}; se begrundelsen nedenfor.",
+                               f"You are refused {name}; see the reasons below."))
+        elif v.outcome is Outcome.REFUSED:
+            d.p(self.t(f"{self.municipality} giver dig afslag på "
+                       f"{_join(self.path_titles(), 'da')}.",
+                       f"{self.municipality} refuses you {_join(self.path_titles(), 'en')}."))
+        elif v.outcome is Outcome.REFERRED:
+            targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
+                            self.lang)
+            d.p(self.t(f"{self.municipality} bevilger dig ikke "
+                       f"{_join(self.path_titles(), 'da')}, fordi dit behov kan dækkes af "
+                       f"{targets}.",
+                       f"{self.municipality} does not grant you "
+                       f"{_join(self.path_titles(), 'en')}, because your need can be met by "
+                       f"{targets}."))
+        else:
+            d.p(self.t(f"{self.municipality} kan endnu ikke træffe afgørelse om "
+                       f"{_join(self.path_titles(), 'da')}, fordi der mangler oplysninger.",
+                       f"{self.municipality} cannot yet decide on "
+                       f"{_join(self.path_titles(), 'en')}, because information is missing."))
+        del status
+
+    def justification(self) -> None:
+        v, d = self.v, self.doc
+        d.h(2, self.t("Begrundelse", "Reasons"))
+        # The legal rules: every provision cited anywhere in the trail, in trail order.
+        d.h(3, self.t("Regler, som afgørelsen bygger på", "The legal rules applied"))
+        cited = {law.citation: law for step in v.trail for law in step.legal_basis.law}
+        ordered = sorted(cited.values(), key=lambda law: (
+            law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
+            law.stk or 0, law.nr or 0))
+        acts_named: set[str] = set()
+        items = []
+        for law in ordered:
+            first = law.act not in acts_named
+            acts_named.add(law.act)
+            items.append(law.citation + (
+                f" ({law.act_title.get(self.lang)}, {law.consolidation})" if first else ""))
+        d.ul(items)
+        # The municipal service level, said to be one (it is not the law).
+        municipal = [s for s in v.trail if s.service_level]
+        if municipal:
+            d.h(3, self.t("Kommunens serviceniveau", "The municipality's service level"))
+            docs: dict[str, str] = {}
+            for step in municipal:
+                for s in step.legal_basis.sources:
+                    if s.municipality == v.municipality:
+                        docs.setdefault(s.source, f"{s.publisher}: »{s.title}« ({s.date})")
+            d.p(self.t(f"Afgørelsen bygger også på {self.municipality}s serviceniveau: ",
+                       f"The decision also rests on {self.municipality}'s service level: ")
+                + "; ".join(docs.values()) + ".")
+            d.p(self.t("Et serviceniveau er ikke en lovregel. Kommunen skal altid foretage en "
+                       "konkret og individuel vurdering af dit behov og kan fravige "
+                       "serviceniveauet, hvis dit behov kræver det.",
+                       "A service level is not a rule of law. The municipality must always make "
+                       "a concrete, individual assessment of your need and can depart from the "
+                       "service level where your need requires it."))
+        # The main facts.
+        d.h(3, self.t("Oplysninger, som afgørelsen bygger på",
+                      "The facts the decision rests on"))
+        facts: dict[str, str] = {}
+        for step in v.trail:
+            for reading in step.facts_read:
+                if reading.known and reading.fact not in facts:
+                    facts[reading.fact] = (f"{reading.label.get(self.lang)}: "
+                                           f"{reading.value_label.get(self.lang)}")
+        d.ul(facts.values() or [self.t("ingen oplysninger", "no facts")])
+        # The assessment: every ground.
+        d.h(3, self.t("Vurdering", "Assessment"))
+        self.assessment()
+
+    def assessment(self) -> None:
+        v, d = self.v, self.doc
+        items: list[str] = []
+        for reason in v.reasons:
+            flag = self.t(" (kommunalt serviceniveau)", " (municipal service level)") \
+                if reason.service_level else ""
+            basis = basis_text(reason.legal_basis, self.lang)
+            if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
+                met = [s.title.get(self.lang) if s.kind == "require"
+                       else s.conclusion.get(self.lang).rstrip(".")
+                       for s in v.trail if s.kind in ("require", "refer")
+                       and ((s.kind == "require") == s.result)]
+                items.append(reason.text.get(self.lang) + " " + self.t(
+                    "Disse betingelser er opfyldt: ", "These conditions are met: ")
+                    + "; ".join(_lower_first(m) for m in met) + ".")
+                continue
+            if reason.kind is ReasonKind.GRANT:
+                continue  # service-level requirements met: already listed above
+            items.append(f"{reason.text.get(self.lang)}{flag} "
+                         f"[{self.t('Hjemmel', 'Legal basis')}: {basis}]")
+        if v.outcome in (Outcome.GRANTED_82B, Outcome.GRANTED_85):
+            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
+            for q in v.unmet_requirements:
+                if chosen not in q.paths and q.on_fail == "refuse":
+                    items.append(self.t(f"Ikke opfyldt: {q.title.da}. Det kræver, at "
+                                        f"{_lower_first(q.expected.da)}",
+                                        f"Not met: {q.title.en}. It requires that "
+                                        f"{_lower_first(q.expected.en)}")
+                                 + f" [{self.t('Hjemmel', 'Legal basis')}: "
+                                   f"{basis_text(q.legal_basis, self.lang)}]")
+        d.ul(items)
+
+    def missing(self) -> None:
+        v, d = self.v, self.doc
+        if v.outcome is not Outcome.NEEDS_INFORMATION:
+            return
+        d.h(2, self.t("Det mangler vi", "What is missing"))
+        d.ul(m.ask.get(self.lang) for m in v.missing_facts)
+        d.p(self.t("Kommunen vejleder dig om, hvordan du giver oplysningerne "
+                   "(forvaltningsloven § 7). Når de foreligger, træffer vi afgørelse.",
+                   "The municipality will guide you on how to provide the information "
+                   "(Public Administration Act s. 7). Once we have it, we will decide."))
+
+    def next_steps(self) -> None:
+        v, d = self.v, self.doc
+        if not (v.obligations or v.information):
+            return
+        d.h(2, self.t("Hvad sker der nu", "What happens next"))
+        items = []
+        for o in v.obligations:
+            dates = _join([long_date(x, self.lang) for x in o.dates], self.lang)
+            items.append(o.text.get(self.lang) + (f" ({dates})" if dates else ""))
+        d.ul(items)
+        if v.information:
+            d.h(3, self.t("Praktiske oplysninger", "Practical information"))
+            d.ul(i.text.get(self.lang) for i in v.information)
+        requested = [a.title.get(self.lang) for a in v.support_areas if a.requested]
+        if requested:
+            d.p(self.t("Støtten kan gives inden for: ", "Support can be given within: ")
+                + "; ".join(requested) + ".")
+
+    def appeal(self) -> None:
+        v, d = self.v, self.doc
+        d.h(2, self.t("Klagevejledning", "How to appeal"))
+        if not v.appeal:
+            d.p(self.t("Der er endnu ikke truffet en afgørelse, som du kan klage over.",
+                       "No decision has been made yet that you can appeal."))
+            return
+        for guidance in v.appeal:
+            title = next(p.title.get(self.lang) for p in v.paths if p.path == guidance.path)
+            text = f"{title}: {guidance.text.get(self.lang)}"
+            if guidance.deadline_if_received_on_decision_date:
+                deadline = long_date(guidance.deadline_if_received_on_decision_date, self.lang)
+                text += " " + self.t(f"Modtager du afgørelsen den "
+                                     f"{long_date(v.decision_date, 'da')}, skal klagen være "
+                                     f"kommunen i hænde senest den {deadline}.",
+                                     f"If you receive the decision on "
+                                     f"{long_date(v.decision_date, 'en')}, the appeal must reach "
+                                     f"the municipality by {deadline}.")
+            text += f" [{self.t('Hjemmel', 'Legal basis')}: " \
+                    f"{basis_text(guidance.legal_basis, self.lang)}]"
+            d.p(text)
+
+
+def _render_text(doc: _Doc) -> str:
+    out: list[str] = []
+    for kind, content in doc.blocks:
+        if kind == "h1":
+            out += [str(content), "=" * len(str(content)), ""]
+        elif kind == "h2":
+            out += [str(content), "-" * len(str(content)), ""]
+        elif kind == "h3":
+            out += [str(content) + ":", ""]
+        elif kind == "p":
+            out += [str(content), ""]
+        else:
+            out += [f"- {item}" for item in content]  # type: ignore[attr-defined]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _render_markdown(doc: _Doc) -> str:
+    out: list[str] = []
+    for kind, content in doc.blocks:
+        if kind.startswith("h"):
+            out += ["#" * int(kind[1]) + " " + str(content), ""]
+        elif kind == "p":
+            out += [str(content), ""]
+        else:
+            out += [f"- {item}" for item in content]  # type: ignore[attr-defined]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _render_html(doc: _Doc, lang: str) -> str:
+    body: list[str] = []
+    title = ""
+    for kind, content in doc.blocks:
+        if kind.startswith("h"):
+            title = title or str(content)
+            body.append(f"<{kind}>{html.escape(str(content))}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{html.escape(str(content))}</p>")
+        else:
+            items = "".join(f"<li>{html.escape(str(i))}</li>" for i in content)  # type: ignore[attr-defined]
+            body.append(f"<ul>{items}</ul>")
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title></head>\n<body>\n" + "\n".join(body)
+            + "\n</body>\n</html>\n")
+
+
+def decision_text(verdict: Verdict, lang: str = "da", fmt: Format = "text") -> str:
+    """A verdict as a draft decision letter.
+
+    Args:
+        verdict: the verdict to render.
+        lang: ``"da"`` (default) or ``"en"``.
+        fmt: ``"text"``, ``"markdown"`` or ``"html"``.
+
+    Example:
+        >>> import spstotte
+        >>> verdict = spstotte.evaluate({"birth_date": "2010-01-01"}, municipality=265,
+        ...                             on="2026-11-23")
+        >>> print(decision_text(verdict).splitlines()[0])
+        Afgørelse om socialpædagogisk støtte efter serviceloven § 85
+    """
+    if lang not in ("da", "en"):
+        raise ValueError("lang is 'da' or 'en'")
+    doc = _Writer(verdict, lang).write()
+    if fmt == "markdown":
+        return _render_markdown(doc)
+    if fmt == "html":
+        return _render_html(doc, lang)
+    return _render_text(doc)

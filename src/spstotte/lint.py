@@ -1,0 +1,172 @@
+"""Lint: warnings about rule sets that are valid but probably not what the author meant.
+
+* L401 a rule that can never fire (its condition contradicts itself, or it reads a rule that
+  never concludes the value it needs);
+* L402 a parameter no rule reads;
+* L403 a derived fact no rule reads;
+* L404 a missing Danish or English text.
+
+Quotes not found in their sources (R212) and overrides without a reason (R208) are errors and
+come from validation itself. ``spstotte validate --strict`` turns these warnings into errors.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .compiler import _Dnf
+from .conditions import Derive, Inform, Obligation
+from .errors import Diagnostic, Severity
+from .facts import FACTS, FactKind, rank
+from .municipalities import MUNICIPALITY_NAMES
+from .resolve import ResolvedRuleSet
+from .ruleformat import Text
+
+
+def _warn(code: str, message: str, span: object, hint: str) -> Diagnostic:
+    from .errors import Span
+
+    return Diagnostic(code, message, span if isinstance(span, Span) else None, hint,
+                      Severity.WARNING)
+
+
+def lint(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    """Warnings for one resolved rule set."""
+    out: list[Diagnostic] = []
+    out.extend(_never_fires(ruleset))
+    out.extend(_unused_parameters(ruleset))
+    out.extend(_unused_derived(ruleset))
+    out.extend(_missing_texts(ruleset))
+    return out
+
+
+def _never_fires(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    out = []
+    # A rule can conclude true (false) when its true (false) alternatives are not all
+    # contradictory; a reference to such a value is then possible. Iterate to a fixed point.
+    possible: dict[str, set[bool]] = {}
+    for rule in ruleset.rules:
+        dnf = _Dnf(rule)
+        values = set()
+        for value in ((True, False) if rule.two_valued else (True,)):
+            alternatives = dnf.of(rule.condition, value)
+            if any(_satisfiable(conj, possible) for conj in alternatives):
+                values.add(value)
+        possible[rule.id] = values
+        if not values or (rule.two_valued and values == {False} and rule.kind != "grant"):
+            what = "can never fire" if not values else "can never be true"
+            out.append(_warn("L401", f"rule {rule.id!r} {what}", rule.span,
+                             "check the condition for a contradiction, or the rules it reads"))
+    return out
+
+
+def _satisfiable(conjunction: frozenset[tuple[str, str]], possible: dict[str, set[bool]]) -> bool:
+    by_fact: dict[str, list[Any]] = {}
+    for kind, test in conjunction:
+        if kind.startswith("r:"):
+            wanted = '"v": 1' in test
+            if wanted not in possible.get(kind[2:], {True, False}):
+                return False
+        else:
+            by_fact.setdefault(kind[2:], []).append(json.loads(test))
+    # Profile facts: is there one value of the fact that passes every test at once?
+    return all(any(all(_match(t, candidate) for t in tests)
+                   for candidate in _candidates(name, tests))
+               for name, tests in by_fact.items())
+
+
+def _keys(test: Any) -> set[str]:
+    if isinstance(test, dict):
+        return {k for k in test if not k.startswith("$")}.union(
+            *(_keys(v) for v in test.values()))
+    if isinstance(test, list):
+        return set().union(*(_keys(v) for v in test)) if test else set()
+    return set()
+
+
+def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
+    """Every engine form a profile fact can take (enough to decide satisfiability)."""
+    spec = FACTS[name]
+    unknown: dict[str, Any] = {"k": 0}
+    if spec.kind is FactKind.SET:
+        # Only the members the tests mention matter; the others can take any value.
+        members = sorted(_keys(tests) & set(spec.values))
+        return [unknown] + [{"k": 1, **{m: int(bool(bits >> i & 1))
+                                         for i, m in enumerate(members)}}
+                            for bits in range(2 ** len(members))]
+    if spec.kind is FactKind.BOOL:
+        return [unknown, {"k": 1, "v": 0}, {"k": 1, "v": 1}]
+    if spec.kind is FactKind.INT:
+        return [unknown] + [{"k": 1, "v": v} for v in range(0, 131)]
+    if spec.kind is FactKind.MUNICIPALITY:
+        return [unknown] + [{"k": 1, "v": v} for v in (0, *sorted(MUNICIPALITY_NAMES))]
+    out = [unknown]
+    for value in spec.values:
+        fact: dict[str, Any] = {"k": 1, "v": value}
+        r = rank(spec, value)
+        if r is not None:
+            fact["r"] = r
+        out.append(fact)
+    return out
+
+
+_ORDER = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+          "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+
+
+def _match(test: dict[str, Any], fact: dict[str, Any]) -> bool:
+    """The compiler's test language, evaluated in Python (as the engine would)."""
+    matched = True
+    for key, value in test.items():
+        if key == "$and":
+            matched = matched and all(_match(t, fact) for t in value)
+        elif key == "$or":
+            matched = matched and any(_match(t, fact) for t in value)
+        elif key == "$neq":
+            ((field, expected),) = value.items()
+            matched = matched and field in fact and fact[field] != expected
+        elif key in _ORDER:
+            ((field, bound),) = value.items()
+            matched = matched and field in fact and _ORDER[key](fact[field], bound)
+        else:
+            matched = matched and fact.get(key) == value
+    return matched
+
+
+def _unused_parameters(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    return [_warn("L402", f"parameter {name!r} is never used", param.span,
+                  "remove it, or read it with {param: " + name + "}")
+            for name, param in ruleset.parameters.items()
+            if name not in ruleset.parameters_used]
+
+
+def _unused_derived(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    read = {r for rule in ruleset.rules for r in rule.reads}
+    return [_warn("L403", f"derived fact {rule.id!r} is never used", rule.span,
+                  "read it with {rule: " + rule.id + "}, make it a requirement, or remove it")
+            for rule in ruleset.rules
+            if isinstance(rule.conclusion, Derive) and rule.id not in read]
+
+
+def _missing_texts(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    out = []
+
+    def check(text: Text | None, what: str, span: object) -> None:
+        if text is None:
+            return
+        for lang, value in (("da", text.da), ("en", text.en)):
+            if not value.strip():
+                out.append(_warn("L404", f"{what}: the {'Danish' if lang == 'da' else 'English'}"
+                                 " text is empty", span, f"write '{lang}:'"))
+
+    for rule in ruleset.rules:
+        check(rule.title, f"rule {rule.id!r} title", rule.span)
+        check(rule.note, f"rule {rule.id!r} note", rule.span)
+        if rule.override is not None:
+            check(rule.override.reason, f"rule {rule.id!r} override reason", rule.span)
+        if isinstance(rule.conclusion, (Obligation, Inform)):
+            check(rule.conclusion.text, f"rule {rule.id!r} text", rule.span)
+    for name, param in ruleset.parameters.items():
+        check(param.title, f"parameter {name!r} title", param.span)
+    return out

@@ -1,0 +1,142 @@
+"""The decision text: golden texts per outcome per municipality, and what § 24 and § 25 ask."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from spstotte import Outcome, RuleLibrary, Verdict
+from spstotte.decision import decision_text, long_date
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "decision"
+UPDATE = os.environ.get("SPSTOTTE_UPDATE_GOLDEN") == "1"
+ON = "2026-11-23"
+
+BASE: dict[str, object] = {
+    "cpr": "010500-4322", "living_situation": {"kind": "own_home"},
+    "mental_impairment": "severe", "physical_impairment": "none", "social_problems": [],
+    "support_need": "moderate", "met_by_open_offers": False, "met_by_advice": False,
+    "covered_by_provision": [], "specialist_treatment_sought": False,
+    "improvement_expected": False, "at_risk": False, "applicant": "self",
+    "requested_support_areas": ["practical_tasks", "social_life"],
+}
+
+#: One profile per outcome per municipality (changes to BASE).
+CASES: dict[str, dict[str, dict[str, object]]] = {
+    "roskilde": {
+        "granted_85": {},
+        "refused": {"support_need": "light", "residence_municipality": 630},
+        "referred": {"met_by_open_offers": True},
+        "needs_information": {"support_need": "not_assessed", "applicant": "relative",
+                              "consent": None},
+    },
+    "vejle": {
+        "granted_85": {"mental_impairment": "none",
+                       "social_problems": ["psychologically_vulnerable"],
+                       "able_to_attend_groups": True, "motivated": True},
+        "refused": {"cpr": "010510-4322", "mental_impairment": "light"},
+        "referred": {"covered_by_provision": ["section_97"]},
+        "needs_information": {"mental_impairment": None, "social_problems": None,
+                              "physical_impairment": "light"},
+    },
+    "soenderborg": {
+        "granted_82b": {"improvement_expected": True, "urgent": True},
+        "granted_85": {},
+        "refused": {"mental_impairment": "none", "support_need": "none"},
+        "referred": {"covered_by_provision": ["health_care"], "met_by_advice": True},
+        "needs_information": {"support_need": "not_assessed", "improvement_expected": None},
+    },
+}
+CODES = {"roskilde": 265, "vejle": 630, "soenderborg": 540}
+
+
+def verdict_for(library: RuleLibrary, municipality: str, outcome: str) -> Verdict:
+    data = {**BASE, "residence_municipality": CODES[municipality]}
+    for key, value in CASES[municipality][outcome].items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    verdict = library.evaluate(data, municipality=municipality, on=ON)
+    assert verdict.outcome is Outcome(outcome), (municipality, outcome, verdict.reasons)
+    return verdict
+
+
+CASE_IDS = [(m, o) for m, outcomes in CASES.items() for o in outcomes]
+
+
+@pytest.mark.parametrize(("municipality", "outcome"), CASE_IDS,
+                         ids=[f"{m}-{o}" for m, o in CASE_IDS])
+def test_golden_decision_texts(library: RuleLibrary, municipality: str, outcome: str) -> None:
+    text = decision_text(verdict_for(library, municipality, outcome))
+    # The version and the content hash change with every release and rule edit.
+    text = re.sub(r"spstotte \S+ med", "spstotte <version> med", text)
+    text = re.sub(r"sha256:[0-9a-f]{64}", "sha256:<hash>", text)
+    path = GOLDEN / f"{municipality}-{outcome}.da.txt"
+    if UPDATE or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"wrote a new golden file {path.name}; check it and run again")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("municipality", "outcome"), CASE_IDS,
+                         ids=[f"{m}-{o}" for m, o in CASE_IDS])
+def test_the_text_names_every_legal_rule_and_every_ground(
+        library: RuleLibrary, municipality: str, outcome: str) -> None:
+    verdict = verdict_for(library, municipality, outcome)
+    text = decision_text(verdict)
+    for step in verdict.trail:
+        for law in step.legal_basis.law:
+            assert law.citation in text, law.citation
+    for reason in verdict.reasons:
+        if reason.kind.value in ("refusal", "referral", "guidance", "missing_information"):
+            assert reason.text.da in text, reason.text.da
+    for requirement in verdict.unmet_requirements:
+        if requirement.on_fail == "refuse":
+            assert requirement.title.da in text, requirement.title.da
+    for missing in verdict.missing_facts:
+        assert missing.ask.da in text
+
+
+def test_service_levels_are_said_to_be_service_levels(library: RuleLibrary) -> None:
+    text = decision_text(verdict_for(library, "roskilde", "refused"))
+    assert "Et serviceniveau er ikke en lovregel" in text
+    assert "kan fravige serviceniveauet" in text
+    assert "(kommunalt serviceniveau)" in text
+
+
+def test_appeal_guidance_follows_section_25_and_82b_stk_2(library: RuleLibrary) -> None:
+    refused = decision_text(verdict_for(library, "roskilde", "refused"))
+    assert "4 uger" in refused and "genvurderer" in refused and "Ankestyrelsen" in refused
+    assert "senest den 21. december 2026" in refused
+    straks = decision_text(verdict_for(library, "soenderborg", "granted_82b"))
+    assert "kan ikke indbringes for anden administrativ myndighed" in straks
+    assert "serviceloven § 82 b, stk. 2" in straks
+    assert "slutter senest den 23. maj 2027" in straks
+    pending = decision_text(verdict_for(library, "roskilde", "needs_information"))
+    assert "Der er endnu ikke truffet en afgørelse, som du kan klage over." in pending
+    assert "forvaltningsloven § 7" in pending
+
+
+def test_english_markdown_and_html(library: RuleLibrary) -> None:
+    verdict = verdict_for(library, "vejle", "refused")
+    english = decision_text(verdict, "en")
+    assert english.startswith("Decision on socio-pedagogical support")
+    assert "Vejle Municipality refuses you" in english and "How to appeal" in english
+    markdown = decision_text(verdict, "da", "markdown")
+    assert markdown.startswith("# Afgørelse om ") and "\n## Begrundelse\n" in markdown
+    page = decision_text(verdict, "da", "html")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="da">' in page
+    assert "<h2>Klagevejledning</h2>" in page and "æ" in page
+    assert "<script" not in page
+
+
+def test_long_dates() -> None:
+    from datetime import date
+    assert long_date(date(2027, 2, 28), "da") == "28. februar 2027"
+    assert long_date(date(2027, 2, 28), "en") == "28 February 2027"

@@ -1,0 +1,65 @@
+"""The lint finds each planted fault in a fixture rule set, and --strict makes them errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spstotte.cli import main
+from spstotte.validate import validate_paths
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lint" / "planted.yaml"
+SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
+
+
+def found() -> dict[str, list[tuple[str, int]]]:
+    diagnostics, checked = validate_paths([FIXTURE], sources_dir=SOURCES)
+    assert checked == [str(FIXTURE)] or checked[-1].endswith("planted.yaml")
+    out: dict[str, list[tuple[str, int]]] = {}
+    for d in diagnostics:
+        if d.span is not None and d.span.file.endswith("planted.yaml"):
+            out.setdefault(d.code, []).append((d.message, d.span.line))
+    return out
+
+
+def test_each_planted_fault_is_found_at_its_line() -> None:
+    by_code = found()
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+
+    def line_of(marker: str) -> int:
+        return next(i for i, line in enumerate(text, 1) if marker in line)
+
+    assert ("rule 'contradiction' can never be true", line_of("- id: contradiction")) \
+        in by_code["L401"]
+    assert ("rule 'reads_the_contradiction' can never fire",
+            line_of("- id: reads_the_contradiction")) in by_code["L401"]
+    assert by_code["L402"] == [("parameter 'unused_threshold' is never used",
+                                line_of("unused_threshold:"))]
+    assert ("derived fact 'never_read' is never used", line_of("- id: never_read")) \
+        in by_code["L403"]
+    assert by_code["L404"] == [("rule 'never_read' title: the English text is empty",
+                                line_of("- id: never_read"))]
+    if SOURCES.is_dir():
+        (message, line), = by_code["R212"]
+        assert "rule misquoted" in message and line == line_of("Dette står ikke i kilden")
+    # The contradiction itself is derived and read, so it is not reported as unused.
+    assert all("contradiction" not in m for m, _ in by_code["L403"])
+
+
+def test_warnings_pass_and_strict_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    bundled = main(["validate", "--sources", str(SOURCES)]) if SOURCES.is_dir() else 0
+    assert bundled == 0
+    capsys.readouterr()
+    assert main(["validate", str(FIXTURE), "--sources", str(SOURCES)]) == (
+        1 if SOURCES.is_dir() else 0)
+    out = capsys.readouterr()
+    assert "warning[L402] parameter 'unused_threshold' is never used" in out.out
+    assert main(["validate", str(FIXTURE), "--strict"]) == 1
+    strict = capsys.readouterr()
+    assert "warning[L401]" in strict.err
+
+
+def test_the_bundled_rule_sets_are_lint_free() -> None:
+    diagnostics, _ = validate_paths([])
+    assert [d.format() for d in diagnostics if d.code.startswith("L4") and d.code != "L405"] == []

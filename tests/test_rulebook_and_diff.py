@@ -1,0 +1,104 @@
+"""The rulebook, and diffs between municipalities and between versions of a rule set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spstotte import RuleLibrary
+from spstotte.cli import main
+from spstotte.diff import diff_rulesets
+from spstotte.rulebook import rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_rulebook_writes_out_every_rule(library: RuleLibrary) -> None:
+    ruleset = library.ruleset("roskilde")
+    book = rulebook(ruleset)
+    assert book.startswith("# Roskilde Kommunes serviceniveau")
+    for rule in ruleset.rules:
+        assert f"`{rule.id}`" in book
+    assert "| `min_support_need` | moderate |" in book
+    assert "**Når:** støttebehov (VUM) er mindst moderat støttebehov" in book
+    assert "»har et moderat, svært eller fuldstændigt støttebehov«" in book
+    assert "~~Straksforløb efter serviceloven § 82 b~~ (tilbydes ikke)" in book
+
+
+def test_the_rulebook_shows_overrides_and_why(library: RuleLibrary) -> None:
+    book = rulebook(library.ruleset("vejle"), lang="en")
+    assert ("**Replaces the law-layer rule** »In the target group of socio-pedagogical "
+            "support") in book
+    assert "psychologically vulnerable" in book
+
+
+def test_the_rulebook_in_html(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rulebook", "soenderborg", "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("<!DOCTYPE html>") and "<table>" in page and "<h4>" in page
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def test_diff_of_two_versions_reports_exactly_the_changes_made(tmp_path: Path) -> None:
+    original = (ROOT / "municipalities" / "roskilde.yaml").read_text(encoding="utf-8")
+    changed = edit(original, "    value: [3, 6, 12]", "    value: [3, 12]")          # parameter
+    changed = edit(changed, "    when: {fact: specialist_treatment_sought, eq: true}",
+                   "    when: {fact: specialist_treatment_sought, ne: false}")        # condition
+    start = changed.index("  - id: no_debt_counselling")                             # removal
+    end = changed.index("  - id: free_of_charge")
+    changed = changed[:start] + changed[end:]
+    changed += """
+  - id: bring_your_own_coffee
+    title: {da: Tag selv kaffe med, en: Bring your own coffee}
+    legal_basis:
+      sources:
+        - source: roskilde_kvalitetsstandard
+          section: Udgifter for dig
+          quote: Du skal ikke betale for socialpædagogisk støtte
+    then:
+      inform: {paths: [p85], text: {da: Kaffe, en: Coffee}}
+"""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "roskilde.yaml").write_text(original, encoding="utf-8")
+    (tmp_path / "new" / "roskilde.yaml").write_text(changed, encoding="utf-8")
+    old = RuleLibrary(municipality_dirs=[tmp_path / "old"]).ruleset(265)
+    new = RuleLibrary(municipality_dirs=[tmp_path / "new"]).ruleset(265)
+    changes = {(c.kind, c.name, c.before, c.after) if c.kind == "parameter" else (c.kind, c.name)
+               for c in diff_rulesets(old, new).changes}
+    assert changes == {
+        ("parameter", "follow_up_months", "[3, 6, 12]", "[3, 12]"),
+        ("rule changed", "specialist_treatment"),
+        ("rule removed", "no_debt_counselling"),
+        ("rule added", "bring_your_own_coffee"),
+    }
+    detail = next(c for c in diff_rulesets(old, new).changes if c.name == "specialist_treatment")
+    assert detail.detail == "condition"
+    assert diff_rulesets(old, old).changes == []
+
+
+def test_diff_between_municipalities(library: RuleLibrary) -> None:
+    diff = diff_rulesets(library.ruleset("roskilde"), library.ruleset("soenderborg"))
+    kinds = {c.kind for c in diff.changes}
+    assert {"paths", "parameter", "rule added", "rule removed"} <= kinds
+    assert ("parameter", "offers_82b", "false", "true") in {
+        (c.kind, c.name, c.before, c.after) for c in diff.changes}
+
+
+def test_the_checked_in_comparison_is_what_the_command_generates(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "roskilde", "vejle", "soenderborg"]) == 0
+    generated = capsys.readouterr().out
+    kept = (ROOT / "docs" / "comparison.md").read_text(encoding="utf-8")
+    assert kept == generated, "regenerate with: spstotte diff roskilde vejle soenderborg " \
+                              "-o docs/comparison.md"
+    assert "| `target_group_85` " in kept and "**O**" in kept
+
+
+def test_diff_needs_two_rule_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "roskilde"]) == 2
