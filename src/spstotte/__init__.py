@@ -7,6 +7,8 @@
 ('refused', ['adult'])
 """
 
+from .decision import decision_text
+from .diff import diff_rulesets
 from .errors import (
     Diagnostic,
     EngineError,
@@ -21,6 +23,8 @@ from .errors import (
 )
 from .library import MunicipalityInfo, RuleLibrary, evaluate, library_version
 from .profile import CitizenProfile, LivingSituation
+from .rulebook import rulebook
+from .validate import validate_paths
 from .verdict import Outcome, Status, Verdict
 from .vocabulary import (
     Applicant,
@@ -57,6 +61,10 @@ __all__ = [
     "SupportNeed",
     "UnknownMunicipalityError",
     "Verdict",
+    "decision_text",
+    "diff_rulesets",
     "evaluate",
     "library_version",
+    "rulebook",
+    "validate_paths",
 ]
