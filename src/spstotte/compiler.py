@@ -26,6 +26,7 @@ from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
 from .errors import Diagnostic, RuleSetError
 from .facts import FACTS, FactKind
 from .resolve import ResolvedRule, ResolvedRuleSet
+from .satisfiable import fields_satisfiable
 from .vocabulary import RANKS
 
 # Engine limits (durable_rules 2.0.28, measured in research/durable_rules.md), with margins.
@@ -190,7 +191,8 @@ def _contradictory(conj: Conjunction) -> bool:
         if kind.startswith("r:"):
             if derived.setdefault(kind, test) != test:
                 return True
-    return False
+    # e.g. 'kind in [botilbud, ...]' and 'kind not in [botilbud, ...]' from two branches
+    return not fields_satisfiable(conj)
 
 
 def _pattern(kind: str, tests: list[str]) -> dict[str, Any]:

@@ -1,0 +1,82 @@
+"""Can a set of engine tests on one profile fact ever match? Decided by trying every form the
+fact can take. The compiler uses it to drop alternatives that can never match (so the engine
+carries no dead rules), and the lint to find rules that can never fire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from .facts import FACTS, FactKind, rank
+from .municipalities import MUNICIPALITY_NAMES
+
+
+def fields_satisfiable(tests: Iterable[tuple[str, str]]) -> bool:
+    """Whether profile-fact tests (``("f:<fact>", json)`` pairs) can all hold at once."""
+    by_fact: dict[str, list[Any]] = {}
+    for kind, test in tests:
+        if kind.startswith("f:"):
+            by_fact.setdefault(kind[2:], []).append(json.loads(test))
+    return all(any(all(_match(t, candidate) for t in group)
+                   for candidate in _candidates(name, group))
+               for name, group in by_fact.items())
+
+
+def _keys(test: Any) -> set[str]:
+    if isinstance(test, dict):
+        return {k for k in test if not k.startswith("$")}.union(
+            *(_keys(v) for v in test.values()))
+    if isinstance(test, list):
+        return set().union(*(_keys(v) for v in test)) if test else set()
+    return set()
+
+
+def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
+    """Every engine form a profile fact can take (enough to decide satisfiability)."""
+    spec = FACTS[name]
+    unknown: dict[str, Any] = {"k": 0}
+    if spec.kind is FactKind.SET:
+        # Only the members the tests mention matter; the others can take any value.
+        members = sorted(_keys(tests) & set(spec.values))
+        return [unknown] + [{"k": 1, **{m: int(bool(bits >> i & 1))
+                                         for i, m in enumerate(members)}}
+                            for bits in range(2 ** len(members))]
+    if spec.kind is FactKind.BOOL:
+        return [unknown, {"k": 1, "v": 0}, {"k": 1, "v": 1}]
+    if spec.kind is FactKind.INT:
+        return [unknown] + [{"k": 1, "v": v} for v in range(0, 131)]
+    if spec.kind is FactKind.MUNICIPALITY:
+        return [unknown] + [{"k": 1, "v": v} for v in (0, *sorted(MUNICIPALITY_NAMES))]
+    out = [unknown]
+    for value in spec.values:
+        fact: dict[str, Any] = {"k": 1, "v": value}
+        r = rank(spec, value)
+        if r is not None:
+            fact["r"] = r
+        out.append(fact)
+    return out
+
+
+_ORDER = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+          "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+
+
+def _match(test: dict[str, Any], fact: dict[str, Any]) -> bool:
+    """The compiler's test language, evaluated in Python (as the engine would)."""
+    matched = True
+    for key, value in test.items():
+        if key == "$and":
+            matched = matched and all(_match(t, fact) for t in value)
+        elif key == "$or":
+            matched = matched and any(_match(t, fact) for t in value)
+        elif key == "$neq":
+            ((field, expected),) = value.items()
+            matched = matched and field in fact and fact[field] != expected
+        elif key in _ORDER:
+            ((field, bound),) = value.items()
+            matched = matched and field in fact and _ORDER[key](fact[field], bound)
+        else:
+            matched = matched and fact.get(key) == value
+    return matched
