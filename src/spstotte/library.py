@@ -11,7 +11,7 @@ import functools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
@@ -132,6 +132,11 @@ class RuleLibrary:
                 code = info.get("code") if isinstance(info, dict) else None
                 if isinstance(code, int) and code in MUNICIPALITY_NAMES:
                     found.append(MunicipalityInfo(path.stem, code, MUNICIPALITY_NAMES[code], path))
+                else:
+                    self._broken[path.stem] = RuleSetError([Diagnostic(
+                        "R102", "the file does not say which municipality it is for",
+                        Span(_relative(path), 1, 1),
+                        "add 'municipality: {code: 265, name: Roskilde}' (one of the 98 codes)")])
         return found
 
     def find(self, municipality: str | int) -> MunicipalityInfo:
@@ -241,20 +246,35 @@ class RuleLibrary:
                 break
             # The rule set was reloaded between lookup and use: take the new one.
         return build_verdict(entry.ruleset, facts, results, decision_date, citizen.masked(),
-                             library_version())
+                             library_version(), backend)
+
+
+#: Decision dates the library accepts: wide enough for any real case, narrow enough that every
+#: date it computes (follow-ups, § 82 b end dates, appeal deadlines) exists.
+FIRST_DECISION_DATE = date(1900, 1, 1)
+LAST_DECISION_DATE = date(2199, 12, 31)
 
 
 def _decision_date(on: date | str | None) -> date:
     if on is None:
         return date.today()
+    if isinstance(on, datetime):
+        on = on.date()
     if isinstance(on, date):
-        return on
-    try:
-        return date.fromisoformat(on)
-    except (TypeError, ValueError):
+        day = on
+    else:
+        try:
+            day = date.fromisoformat(on)
+        except (TypeError, ValueError):
+            raise ProfileError([ProfileProblem(
+                "on", f"the decision date {on!r} is not a date", "write the date as YYYY-MM-DD",
+            )]) from None
+    if not FIRST_DECISION_DATE <= day <= LAST_DECISION_DATE:
         raise ProfileError([ProfileProblem(
-            "on", f"the decision date {on!r} is not a date", "write the date as YYYY-MM-DD",
-        )]) from None
+            "on", f"the decision date {day.isoformat()} is outside "
+            f"{FIRST_DECISION_DATE.isoformat()} to {LAST_DECISION_DATE.isoformat()}",
+            "check the decision date")])
+    return day
 
 
 def load_many(paths: Sequence[Path] | Any) -> list[LoadedYaml]:

@@ -47,15 +47,23 @@ _BOOL_VALUES: Final = {"true": True, "True": True, "TRUE": True,
 _NULL_VALUES: Final = {"", "~", "null", "Null", "NULL"}
 
 
+_PATTERNS: Final = {
+    _BOOL: re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    _INT: _INT_RE,
+    _FLOAT: _FLOAT_RE,
+    _NULL: re.compile(r"^(?:~|null|Null|NULL|)$"),
+}
+
+
 class _StrictResolver(yaml.resolver.BaseResolver):
     """Resolves plain scalars as strict YAML 1.2 core types; everything else is text."""
 
 
 for _tag, _regexp, _first in (
-    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    (_BOOL, _PATTERNS[_BOOL], list("tTfF")),
     (_INT, _INT_RE, list("-+0123456789")),
     (_FLOAT, _FLOAT_RE, list("-+0123456789.")),
-    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+    (_NULL, _PATTERNS[_NULL], ["~", "n", "N", ""]),
 ):
     _StrictResolver.add_implicit_resolver(_tag, _regexp, _first)
 
@@ -173,6 +181,11 @@ class _Builder:
         text = node.value
         if node.tag == _STR or node.style in ("'", '"', "|", ">"):
             return text
+        if node.tag in _PATTERNS and not _PATTERNS[node.tag].match(text):
+            # Only an explicit tag ('!!int abc') gives a core tag to text that does not fit it.
+            self.fail("Y005", f"explicit tag {node.tag!r} on {text[:40]!r}", node,
+                      "remove the tag and write the value plainly")
+            return text
         if node.tag == _BOOL:
             return _BOOL_VALUES[text]
         if node.tag == _INT:
@@ -219,14 +232,25 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
         col = index - (source.rfind("\n", 0, index) + 1) + 1
         raise RuleSetError([Diagnostic("Y003", "NUL character in text", Span(file, line, col),
                                        "the file is binary or corrupted")])
-    composer = _Composer(source)
+    composer: _Composer | None = None
     try:
+        # PyYAML checks the characters while the reader is built: that is inside the try too.
+        composer = _Composer(source)
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise RuleSetError([Diagnostic("Y001", problem, span, _yaml_hint(problem))]) from None
+    except yaml.reader.ReaderError as exc:
+        before = source[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise RuleSetError([Diagnostic(
+            "Y003", f"character U+{ord(character):04X} is not allowed in YAML",
+            Span(file, line, col), "remove the control character (it is invisible in most "
+            "editors)")]) from None
     except yaml.YAMLError as exc:
         raise RuleSetError([Diagnostic("Y001", str(exc).splitlines()[0], Span(file, 1, 1),
                                        None)]) from None
@@ -234,7 +258,8 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
         raise RuleSetError([Diagnostic("Y004", "nesting too deep to read", Span(file, 1, 1),
                                        "simplify the structure")]) from None
     finally:
-        composer.dispose()
+        if composer is not None:
+            composer.dispose()
     builder = _Builder(file)
     data = None if node is None else builder.build(node, ())
     if builder.diagnostics:

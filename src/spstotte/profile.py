@@ -38,7 +38,8 @@ from .vocabulary import (
     SupportNeed,
 )
 
-_CPR_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+_CPR_RE = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})$")  # ASCII digits only
+_MAX_DEPTH = 10  # a profile is at most three levels deep; anything deeper is not a profile
 
 
 def cpr_birth_date(cpr: str) -> date:
@@ -84,6 +85,8 @@ def mask_cpr(cpr: str) -> str:
 
 
 def _municipality(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value < 10_000:
+        raise ValueError("not one of the 98 municipality codes (three digits, 101 to 860)")
     try:
         return municipality_code(value)
     except MunicipalityLookupError as exc:
@@ -101,6 +104,15 @@ _MUNICIPALITY_SCHEMA = {
               {"type": "string", "minLength": 2}],
     "description": "Three-digit municipality code (265) or name (Roskilde).",
 }
+def _iso_date(value: Any) -> Any:
+    # A number is not a date (pydantic would read it as a Unix timestamp): say so.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date),
+                    WithJsonSchema({"type": "string", "format": "date"})]
 CprNumber = Annotated[str, AfterValidator(_normalise_cpr), WithJsonSchema(
     {"type": "string", "pattern": r"^\d{6}-?\d{4}$",
      "description": "CPR-nummer DDMMYY-SSSS (never rejected on modulus 11)."})]
@@ -139,7 +151,7 @@ class CitizenProfile(_Frozen):
         '010190-****'
     """
 
-    birth_date: date | None = Field(default=None, description="Fødselsdato.")
+    birth_date: IsoDate | None = Field(default=None, description="Fødselsdato.")
     cpr: CprNumber | None = Field(
         default=None, repr=False,
         description="CPR-nummer DDMMYY-SSSS; gives the birth date; masked in every output.",
@@ -233,10 +245,31 @@ class CitizenProfile(_Frozen):
                 "", f"a profile is a mapping of fields, not {type(data).__name__}",
                 "write the profile as 'field: value' lines",
             )])
+        deep = _too_deep(data, _MAX_DEPTH)
+        if deep is not None:
+            raise ProfileError([ProfileProblem(
+                deep, f"nested more than {_MAX_DEPTH} levels deep",
+                "a profile field is a value, a list of values or a small mapping")])
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
             raise profile_error_from(exc, spans) from None
+
+
+def _too_deep(data: Any, limit: int, path: str = "") -> str | None:
+    """The path of the first value nested deeper than ``limit``, or ``None`` (iterative, so a
+    hostile input cannot exhaust the stack)."""
+    stack: list[tuple[Any, str, int]] = [(data, path, 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > limit:
+            return where
+        if isinstance(value, Mapping):
+            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1)
+                         for k, v in value.items())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((v, where, depth + 1) for v in value)
+    return None
 
 
 _FIELD_HINTS: dict[str, str] = {

@@ -632,7 +632,7 @@ def _generated_grants(resolver: _Resolver, rules: list[ResolvedRule],
     for path_id in offered:
         path, span = resolver.paths[path_id]
         parts: list[Condition] = []
-        for rule in rules:
+        for rule in sorted(rules, key=lambda r: r.id):  # by id: file order must not matter
             if path_id not in rule.paths:
                 continue
             if isinstance(rule.conclusion, Require):

@@ -6,8 +6,9 @@
 ... def test_never_crashes(profile, on):
 ...     spstotte.evaluate(profile, municipality=265, on=on)
 
-Profiles are always valid (:class:`~spstotte.CitizenProfile` accepts them) and every field is
-sometimes left out, so the unknown-fact paths are exercised as much as the known ones.
+Profiles are always valid (:class:`~spstotte.CitizenProfile` accepts them). Each field is
+known with probability ``known`` (default 0.8) and left out otherwise, so the unknown-fact
+paths are exercised too; ``known=1`` gives complete profiles.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def decision_dates(start: date = _FIRST_DAY, end: date = _LAST_DAY) -> st.Search
 
 
 def _maybe(strategy: st.SearchStrategy[Any], known: float = 0.8) -> st.SearchStrategy[Any]:
-    """The value, or ``None`` (unknown) about ``1 - known`` of the time."""
-    return st.one_of(strategy, st.none()) if known < 1 else strategy
+    """The value about ``known`` of the time, else ``None`` (unknown). Shrinks towards known."""
+    if known >= 1:
+        return strategy
+    return st.floats(0, 1, exclude_max=True).flatmap(
+        lambda x: strategy if x < known else st.none())
 
 
 def _values(enum: Any) -> st.SearchStrategy[str]:

@@ -479,7 +479,7 @@ class _Builder:
 
     # -- the verdict ------------------------------------------------------------------------
 
-    def build(self, inputs: dict[str, Any], library_version: str) -> Verdict:
+    def build(self, inputs: dict[str, Any], library_version: str, engine: str) -> Verdict:
         rs = self.ruleset
         offered = list(rs.offered_paths)
         requirements = [self.requirement(r) for r in rs.rules
@@ -564,7 +564,7 @@ class _Builder:
             end_date=end_date, appeal=appeal,
             record=DecisionRecord(
                 ruleset_id=rs.id, ruleset_hash=rs.content_hash, municipality=rs.municipality_code,
-                library_version=library_version, engine="durable_rules 2.0.28",
+                library_version=library_version, engine=engine,
                 decision_date=self.on, conventions=CONVENTIONS, inputs=inputs,
             ),
         )
@@ -699,7 +699,11 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
+ENGINES = {"rete": "durable_rules 2.0.28", "reference": "spstotte reference interpreter"}
+
+
 def build_verdict(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], results: Results,
-                  on: date, inputs: dict[str, Any], library_version: str) -> Verdict:
+                  on: date, inputs: dict[str, Any], library_version: str,
+                  backend: str = "rete") -> Verdict:
     """Build the verdict from the rules' conclusions (the same for both engines)."""
-    return _Builder(ruleset, facts, results, on).build(inputs, library_version)
+    return _Builder(ruleset, facts, results, on).build(inputs, library_version, ENGINES[backend])
