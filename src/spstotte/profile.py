@@ -256,19 +256,26 @@ class CitizenProfile(_Frozen):
             raise profile_error_from(exc, spans) from None
 
 
-def _too_deep(data: Any, limit: int, path: str = "") -> str | None:
-    """The path of the first value nested deeper than ``limit``, or ``None`` (iterative, so a
-    hostile input cannot exhaust the stack)."""
-    stack: list[tuple[Any, str, int]] = [(data, path, 0)]
-    while stack:
-        value, where, depth = stack.pop()
-        if depth > limit:
-            return where
-        if isinstance(value, Mapping):
-            stack.extend((v, f"{where}.{k}" if where else str(k), depth + 1)
-                         for k, v in value.items())
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            stack.extend((v, where, depth + 1) for v in value)
+def _too_deep(data: Any, limit: int) -> str | None:
+    """The field path of the first value nested deeper than ``limit``, or ``None``.
+
+    Iterative, so a hostile input cannot exhaust the stack; paths are only spelled out for the
+    field that is too deep (this runs on every evaluation).
+    """
+    if not isinstance(data, Mapping):
+        return None
+    for key, top in data.items():
+        if not isinstance(top, (Mapping, list, tuple, set, frozenset)):
+            continue
+        stack: list[tuple[Any, int]] = [(top, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if depth > limit:
+                return str(key)
+            if isinstance(value, Mapping):
+                stack.extend((v, depth + 1) for v in value.values())
+            elif isinstance(value, (list, tuple, set, frozenset)):
+                stack.extend((v, depth + 1) for v in value)
     return None
 
 
