@@ -102,3 +102,25 @@ def test_the_checked_in_comparison_is_what_the_command_generates(
 
 def test_diff_needs_two_rule_sets(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "roskilde"]) == 2
+
+
+def test_diff_against_a_git_revision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    original = (ROOT / "municipalities" / "vejle.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "vejle.yaml"
+    path.write_text(original, encoding="utf-8")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "vejle.yaml"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "v1"], cwd=tmp_path, check=True)
+    path.write_text(edit(original, "every_months: 12", "every_months: 6"), encoding="utf-8")
+    assert main(["diff", f"{path}@HEAD", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 difference(s)." in out
+    assert "| rule changed | `yearly_follow_up` |" in out and "conclusion" in out
+    assert main(["diff", f"{path}@no-such-revision", str(path)]) == 3
+    assert "git could not show" in capsys.readouterr().err
