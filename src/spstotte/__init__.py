@@ -11,6 +11,7 @@ from .decision import decision_text
 from .diff import diff_rulesets
 from .errors import (
     Diagnostic,
+    DiagnosticsError,
     EngineError,
     ProfileError,
     ProfileProblem,
@@ -40,6 +41,7 @@ __all__ = [
     "Applicant",
     "CitizenProfile",
     "Diagnostic",
+    "DiagnosticsError",
     "EngineError",
     "HousingKind",
     "Impairment",

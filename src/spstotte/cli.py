@@ -35,6 +35,12 @@ EXIT_BAD_INPUT = 3
 EXIT_INTERNAL = 70
 
 
+def _library_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    parser.add_argument("--municipalities", action="append",
+                        help="folder of municipal rule sets (repeatable; default: bundled)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spstotte",
@@ -50,9 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--lang", choices=("da", "en"), default="da")
-    ev.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
-    ev.add_argument("--municipalities", action="append",
-                    help="folder of municipal rule sets (repeatable; default: bundled)")
+    _library_options(ev)
 
     va = sub.add_parser("validate", help="check rule files, or all bundled ones")
     va.add_argument("paths", nargs="*", help="municipality files or folders (default: bundled)")
@@ -65,9 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("paths", nargs="*", default=None,
                     help="scenario files or folders (default: the bundled municipalities/)")
     te.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
-    te.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
-    te.add_argument("--municipalities", action="append",
-                    help="folder of municipal rule sets (repeatable; default: bundled)")
+    _library_options(te)
     te.add_argument("--coverage", action="store_true", help="print rule coverage")
     te.add_argument("--coverage-json", metavar="FILE", help="write rule coverage as JSON")
     te.add_argument("--fail-under", type=float, metavar="PERCENT",
@@ -81,9 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
     ex.add_argument("--lang", choices=("da", "en"), default="da")
     ex.add_argument("--format", choices=("text", "markdown", "html"), default="text")
-    ex.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
-    ex.add_argument("--municipalities", action="append",
-                    help="folder of municipal rule sets (repeatable; default: bundled)")
+    _library_options(ex)
 
     rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
     rb.add_argument("municipality", help="municipality code, name, rule-set name or file")

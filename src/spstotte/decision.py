@@ -288,28 +288,18 @@ class _Writer:
             d.p(text)
 
 
-def _render_text(doc: _Doc) -> str:
-    out: list[str] = []
-    for kind, content in doc.blocks:
-        if kind == "h1":
-            out += [str(content), "=" * len(str(content)), ""]
-        elif kind == "h2":
-            out += [str(content), "-" * len(str(content)), ""]
-        elif kind == "h3":
-            out += [str(content) + ":", ""]
-        elif kind == "p":
-            out += [str(content), ""]
-        else:
-            out += [f"- {item}" for item in content]  # type: ignore[attr-defined]
-            out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _render_markdown(doc: _Doc) -> str:
+def _render_plain(doc: _Doc, markdown: bool) -> str:
+    """Plain text (underlined headings) or Markdown (``#`` headings)."""
     out: list[str] = []
     for kind, content in doc.blocks:
         if kind.startswith("h"):
-            out += ["#" * int(kind[1]) + " " + str(content), ""]
+            text, level = str(content), int(kind[1])
+            if markdown:
+                out += ["#" * level + " " + text, ""]
+            elif level < 3:
+                out += [text, ("=" if level == 1 else "-") * len(text), ""]
+            else:
+                out += [text + ":", ""]
         elif kind == "p":
             out += [str(content), ""]
         else:
@@ -353,8 +343,6 @@ def decision_text(verdict: Verdict, lang: str = "da", fmt: Format = "text") -> s
     if lang not in ("da", "en"):
         raise ValueError("lang is 'da' or 'en'")
     doc = _Writer(verdict, lang).write()
-    if fmt == "markdown":
-        return _render_markdown(doc)
     if fmt == "html":
         return _render_html(doc, lang)
-    return _render_text(doc)
+    return _render_plain(doc, markdown=fmt == "markdown")

@@ -71,18 +71,20 @@ class SpstotteError(Exception):
     """Base class of every error the library raises on bad input."""
 
 
-class RuleSetError(SpstotteError):
-    """A rule file (or a set of them) is malformed or inconsistent.
-
-    ``diagnostics`` holds every problem found, each with its position, code and hint.
-    """
+class DiagnosticsError(SpstotteError):
+    """An error that carries diagnostics: every problem found, each with its position, code
+    and hint."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
-    def __reduce__(self) -> tuple[type[RuleSetError], tuple[tuple[Diagnostic, ...]]]:
+    def __reduce__(self) -> tuple[type[DiagnosticsError], tuple[tuple[Diagnostic, ...]]]:
         return (type(self), (self.diagnostics,))
+
+
+class RuleSetError(DiagnosticsError):
+    """A rule file (or a set of them) is malformed or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -135,15 +137,8 @@ class EngineError(SpstotteError):
     """The rule engine refused a fact or failed; the evaluation produced no verdict."""
 
 
-class ScenarioError(SpstotteError):
+class ScenarioError(DiagnosticsError):
     """A scenario file is malformed (see ``diagnostics``)."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
-        super().__init__("\n".join(d.format() for d in self.diagnostics))
-
-    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Diagnostic, ...]]]:
-        return (type(self), (self.diagnostics,))
 
 
 @dataclass(frozen=True)

@@ -87,37 +87,28 @@ def verdict_text(verdict: Verdict, lang: str = "da") -> str:
         flag = f" ({_l('service_level', lang)})" if reason.service_level else ""
         out.append(f"  - {reason.text.get(lang)}{flag}")
         out.append(f"    {_l('basis', lang)}: {basis_text(reason.legal_basis, lang)}")
-    if verdict.referrals:
-        out.append("")
-        out.append(_l("referrals", lang) + ":")
-        for referral in verdict.referrals:
-            out.append(f"  - {referral.title.get(lang)}")
-    if verdict.missing_facts:
-        out.append("")
-        out.append(_l("missing", lang) + ":")
-        for missing in verdict.missing_facts:
-            out.append(f"  - {missing.ask.get(lang)} ({missing.fact})")
-    if verdict.obligations or verdict.end_date:
-        out.append("")
-        out.append(_l("obligations", lang) + ":")
-        for obligation in verdict.obligations:
-            dates = ", ".join(d.isoformat() for d in obligation.dates)
-            out.append(f"  - {obligation.text.get(lang)}" + (f" [{dates}]" if dates else ""))
-        if verdict.end_date:
-            out.append(f"  - {_l('end', lang)} {verdict.end_date.isoformat()}")
-    if verdict.information:
-        out.append("")
-        out.append(_l("information", lang) + ":")
-        for info in verdict.information:
-            out.append(f"  - {info.text.get(lang)}")
-    if verdict.appeal:
-        out.append("")
-        out.append(_l("appeal", lang) + ":")
-        for appeal in verdict.appeal:
-            out.append(f"  - [{appeal.path}] {appeal.text.get(lang)}")
-            if appeal.deadline_if_received_on_decision_date:
-                out.append(f"    {_l('deadline', lang)}: "
+
+    def section(key: str, items: list[str]) -> None:
+        if items:
+            out.extend(["", _l(key, lang) + ":", *items])
+
+    section("referrals", [f"  - {r.title.get(lang)}" for r in verdict.referrals])
+    section("missing", [f"  - {m.ask.get(lang)} ({m.fact})" for m in verdict.missing_facts])
+    obligations = []
+    for obligation in verdict.obligations:
+        dates = ", ".join(d.isoformat() for d in obligation.dates)
+        obligations.append(f"  - {obligation.text.get(lang)}" + (f" [{dates}]" if dates else ""))
+    if verdict.end_date:
+        obligations.append(f"  - {_l('end', lang)} {verdict.end_date.isoformat()}")
+    section("obligations", obligations)
+    section("information", [f"  - {i.text.get(lang)}" for i in verdict.information])
+    appeals = []
+    for appeal in verdict.appeal:
+        appeals.append(f"  - [{appeal.path}] {appeal.text.get(lang)}")
+        if appeal.deadline_if_received_on_decision_date:
+            appeals.append(f"    {_l('deadline', lang)}: "
                            f"{appeal.deadline_if_received_on_decision_date.isoformat()}")
+    section("appeal", appeals)
     out.append("")
     out.append(_l("trail", lang) + ":")
     for number, step in enumerate(verdict.trail, 1):
