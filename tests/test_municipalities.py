@@ -20,6 +20,7 @@ def test_there_are_98_municipalities_and_christianso_is_not_one() -> None:
 @pytest.mark.parametrize(("given", "code"), [
     (265, 265), ("265", 265), ("0265", 265), ("Roskilde", 265), ("roskilde kommune", 265),
     ("Sønderborg", 540), ("Soenderborg", 540), ("sonderborg", 540), ("VEJLE", 630),
+    ("Hoeje-Taastrup", 169), ("københavns kommune", 101),
     ("Høje-Taastrup", 169), ("Aarhus", 751), ("Århus", 751), ("Vesthimmerland", 820),
 ])
 def test_codes_and_names_are_normalised(given: object, code: int) -> None:

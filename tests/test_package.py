@@ -31,6 +31,7 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     for path in (ROOT / "municipalities").glob("*.yaml"):
         assert f"spstotte/_data/municipalities/{path.name}" in names
     assert "spstotte/py.typed" in names
+    assert "spstotte/municipality_codes.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "spstotte = spstotte.cli:main" in text and "[pytest11]" in text

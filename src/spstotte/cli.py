@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="decide a citizen profile (YAML or JSON file)")
     ev.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
     ev.add_argument("--municipality", "-m", required=True,
-                    help="municipality code, name or rule-set name (265, Roskilde)")
+                    help="municipality code, name or rule-set name (e.g. 101)")
     ev.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--lang", choices=("da", "en"), default="da")
@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
 
     di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
     di.add_argument("rulesets", nargs="+", metavar="RULESET",
-                    help="a municipality (roskilde, 265), a file, or FILE@GIT-REVISION")
+                    help="a municipality (code, name or rule-set name), a file, or "
+                         "FILE@GIT-REVISION")
     di.add_argument("--lang", choices=("da", "en"), default="en")
     di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")

@@ -1,8 +1,8 @@
 """Compare rule sets: two municipalities, or two versions of one rule set.
 
-"What does Roskilde do differently?" gets a mechanical answer: parameters changed, rules added,
-removed, overridden or changed, paths offered, support areas and referral targets. With more
-than two rule sets the result is a side-by-side comparison table.
+"What does this municipality do differently?" gets a mechanical answer: parameters changed,
+rules added, removed, overridden or changed, paths offered, support areas and referral
+targets. With more than two rule sets the result is a side-by-side comparison table.
 """
 
 from __future__ import annotations

@@ -136,11 +136,11 @@ class RuleLibrary:
                     self._broken[path.stem] = RuleSetError([Diagnostic(
                         "R102", "the file does not say which municipality it is for",
                         Span(_relative(path), 1, 1),
-                        "add 'municipality: {code: 265, name: Roskilde}' (one of the 98 codes)")])
+                        "add 'municipality: {code: ..., name: ...}' (one of the 98 codes)")])
         return found
 
     def find(self, municipality: str | int) -> MunicipalityInfo:
-        """The rule set of a municipality, by code (``265``), name (``Roskilde``) or file name.
+        """The rule set of a municipality, by code (``101``), name or rule-set file name.
 
         Raises:
             UnknownMunicipalityError: there is no rule set for it (the message lists those
@@ -220,7 +220,7 @@ class RuleLibrary:
 
         Args:
             profile: a :class:`CitizenProfile` or a mapping of its fields.
-            municipality: code, name or rule-set file name (``265``, ``"Roskilde"``).
+            municipality: code, name or rule-set file name (``101``, ``"Aarhus"``).
             on: the decision date (default: today).
             backend: ``"rete"`` (the compiled durable_rules network) or ``"reference"``
                 (the plain-Python interpreter; same verdicts, used as a test oracle).
@@ -316,7 +316,7 @@ def evaluate(profile: CitizenProfile | Mapping[str, Any], *, municipality: str |
         ...      "support_need": "moderate", "met_by_open_offers": False, "met_by_advice": False,
         ...      "covered_by_provision": [], "specialist_treatment_sought": False,
         ...      "applicant": "self"},
-        ...     municipality="Roskilde", on="2026-11-23")
+        ...     municipality=265, on="2026-11-23")
         >>> verdict.outcome.value
         'granted_85'
     """

@@ -102,7 +102,7 @@ def _placing_municipality(value: Any) -> int | Literal["none"]:
 _MUNICIPALITY_SCHEMA = {
     "anyOf": [{"type": "integer", "minimum": 101, "maximum": 860},
               {"type": "string", "minLength": 2}],
-    "description": "Three-digit municipality code (265) or name (Roskilde).",
+    "description": "Three-digit municipality code (e.g. 101) or name.",
 }
 def _iso_date(value: Any) -> Any:
     # A number is not a date (pydantic would read it as a Unix timestamp): say so.

@@ -762,7 +762,8 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
                           loaded.span(("layer",)))
         if muni.municipality is None:
             resolver.fail("R102", "missing key 'municipality'", loaded.span(()),
-                          "add 'municipality: {code: 265, name: Roskilde}'")
+                          "add 'municipality: {code: ..., name: ...}' "
+                          "(the three-digit code and the name)")
         elif muni.municipality.code not in MUNICIPALITY_NAMES:
             resolver.fail("R104", f"{muni.municipality.code} is not a municipality code",
                           loaded.span(("municipality", "code")))

@@ -2,7 +2,7 @@
 
 A scenario file (``*.scenarios.yaml``) holds many scenarios::
 
-    municipality: roskilde            # default for the file
+    municipality: 101                 # default for the file (code, name or rule-set name)
     on: 2026-11-23                    # default decision date
     scenarios:
       - name: Moderat støttebehov giver bevilling
