@@ -112,7 +112,6 @@ class _Writer:
     def decision(self) -> None:
         v, d = self.v, self.doc
         d.h(2, self.t("Afgørelse", "Decision"))
-        status = {p.path: p.status for p in v.paths}
         if v.outcome in (Outcome.GRANTED_85, Outcome.GRANTED_82B):
             chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
             title = self.path_titles([chosen])[0]
@@ -153,7 +152,6 @@ class _Writer:
                        f"{_join(self.path_titles(), 'da')}, fordi der mangler oplysninger.",
                        f"{self.municipality} cannot yet decide on "
                        f"{_join(self.path_titles(), 'en')}, because information is missing."))
-        del status
 
     def justification(self) -> None:
         v, d = self.v, self.doc

@@ -54,7 +54,6 @@ def basis_text(basis: Basis, lang: str) -> str:
 
 
 def _step(number: int, step: TrailStep, lang: str) -> list[str]:
-    title = step.title.get(lang)
     flags = []
     if step.service_level:
         flags.append(_l("service_level", lang))
@@ -72,7 +71,6 @@ def _step(number: int, step: TrailStep, lang: str) -> list[str]:
     lines.append(f"       {_l('basis', lang)}: {basis_text(step.legal_basis, lang)}")
     if step.source is not None:
         lines.append(f"       {_l('source', lang)}: {step.source.file}:{step.source.line}")
-    del title
     return lines
 
 
