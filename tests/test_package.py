@@ -32,6 +32,7 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
         assert f"spstotte/_data/municipalities/{path.name}" in names
     assert "spstotte/py.typed" in names
     assert "spstotte/municipality_codes.json" in names
+    assert "spstotte/texts.yaml" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "spstotte = spstotte.cli:main" in text and "[pytest11]" in text

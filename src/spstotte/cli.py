@@ -35,6 +35,15 @@ EXIT_BAD_INPUT = 3
 EXIT_INTERNAL = 70
 
 
+def _profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
+    parser.add_argument("--municipality", "-m", required=True,
+                        help="municipality code, name or rule-set name (e.g. 101)")
+    parser.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
+    parser.add_argument("--lang", choices=("da", "en"), default="da")
+    _library_options(parser)
+
+
 def _library_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     parser.add_argument("--municipalities", action="append",
@@ -50,13 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ev = sub.add_parser("evaluate", help="decide a citizen profile (YAML or JSON file)")
-    ev.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
-    ev.add_argument("--municipality", "-m", required=True,
-                    help="municipality code, name or rule-set name (e.g. 101)")
-    ev.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
+    _profile_options(ev)
     ev.add_argument("--format", choices=("text", "json"), default="text")
-    ev.add_argument("--lang", choices=("da", "en"), default="da")
-    _library_options(ev)
 
     va = sub.add_parser("validate", help="check rule files, or all bundled ones")
     va.add_argument("paths", nargs="*", help="municipality files or folders (default: bundled)")
@@ -77,13 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
 
     ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
-    ex.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
-    ex.add_argument("--municipality", "-m", required=True,
-                    help="municipality code, name or rule-set name")
-    ex.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
-    ex.add_argument("--lang", choices=("da", "en"), default="da")
+    _profile_options(ex)
     ex.add_argument("--format", choices=("text", "markdown", "html"), default="text")
-    _library_options(ex)
 
     rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
     rb.add_argument("municipality", help="municipality code, name, rule-set name or file")

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Literal
 
 from .render import basis_text
+from .texts import text
 from .verdict import Outcome, ReasonKind, Status, Verdict
 
 Format = Literal["text", "markdown", "html"]
@@ -61,7 +62,7 @@ def _lower_first(text: str) -> str:
 
 
 def _join(items: list[str], lang: str) -> str:
-    word = " og " if lang == "da" else " and "
+    word = text("decision.and", lang)
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + word + items[-1]
@@ -71,16 +72,14 @@ class _Writer:
     def __init__(self, verdict: Verdict, lang: str) -> None:
         self.v = verdict
         self.lang = lang
-        self.da = lang == "da"
         self.doc = _Doc()
 
-    def t(self, da: str, en: str) -> str:
-        return da if self.da else en
+    def t(self, key: str, **values: object) -> str:
+        return text(f"decision.{key}", self.lang, **values)
 
     @property
     def municipality(self) -> str:
-        return f"{self.v.municipality_name} Kommune" if self.da else \
-            f"{self.v.municipality_name} Municipality"
+        return self.t("municipality", name=self.v.municipality_name)
 
     def path_titles(self, paths: Iterable[str] | None = None) -> list[str]:
         wanted = set(paths) if paths is not None else None
@@ -91,10 +90,9 @@ class _Writer:
 
     def write(self) -> _Doc:
         v, d = self.v, self.doc
-        d.h(1, self.t("Afgørelse om ", "Decision on ") + _join(self.path_titles(), self.lang))
-        d.p(self.t("UDKAST – skal gennemgås af sagsbehandleren, før det sendes.",
-                   "DRAFT – to be reviewed by the caseworker before it is sent."))
-        d.p(f"{self.municipality} · {self.t('Afgørelsesdato', 'Decision date')}: "
+        d.h(1, self.t("title", paths=_join(self.path_titles(), self.lang)))
+        d.p(self.t("draft"))
+        d.p(f"{self.municipality} · {self.t('decision_date')}: "
             f"{long_date(v.decision_date, self.lang)}"
             + (f" · CPR {v.record.inputs['cpr']}" if "cpr" in v.record.inputs else ""))
         self.decision()
@@ -102,62 +100,43 @@ class _Writer:
         self.missing()
         self.next_steps()
         self.appeal()
-        d.h(2, self.t("Grundlag for udkastet", "Basis of this draft"))
-        d.p(self.t("Udkastet er dannet af spstotte ", "This draft was produced by spstotte ")
-            + f"{v.record.library_version} "
-            + self.t(f"med regelsættet »{v.record.ruleset_id}« ({v.record.ruleset_hash}).",
-                     f"with the rule set '{v.record.ruleset_id}' ({v.record.ruleset_hash})."))
+        d.h(2, self.t("basis_heading"))
+        d.p(self.t("basis", version=v.record.library_version, ruleset=v.record.ruleset_id,
+                   hash=v.record.ruleset_hash))
         return d
 
     def decision(self) -> None:
         v, d = self.v, self.doc
-        d.h(2, self.t("Afgørelse", "Decision"))
+        d.h(2, self.t("decision_heading"))
         if v.outcome in (Outcome.GRANTED_85, Outcome.GRANTED_82B):
             chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
             title = self.path_titles([chosen])[0]
-            d.p(self.t(f"{self.municipality} bevilger dig {title}.",
-                       f"{self.municipality} grants you {title}."))
+            d.p(self.t("granted", municipality=self.municipality, title=title))
             if v.end_date:
-                d.p(self.t(f"Forløbet er tidsbegrænset og slutter senest den "
-                           f"{long_date(v.end_date, 'da')}.",
-                           f"The course is time-limited and ends on "
-                           f"{long_date(v.end_date, 'en')} at the latest."))
+                d.p(self.t("ends", date=long_date(v.end_date, self.lang)))
             for other in (p for p in v.paths if p.path != chosen):
                 name = _lower_first(other.title.get(self.lang))
                 if other.status is Status.MET:
-                    d.p(self.t(f"Du opfylder også betingelserne for {name}. Kommunen tilbyder "
-                               f"dig først {title}. Du kan klage over, at du ikke i stedet får "
-                               f"{name}.",
-                               f"You also meet the conditions of {name}. The municipality "
-                               f"offers you {title} first. You can appeal against not being "
-                               f"given {name} instead."))
+                    d.p(self.t("also_met", name=name, title=title))
                 elif other.status is Status.NOT_MET:
-                    d.p(self.t(f"Du får afslag på {name}; se begrundelsen nedenfor.",
-                               f"You are refused {name}; see the reasons below."))
-        elif v.outcome is Outcome.REFUSED:
-            d.p(self.t(f"{self.municipality} giver dig afslag på "
-                       f"{_join(self.path_titles(), 'da')}.",
-                       f"{self.municipality} refuses you {_join(self.path_titles(), 'en')}."))
-        elif v.outcome is Outcome.REFERRED:
-            targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
-                            self.lang)
-            d.p(self.t(f"{self.municipality} bevilger dig ikke "
-                       f"{_join(self.path_titles(), 'da')}, fordi dit behov kan dækkes af "
-                       f"{targets}.",
-                       f"{self.municipality} does not grant you "
-                       f"{_join(self.path_titles(), 'en')}, because your need can be met by "
-                       f"{targets}."))
+                    d.p(self.t("other_refused", name=name))
         else:
-            d.p(self.t(f"{self.municipality} kan endnu ikke træffe afgørelse om "
-                       f"{_join(self.path_titles(), 'da')}, fordi der mangler oplysninger.",
-                       f"{self.municipality} cannot yet decide on "
-                       f"{_join(self.path_titles(), 'en')}, because information is missing."))
+            paths = _join(self.path_titles(), self.lang)
+            if v.outcome is Outcome.REFUSED:
+                d.p(self.t("refused", municipality=self.municipality, paths=paths))
+            elif v.outcome is Outcome.REFERRED:
+                targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
+                                self.lang)
+                d.p(self.t("referred", municipality=self.municipality, paths=paths,
+                           targets=targets))
+            else:
+                d.p(self.t("pending", municipality=self.municipality, paths=paths))
 
     def justification(self) -> None:
         v, d = self.v, self.doc
-        d.h(2, self.t("Begrundelse", "Reasons"))
+        d.h(2, self.t("reasons_heading"))
         # The legal rules: every provision cited anywhere in the trail, in trail order.
-        d.h(3, self.t("Regler, som afgørelsen bygger på", "The legal rules applied"))
+        d.h(3, self.t("rules_heading"))
         cited = {law.citation: law for step in v.trail for law in step.legal_basis.law}
         ordered = sorted(cited.values(), key=lambda law: (
             law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
@@ -173,41 +152,33 @@ class _Writer:
         # The municipal service level, said to be one (it is not the law).
         municipal = [s for s in v.trail if s.service_level]
         if municipal:
-            d.h(3, self.t("Kommunens serviceniveau", "The municipality's service level"))
+            d.h(3, self.t("service_level_heading"))
             docs: dict[str, str] = {}
             for step in municipal:
                 for s in step.legal_basis.sources:
                     if s.municipality == v.municipality:
                         docs.setdefault(s.source, f"{s.publisher}: »{s.title}« ({s.date})")
-            d.p(self.t(f"Afgørelsen bygger også på {self.municipality}s serviceniveau: ",
-                       f"The decision also rests on {self.municipality}'s service level: ")
-                + "; ".join(docs.values()) + ".")
-            d.p(self.t("Et serviceniveau er ikke en lovregel. Kommunen skal altid foretage en "
-                       "konkret og individuel vurdering af dit behov og kan fravige "
-                       "serviceniveauet, hvis dit behov kræver det.",
-                       "A service level is not a rule of law. The municipality must always make "
-                       "a concrete, individual assessment of your need and can depart from the "
-                       "service level where your need requires it."))
+            d.p(self.t("service_level", municipality=self.municipality,
+                       documents="; ".join(docs.values())))
+            d.p(self.t("service_level_not_law"))
         # The main facts.
-        d.h(3, self.t("Oplysninger, som afgørelsen bygger på",
-                      "The facts the decision rests on"))
+        d.h(3, self.t("facts_heading"))
         facts: dict[str, str] = {}
         for step in v.trail:
             for reading in step.facts_read:
                 if reading.known and reading.fact not in facts:
                     facts[reading.fact] = (f"{reading.label.get(self.lang)}: "
                                            f"{reading.value_label.get(self.lang)}")
-        d.ul(facts.values() or [self.t("ingen oplysninger", "no facts")])
+        d.ul(facts.values() or [self.t("no_facts")])
         # The assessment: every ground.
-        d.h(3, self.t("Vurdering", "Assessment"))
+        d.h(3, self.t("assessment_heading"))
         self.assessment()
 
     def assessment(self) -> None:
         v, d = self.v, self.doc
         items: list[str] = []
         for reason in v.reasons:
-            flag = self.t(" (kommunalt serviceniveau)", " (municipal service level)") \
-                if reason.service_level else ""
+            flag = self.t("service_level_flag") if reason.service_level else ""
             basis = basis_text(reason.legal_basis, self.lang)
             if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
                 met = [s.title.get(self.lang) if s.kind == "require"
@@ -215,22 +186,19 @@ class _Writer:
                        for s in v.trail if s.kind in ("require", "refer")
                        and ((s.kind == "require") == s.result)]
                 items.append(reason.text.get(self.lang) + " " + self.t(
-                    "Disse betingelser er opfyldt: ", "These conditions are met: ")
-                    + "; ".join(_lower_first(m) for m in met) + ".")
+                    "conditions_met", conditions="; ".join(_lower_first(m) for m in met)))
                 continue
             if reason.kind is ReasonKind.GRANT:
                 continue  # service-level requirements met: already listed above
             items.append(f"{reason.text.get(self.lang)}{flag} "
-                         f"[{self.t('Hjemmel', 'Legal basis')}: {basis}]")
+                         f"[{self.t('legal_basis')}: {basis}]")
         if v.outcome in (Outcome.GRANTED_82B, Outcome.GRANTED_85):
             chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
             for q in v.unmet_requirements:
                 if chosen not in q.paths and q.on_fail == "refuse":
-                    items.append(self.t(f"Ikke opfyldt: {q.title.da}. Det kræver, at "
-                                        f"{_lower_first(q.expected.da)}",
-                                        f"Not met: {q.title.en}. It requires that "
-                                        f"{_lower_first(q.expected.en)}")
-                                 + f" [{self.t('Hjemmel', 'Legal basis')}: "
+                    items.append(self.t("not_met", title=q.title.get(self.lang),
+                                        expected=_lower_first(q.expected.get(self.lang)))
+                                 + f" [{self.t('legal_basis')}: "
                                    f"{basis_text(q.legal_basis, self.lang)}]")
         d.ul(items)
 
@@ -238,52 +206,42 @@ class _Writer:
         v, d = self.v, self.doc
         if v.outcome is not Outcome.NEEDS_INFORMATION:
             return
-        d.h(2, self.t("Det mangler vi", "What is missing"))
+        d.h(2, self.t("missing_heading"))
         d.ul(m.ask.get(self.lang) for m in v.missing_facts)
-        d.p(self.t("Kommunen vejleder dig om, hvordan du giver oplysningerne "
-                   "(forvaltningsloven § 7). Når de foreligger, træffer vi afgørelse.",
-                   "The municipality will guide you on how to provide the information "
-                   "(Public Administration Act s. 7). Once we have it, we will decide."))
+        d.p(self.t("guidance"))
 
     def next_steps(self) -> None:
         v, d = self.v, self.doc
         if not (v.obligations or v.information):
             return
-        d.h(2, self.t("Hvad sker der nu", "What happens next"))
+        d.h(2, self.t("next_heading"))
         items = []
         for o in v.obligations:
             dates = _join([long_date(x, self.lang) for x in o.dates], self.lang)
             items.append(o.text.get(self.lang) + (f" ({dates})" if dates else ""))
         d.ul(items)
         if v.information:
-            d.h(3, self.t("Praktiske oplysninger", "Practical information"))
+            d.h(3, self.t("practical_heading"))
             d.ul(i.text.get(self.lang) for i in v.information)
         requested = [a.title.get(self.lang) for a in v.support_areas if a.requested]
         if requested:
-            d.p(self.t("Støtten kan gives inden for: ", "Support can be given within: ")
-                + "; ".join(requested) + ".")
+            d.p(self.t("support_areas", areas="; ".join(requested)))
 
     def appeal(self) -> None:
         v, d = self.v, self.doc
-        d.h(2, self.t("Klagevejledning", "How to appeal"))
+        d.h(2, self.t("appeal_heading"))
         if not v.appeal:
-            d.p(self.t("Der er endnu ikke truffet en afgørelse, som du kan klage over.",
-                       "No decision has been made yet that you can appeal."))
+            d.p(self.t("nothing_to_appeal"))
             return
         for guidance in v.appeal:
             title = next(p.title.get(self.lang) for p in v.paths if p.path == guidance.path)
-            text = f"{title}: {guidance.text.get(self.lang)}"
+            line = f"{title}: {guidance.text.get(self.lang)}"
             if guidance.deadline_if_received_on_decision_date:
                 deadline = long_date(guidance.deadline_if_received_on_decision_date, self.lang)
-                text += " " + self.t(f"Modtager du afgørelsen den "
-                                     f"{long_date(v.decision_date, 'da')}, skal klagen være "
-                                     f"kommunen i hænde senest den {deadline}.",
-                                     f"If you receive the decision on "
-                                     f"{long_date(v.decision_date, 'en')}, the appeal must reach "
-                                     f"the municipality by {deadline}.")
-            text += f" [{self.t('Hjemmel', 'Legal basis')}: " \
-                    f"{basis_text(guidance.legal_basis, self.lang)}]"
-            d.p(text)
+                line += " " + self.t("deadline", deadline=deadline,
+                                     received=long_date(v.decision_date, self.lang))
+            line += f" [{self.t('legal_basis')}: {basis_text(guidance.legal_basis, self.lang)}]"
+            d.p(line)
 
 
 def _render_plain(doc: _Doc, markdown: bool) -> str:

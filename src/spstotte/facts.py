@@ -15,6 +15,7 @@ from typing import Final
 
 from .errors import ProfileError, ProfileProblem
 from .profile import CitizenProfile
+from .texts import catalogue, text
 from .vocabulary import (
     LABELS,
     RANKS,
@@ -61,114 +62,57 @@ class FactSpec:
     def value_label(self, value: object, lang: str = "da") -> str:
         """A readable label of one value of this fact."""
         if value is None:
-            return "ukendt" if lang == "da" else "unknown"
+            return text("values.unknown", lang)
         if isinstance(value, bool):
-            return ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no")
+            return text("values.yes" if value else "values.no", lang)
         if self.kind is FactKind.MUNICIPALITY and isinstance(value, int):
             from .municipalities import MUNICIPALITY_NAMES
             name = MUNICIPALITY_NAMES.get(value)
             return f"{name} ({value})" if name else str(value)
         if self.kind is FactKind.MUNICIPALITY and value == "none":
-            return "ingen kommune" if lang == "da" else "no municipality"
+            return text("values.no_municipality", lang)
         if isinstance(value, (list, tuple, frozenset, set)):
             if not value:
-                return "ingen" if lang == "da" else "none"
+                return text("values.none", lang)
             return ", ".join(self.value_label(v, lang) for v in sorted(value, key=str))
         if self.vocabulary is not None and isinstance(value, str):
             labels = LABELS[self.vocabulary].get(value)
             if labels:
                 return labels[0] if lang == "da" else labels[1]
         if self.kind is FactKind.INT and self.name == "age":
-            return f"{value} år" if lang == "da" else f"{value} years"
+            return text("values.years", lang, n=value)
         return str(value)
 
 
-def _spec(name: str, kind: FactKind, da: str, en: str, vocabulary: type[Vocabulary] | None = None,
-          ask_da: str = "", ask_en: str = "") -> FactSpec:
-    return FactSpec(name, kind, da, en, vocabulary, ask_da or f"Oplys: {da}.",
-                    ask_en or f"Find out: {en}.")
+def _spec(name: str, kind: FactKind, vocabulary: type[Vocabulary] | None = None) -> FactSpec:
+    # The names of the facts, and what to ask when one is missing, are in texts.yaml.
+    words = catalogue()["facts"][name]
+    return FactSpec(name, kind, words["label"]["da"], words["label"]["en"], vocabulary,
+                    words["ask"]["da"], words["ask"]["en"])
 
 
 #: Every fact a condition may read, by name. Nested profile fields use dotted names.
 FACTS: Final[dict[str, FactSpec]] = {spec.name: spec for spec in (
-    _spec("age", FactKind.INT, "alder på afgørelsesdatoen", "age on the decision date",
-          ask_da="Oplys borgerens fødselsdato eller CPR-nummer.",
-          ask_en="Give the citizen's birth date or CPR number."),
-    _spec("residence_municipality", FactKind.MUNICIPALITY, "bopælskommune",
-          "municipality of residence",
-          ask_da="Oplys, i hvilken kommune borgeren bor.",
-          ask_en="Give the municipality the citizen lives in."),
-    _spec("living_situation.kind", FactKind.ENUM, "boform", "living situation", HousingKind,
-          ask_da="Oplys borgerens boform (fx egen bolig eller botilbud).",
-          ask_en="Give the citizen's living situation (e.g. own home or supported housing)."),
-    _spec("living_situation.placed_by_municipality", FactKind.MUNICIPALITY,
-          "kommune, der har anvist botilbuddet eller opholdet",
-          "municipality that placed the citizen",
-          ask_da="Oplys, om en kommune eller anden myndighed har medvirket til opholdet, og i så "
-                 "fald hvilken kommune borgeren kom fra.",
-          ask_en="Say whether a municipality or other authority arranged the stay, and if so "
-                 "which municipality the citizen came from."),
-    _spec("physical_impairment", FactKind.ORDINAL, "fysisk funktionsevne",
-          "physical impairment", Impairment,
-          ask_da="Vurdér niveauet af nedsat fysisk funktionsevne.",
-          ask_en="Assess the level of physical impairment."),
-    _spec("mental_impairment", FactKind.ORDINAL, "psykisk funktionsevne", "mental impairment",
-          Impairment,
-          ask_da="Vurdér niveauet af nedsat psykisk funktionsevne.",
-          ask_en="Assess the level of mental impairment."),
-    _spec("social_problems", FactKind.SET, "sociale problemer", "social problems", SocialProblem,
-          ask_da="Oplys, om borgeren har sociale problemer (fx hjemløshed eller misbrug).",
-          ask_en="Say whether the citizen has social problems (e.g. homelessness, abuse)."),
-    _spec("support_need", FactKind.ORDINAL, "støttebehov (VUM)", "support need (VUM)",
-          SupportNeed,
-          ask_da="Vurdér borgerens støttebehov efter VUM.",
-          ask_en="Assess the citizen's support need with VUM."),
-    _spec("met_by_open_offers", FactKind.BOOL, "behovet kan dækkes af åbne tilbud",
-          "the need can be met by open offers",
-          ask_da="Vurdér, om behovet kan dækkes af kommunens åbne tilbud.",
-          ask_en="Assess whether the municipality's open offers meet the need."),
-    _spec("met_by_advice", FactKind.BOOL, "behovet kan dækkes af rådgivning og vejledning",
-          "the need can be met by advice and guidance",
-          ask_da="Vurdér, om rådgivning og vejledning kan afhjælpe behovet.",
-          ask_en="Assess whether advice and guidance can meet the need."),
-    _spec("covered_by_provision", FactKind.SET, "behovet dækkes efter andre bestemmelser",
-          "the need is covered by other provisions", Provision,
-          ask_da="Vurdér, om behovet dækkes efter andre bestemmelser (fx § 83 eller § 97).",
-          ask_en="Assess whether other provisions (e.g. s. 83 or s. 97) cover the need."),
-    _spec("specialist_treatment_sought", FactKind.BOOL,
-          "der søges om specialiseret behandling", "specialist treatment is sought",
-          ask_da="Oplys, om der søges om psykiatrisk, psykologisk eller terapeutisk behandling.",
-          ask_en="Say whether psychiatric, psychological or therapeutic treatment is sought."),
-    _spec("improvement_expected", FactKind.BOOL,
-          "et tidsbegrænset forløb kan forbedre funktionsniveauet eller forebygge forværring",
-          "a time-limited course can improve functioning or prevent worsening",
-          ask_da="Vurdér, om et tidsbegrænset forløb kan forbedre funktionsniveauet eller "
-                 "forebygge forværring.",
-          ask_en="Assess whether a time-limited course can improve functioning or prevent "
-                 "worsening."),
-    _spec("at_risk", FactKind.BOOL, "i risiko for funktionsnedsættelse eller sociale problemer",
-          "at risk of impairment or social problems",
-          ask_da="Vurdér, om borgeren er i risiko for at udvikle funktionsnedsættelse eller "
-                 "sociale problemer.",
-          ask_en="Assess whether the citizen is at risk of developing an impairment or social "
-                 "problems."),
-    _spec("applicant", FactKind.ENUM, "ansøger", "applicant", Applicant,
-          ask_da="Oplys, hvem der søger.", ask_en="Say who applies."),
-    _spec("consent", FactKind.BOOL, "borgerens samtykke", "the citizen's consent",
-          ask_da="Indhent borgerens samtykke til ansøgningen.",
-          ask_en="Obtain the citizen's consent to the application."),
-    _spec("urgent", FactKind.BOOL, "akut behov", "urgent need",
-          ask_da="Oplys, om behovet er akut.", ask_en="Say whether the need is urgent."),
-    _spec("requested_support_areas", FactKind.SET, "områder, der søges støtte til",
-          "areas support is sought for", SupportArea,
-          ask_da="Oplys, hvad der søges støtte til.", ask_en="Say what support is sought for."),
-    _spec("motivated", FactKind.BOOL, "motiveret for støtten", "motivated for the support",
-          ask_da="Afklar, om borgeren er motiveret for støtten.",
-          ask_en="Find out whether the citizen is motivated for the support."),
-    _spec("able_to_attend_groups", FactKind.BOOL, "kan møde op og deltage i gruppeforløb",
-          "able to attend and take part in group sessions",
-          ask_da="Afklar, om borgeren kan møde op og deltage i gruppeforløb.",
-          ask_en="Find out whether the citizen can attend and take part in group sessions."),
+    _spec("age", FactKind.INT),
+    _spec("residence_municipality", FactKind.MUNICIPALITY),
+    _spec("living_situation.kind", FactKind.ENUM, HousingKind),
+    _spec("living_situation.placed_by_municipality", FactKind.MUNICIPALITY),
+    _spec("physical_impairment", FactKind.ORDINAL, Impairment),
+    _spec("mental_impairment", FactKind.ORDINAL, Impairment),
+    _spec("social_problems", FactKind.SET, SocialProblem),
+    _spec("support_need", FactKind.ORDINAL, SupportNeed),
+    _spec("met_by_open_offers", FactKind.BOOL),
+    _spec("met_by_advice", FactKind.BOOL),
+    _spec("covered_by_provision", FactKind.SET, Provision),
+    _spec("specialist_treatment_sought", FactKind.BOOL),
+    _spec("improvement_expected", FactKind.BOOL),
+    _spec("at_risk", FactKind.BOOL),
+    _spec("applicant", FactKind.ENUM, Applicant),
+    _spec("consent", FactKind.BOOL),
+    _spec("urgent", FactKind.BOOL),
+    _spec("requested_support_areas", FactKind.SET, SupportArea),
+    _spec("motivated", FactKind.BOOL),
+    _spec("able_to_attend_groups", FactKind.BOOL),
 )}
 
 #: The 29 February convention: someone born on 29 February turns a year older on 1 March in a

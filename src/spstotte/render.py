@@ -5,44 +5,17 @@ Rendering is presentation only: every sentence comes from the verdict and its tr
 
 from __future__ import annotations
 
+from .texts import text
 from .verdict import Basis, Outcome, TrailStep, Verdict
 
-OUTCOME_TEXT = {
-    Outcome.GRANTED_85: ("Bevilget: socialpædagogisk støtte efter serviceloven § 85",
-                         "Granted: socio-pedagogical support under the Social Services Act s. 85"),
-    Outcome.GRANTED_82B: ("Bevilget: straksforløb efter serviceloven § 82 b",
-                          "Granted: rapid-response course under the Social Services Act s. 82 b"),
-    Outcome.REFERRED: ("Henvist: behovet dækkes af anden hjælp",
-                       "Referred: the need is covered by other help"),
-    Outcome.REFUSED: ("Afslag", "Refused"),
-    Outcome.NEEDS_INFORMATION: ("Kan ikke afgøres endnu: der mangler oplysninger",
-                                "Cannot be decided yet: information is missing"),
-}
 
-_LABELS = {
-    "municipality": ("Kommune", "Municipality"),
-    "date": ("Afgørelsesdato", "Decision date"),
-    "reasons": ("Begrundelse", "Reasons"),
-    "missing": ("Manglende oplysninger", "Missing information"),
-    "trail": ("Regelspor", "Rule trail"),
-    "read": ("læst", "read"),
-    "basis": ("hjemmel", "legal basis"),
-    "source": ("kilde", "source"),
-    "obligations": ("Forpligtelser og datoer", "Obligations and dates"),
-    "information": ("Oplysninger til borgeren", "Information for the citizen"),
-    "appeal": ("Klagevejledning", "Appeal guidance"),
-    "record": ("Beslutningsgrundlag", "Decision record"),
-    "end": ("Forløbet slutter senest", "The course ends at the latest on"),
-    "service_level": ("kommunalt serviceniveau", "municipal service level"),
-    "overrides": ("erstatter lovlagets regel", "replaces the law-layer rule"),
-    "referrals": ("Henvisning", "Referral"),
-    "deadline": ("frist, hvis afgørelsen modtages samme dag", "deadline if received the same day"),
-}
+def outcome_text(outcome: Outcome, lang: str) -> str:
+    """The outcome as a heading: ``Afslag``, ``Bevilget: ...``."""
+    return text(f"verdict.outcome.{outcome.value}", lang)
 
 
 def _l(key: str, lang: str) -> str:
-    da, en = _LABELS[key]
-    return da if lang == "da" else en
+    return text(f"verdict.{key}", lang)
 
 
 def basis_text(basis: Basis, lang: str) -> str:
@@ -76,8 +49,7 @@ def _step(number: int, step: TrailStep, lang: str) -> list[str]:
 
 def verdict_text(verdict: Verdict, lang: str = "da") -> str:
     """A verdict as plain text, with its trail."""
-    da = lang == "da"
-    out = [OUTCOME_TEXT[verdict.outcome][0 if da else 1] + f"  [{verdict.outcome.value}]",
+    out = [outcome_text(verdict.outcome, lang) + f"  [{verdict.outcome.value}]",
            f"{_l('municipality', lang)}: {verdict.municipality_name} ({verdict.municipality})   "
            f"{_l('date', lang)}: {verdict.decision_date.isoformat()}", ""]
     out.append(_l("reasons", lang) + ":")

@@ -16,25 +16,14 @@ from .conditions import Derive, Grant, Inform, Obligation, Refer, Require
 from .describe import describe, law_citation
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis
+from .texts import text
 
 Format = Literal["markdown", "html"]
 
-_KIND_TITLE = {
-    "derive": ("Afledte oplysninger", "Derived facts"),
-    "require": ("Betingelser", "Requirements"),
-    "refer": ("Henvisninger", "Referrals"),
-    "grant": ("Bevillinger", "Grants"),
-    "obligation": ("Forpligtelser", "Obligations"),
-    "inform": ("Oplysninger til borgeren", "Information for the citizen"),
-}
-_LAYER = {"law": ("lovlaget", "law layer"), "municipality": ("kommunalt serviceniveau",
-                                                             "municipal service level"),
-          "generated": ("dannet af stierne", "generated from the paths")}
-
-
 def _value(value: Any) -> str:
     if isinstance(value, bool):
-        return "ja / yes" if value else "nej / no"
+        return f"{text('values.yes', 'da')} / {text('values.yes', 'en')}" if value else \
+            f"{text('values.no', 'da')} / {text('values.no', 'en')}"
     if isinstance(value, (tuple, list)):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
@@ -46,8 +35,8 @@ class _Book:
         self.lang = lang
         self.lines: list[str] = []
 
-    def t(self, da: str, en: str) -> str:
-        return da if self.lang == "da" else en
+    def t(self, key: str, **values: object) -> str:
+        return text(f"rulebook.{key}", self.lang, **values)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -70,36 +59,24 @@ class _Book:
         c = rule.conclusion
         rs = self.rs
         if isinstance(c, Derive):
-            return self.t("afledt oplysning, som andre regler læser",
-                          "a derived fact other rules read")
+            return self.t("derived")
         if isinstance(c, Require):
             paths = ", ".join(rs.paths[p].title.get(self.lang) for p in rule.paths)
-            effect = {"refuse": self.t("afslagsgrund", "a refusal ground"),
-                      "refer": self.t("henvisning", "a referral"),
-                      "guide": self.t("kommunen vejleder (aldrig afslag)",
-                                      "the municipality guides (never a refusal)")}[c.on_fail]
-            return self.t(f"betingelse for {paths}; er den ikke opfyldt: {effect}",
-                          f"a requirement of {paths}; if not met: {effect}")
+            return self.t("requirement", paths=paths, effect=self.t(f"effects.{c.on_fail}"))
         if isinstance(c, Refer):
-            return self.t(f"behovet henvises til {rs.referrals[c.to].title.da}",
-                          f"the need is referred to {rs.referrals[c.to].title.en}")
+            return self.t("referral", target=rs.referrals[c.to].title.get(self.lang))
         if isinstance(c, Grant):
-            return self.t(f"bevilling af {rs.paths[c.path].title.da}, når alle betingelser "
-                          "er opfyldt",
-                          f"grant of {rs.paths[c.path].title.en} when every requirement is met")
+            return self.t("grant", path=rs.paths[c.path].title.get(self.lang))
         assert isinstance(c, (Obligation, Inform))
         text = c.text.get(self.lang)
         if isinstance(c, Obligation):
             when = []
             if isinstance(c.after_months, tuple) and c.after_months:
-                when.append(self.t("efter ", "after ") + ", ".join(map(str, c.after_months))
-                            + self.t(" måneder", " months"))
+                when.append(self.t("after_months", months=", ".join(map(str, c.after_months))))
             if c.every_months:
-                when.append(self.t(f"mindst hver {c.every_months}. måned",
-                                   f"at least every {c.every_months} months"))
+                when.append(self.t("every_months", n=c.every_months))
             if c.within_days:
-                when.append(self.t(f"inden for {c.within_days} dag(e)",
-                                   f"within {c.within_days} day(s)"))
+                when.append(self.t("within_days", n=c.within_days))
             if when:
                 text += " (" + "; ".join(when) + ")"
         return text
@@ -107,73 +84,62 @@ class _Book:
     def write(self) -> str:
         rs = self.rs
         self.add(f"# {rs.title.get(self.lang)}", "")
-        self.add(self.t(f"Kommune: {rs.municipality_name} ({rs.municipality_code}). "
-                        f"Regelsæt: `{rs.id}`, `{rs.content_hash}`.",
-                        f"Municipality: {rs.municipality_name} ({rs.municipality_code}). "
-                        f"Rule set: `{rs.id}`, `{rs.content_hash}`."), "")
-        self.add(self.t("Filer: ", "Files: ") + ", ".join(f"`{f}`" for f in rs.files), "")
-        self.add("## " + self.t("Bevillingsveje", "Grant paths"), "")
+        self.add(self.t("header", name=rs.municipality_name, code=rs.municipality_code,
+                        ruleset=rs.id, hash=rs.content_hash), "")
+        self.add(self.t("files") + ", ".join(f"`{f}`" for f in rs.files), "")
+        self.add("## " + self.t("paths"), "")
         for path_id in rs.offered_paths:
             path = rs.paths[path_id]
             self.add(f"- **{path.title.get(self.lang)}** (`{path_id}`)"
-                     + (self.t(f", højst {path.max_months} måneder",
-                               f", at most {path.max_months} months") if path.max_months else ""))
+                     + (self.t("at_most_months", n=path.max_months) if path.max_months else ""))
         missing = [p for p in rs.paths if p not in rs.offered_paths]
         for path_id in missing:
             self.add(f"- ~~{rs.paths[path_id].title.get(self.lang)}~~ "
-                     + self.t("(tilbydes ikke)", "(not offered)"))
+                     + self.t("not_offered"))
         self.add("")
-        self.add("## " + self.t("Parametre", "Parameters"), "")
-        self.add(self.t("| parameter | værdi | betydning | sat af | hjemmel |",
-                        "| parameter | value | meaning | set by | legal basis |"),
-                 "|---|---|---|---|---|")
+        self.add("## " + self.t("parameters"), "")
+        self.add(self.t("parameter_table"), "|---|---|---|---|---|")
         for name, param in rs.parameters.items():
             title = param.title.get(self.lang) if param.title else ""
             basis = "; ".join(self.basis(param.legal_basis)) or "—"
             self.add(f"| `{name}` | {_value(param.value)} | {title} | "
-                     f"{_LAYER[param.set_by][0 if self.lang == 'da' else 1]} | {basis} |")
+                     f"{self.t(f'layers.{param.set_by}')} | {basis} |")
         self.add("")
-        self.add("## " + self.t("Regler", "Rules"), "")
-        self.add(self.t("Reglerne står i den rækkefølge, de vurderes: en regel efter de regler, "
-                        "den bygger på. Ukendte oplysninger gør en betingelse uafklaret, "
-                        "aldrig opfyldt eller ikke opfyldt.",
-                        "The rules are in evaluation order: a rule after the rules it reads. "
-                        "Unknown facts leave a condition undetermined, never met or not met."),
-                 "")
+        self.add("## " + self.t("rules"), "")
+        self.add(self.t("rules_intro"), "")
         for kind in ("derive", "require", "refer", "grant", "obligation", "inform"):
             rules = [r for r in rs.rules if r.kind == kind]
             if not rules:
                 continue
-            self.add(f"### {_KIND_TITLE[kind][0 if self.lang == 'da' else 1]}", "")
+            self.add(f"### {self.t(f'kinds.{kind}')}", "")
             for rule in rules:
                 self.rule(rule)
         if rs.referrals:
-            self.add("## " + self.t("Henvisningsmål", "Referral targets"), "")
+            self.add("## " + self.t("referral_targets"), "")
             for name, referral in rs.referrals.items():
                 self.add(f"- `{name}`: {referral.title.get(self.lang)}")
             self.add("")
         if rs.support_areas:
-            self.add("## " + self.t("Indsatsområder", "Support areas"), "")
+            self.add("## " + self.t("support_areas"), "")
             for name, area in rs.support_areas.items():
                 self.add(f"- **{area.title.get(self.lang)}** (`{name}`; "
-                         + self.t("dækker", "covers") + f" {', '.join(area.covers)})")
+                         + self.t("covers") + f" {', '.join(area.covers)})")
                 for example in area.examples:
                     self.add(f"  - {example}")
                 for excluded in area.not_included:
-                    self.add(f"  - {self.t('ikke:', 'not:')} {excluded}")
+                    self.add(f"  - {self.t('not_included')} {excluded}")
             self.add("")
         if rs.delivery_forms:
-            self.add("## " + self.t("Leveringsformer", "Delivery forms"), "")
+            self.add("## " + self.t("delivery_forms"), "")
             self.add(*(f"- {form.title.get(self.lang)}" for form in rs.delivery_forms.values()))
             self.add("")
         if rs.differences:
-            self.add("## " + self.t("Forskelle mellem kommunens tekster",
-                                    "Differences between the municipality's texts"), "")
+            self.add("## " + self.t("differences"), "")
             for diff in rs.differences:
                 self.add(f"- **{diff.topic.get(self.lang)}** ({', '.join(diff.sources)}): "
                          f"{diff.choice.get(self.lang)}")
             self.add("")
-        self.add("## " + self.t("Kilder", "Sources"), "")
+        self.add("## " + self.t("sources"), "")
         for name, doc in rs.sources.items():
             note = f" {doc.note.get(self.lang)}" if doc.note else ""
             self.add(f"- `{name}`: {doc.publisher}, »{doc.title}«, {doc.date}, {doc.kind}, "
@@ -181,21 +147,21 @@ class _Book:
         return "\n".join(self.lines).rstrip() + "\n"
 
     def rule(self, rule: ResolvedRule) -> None:
-        layer = _LAYER[rule.layer][0 if self.lang == "da" else 1]
+        layer = self.t(f"layers.{rule.layer}")
         self.add(f"#### {rule.title.get(self.lang)}", "")
         self.add(f"`{rule.id}` · {layer} · `{rule.span.file}:{rule.span.line}`", "")
         condition = describe(rule.condition, self.lang, self.title)
-        self.add(f"- **{self.t('Når', 'When')}:** {condition}")
-        self.add(f"- **{self.t('Så', 'Then')}:** {self.conclusion(rule)}")
+        self.add(f"- **{self.t('when')}:** {condition}")
+        self.add(f"- **{self.t('then')}:** {self.conclusion(rule)}")
         for line in self.basis(rule.legal_basis):
-            self.add(f"- **{self.t('Hjemmel', 'Legal basis')}:** {line}")
+            self.add(f"- **{self.t('legal_basis')}:** {line}")
         if rule.override is not None:
-            self.add(f"- **{self.t('Erstatter lovlagets regel', 'Replaces the law-layer rule')}"
+            self.add(f"- **{self.t('replaces')}"
                      f"** »{rule.override.replaced_title.get(self.lang)}« "
                      f"(`{rule.override.replaced_span.file}:{rule.override.replaced_span.line}`)"
                      f": {rule.override.reason.get(self.lang)}")
         if rule.note is not None:
-            self.add(f"- **{self.t('Bemærk', 'Note')}:** {rule.note.get(self.lang)}")
+            self.add(f"- **{self.t('note')}:** {rule.note.get(self.lang)}")
         self.add("")
 
 
