@@ -1,6 +1,10 @@
 """Robustness by generation: malformed rule files, law-layer files, profiles, profile files and
 scenario files always give a typed error (a :class:`spstotte.SpstotteError`) or a complete
-result, never another exception, a hang or a partial verdict.
+result, never another exception or a partial verdict.
+
+No test here measures wall-clock time: on a loaded machine any time limit fails at random. A
+hang is kept out by the static engine-limit guards, whose margins are tested by counting what
+the engine builds, not by a stopwatch.
 
 The malformed files start from the real ones and are mutated: at the data level (wrong types,
 unknown keys, deleted keys, deep nesting, huge values, rules cloned many times, conditions
@@ -15,7 +19,6 @@ import itertools
 import json
 import math
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -41,9 +44,6 @@ from spstotte.errors import ERROR_CODES, Diagnostic
 from spstotte.loader import load_yaml_text
 from spstotte.scenarios import load_scenarios
 from spstotte.testing import decision_dates, profile_data
-
-#: Generous bound for one example: the library answers in milliseconds.
-TIME_LIMIT = 5.0
 
 
 def scaled(n: int) -> int:
@@ -371,31 +371,20 @@ def _check_diagnostics(diagnostics: tuple[Diagnostic, ...], files: dict[str, byt
                 assert d.span.col <= len(files[name]) + 1, d
 
 
-class _Timer:
-    def __enter__(self) -> _Timer:
-        self.start = time.monotonic()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        elapsed = time.monotonic() - self.start
-        assert elapsed < TIME_LIMIT, f"took {elapsed:.1f} s"
-
-
 def _evaluate_rule_files(law_dir: Path | None, municipality_dir: Path,
                          files: dict[str, bytes]) -> None:
     library = RuleLibrary(law_dir=law_dir, municipality_dirs=[municipality_dir])
     try:
-        with _Timer():
-            try:
-                library.ruleset(265)
-                verdict = library.evaluate(BASE_PROFILE, municipality=265, on="2026-11-23")
-            except RuleSetError as exc:
-                _check_diagnostics(exc.diagnostics, files)
-            except SpstotteError as exc:
-                assert str(exc)
-            else:
-                assert isinstance(verdict, Verdict)
-                assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
+        try:
+            library.ruleset(265)
+            verdict = library.evaluate(BASE_PROFILE, municipality=265, on="2026-11-23")
+        except RuleSetError as exc:
+            _check_diagnostics(exc.diagnostics, files)
+        except SpstotteError as exc:
+            assert str(exc)
+        else:
+            assert isinstance(verdict, Verdict)
+            assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
     finally:
         library.close()
 
@@ -505,20 +494,19 @@ def mutated_profiles(draw: st.DrawFn) -> Any:
 
 def _verdict_or_profile_error(library: RuleLibrary, data: Any, on: Any) -> None:
     verdict = None
-    with _Timer():
+    try:
+        verdict = library.evaluate(data, municipality=265, on=on)
+    except ProfileError as exc:
+        assert exc.problems and str(exc).strip()
+        for problem in exc.problems:
+            assert problem.path or problem.message.strip(), problem
         try:
-            verdict = library.evaluate(data, municipality=265, on=on)
-        except ProfileError as exc:
-            assert exc.problems and str(exc).strip()
-            for problem in exc.problems:
-                assert problem.path or problem.message.strip(), problem
-            try:
-                CitizenProfile.parse(data)
-            except ProfileError:
-                return
-            # The profile is valid: the problem is the decision date (or before the birth).
-            assert {p.path for p in exc.problems} <= {"on", "birth_date", "cpr"}, exc
+            CitizenProfile.parse(data)
+        except ProfileError:
             return
+        # The profile is valid: the problem is the decision date (or before the birth).
+        assert {p.path for p in exc.problems} <= {"on", "birth_date", "cpr"}, exc
+        return
     assert isinstance(verdict, Verdict)
     assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
     assert verdict.outcome.value in {"granted_85", "refused", "referred", "needs_information"}
@@ -597,8 +585,7 @@ def test_malformed_profile_files_exit_3_without_a_traceback(
     path = tmp_path / f"profile{next(_counter)}.yaml"
     path.write_bytes(raw)
     capsys.readouterr()
-    with _Timer():
-        code = main(["evaluate", str(path), "-m", "265", "--on", "2026-11-23"])
+    code = main(["evaluate", str(path), "-m", "265", "--on", "2026-11-23"])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert code == (0 if _valid_profile_file(raw) else 3), err
@@ -619,13 +606,12 @@ def test_malformed_scenario_files_give_scenario_errors(
     raw = draw.draw(mutated_yaml(name), label="scenario file")
     path = tmp_path / f"s{next(_counter)}_{name}"
     path.write_bytes(raw)
-    with _Timer():
-        try:
-            scenarios = load_scenarios(path)
-        except ScenarioError as exc:
-            _check_diagnostics(exc.diagnostics, {path.name: raw})
-        else:
-            assert isinstance(scenarios, list)
+    try:
+        scenarios = load_scenarios(path)
+    except ScenarioError as exc:
+        _check_diagnostics(exc.diagnostics, {path.name: raw})
+    else:
+        assert isinstance(scenarios, list)
 
 
 def test_the_unmutated_files_load_and_a_broken_one_is_refused(tmp_path: Path) -> None:
