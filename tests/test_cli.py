@@ -62,7 +62,7 @@ def test_evaluate_in_english(capsys: pytest.CaptureFixture[str]) -> None:
     ("support_need: lots\n", "p.yaml:1:15: error[P100] support_need: Input should be"),
     ("cpr: 320190-1234\n", "p.yaml:1:6: error[P100] cpr: the date part 320190 is not a real "
                            "date"),
-    ("consent: yes\n", "p.yaml:1:10: error[P100] consent: expected true or false, got 'yes'"),
+    ("urgent: yes\n", "p.yaml:1:9: error[P100] urgent: expected true or false, got 'yes'"),
     ("colour: blue\n", "p.yaml:1:1: error[P100] colour: unknown field; hint: known fields:"),
     ("birth_date: 2030-01-01\n", "error[P100] birth_date: the decision date 2026-11-23 is "
                                  "before the birth date 2030-01-01"),

@@ -143,7 +143,7 @@ def test_an_evaluation_where_nothing_concludes_is_safe(testby: RuleLibrary) -> N
 def test_rules_too_complex_for_the_engine_are_refused_before_compiling(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
     # An 'all' of eight 'any's of three facts each expands to 3**8 alternatives.
-    facts = ["met_by_advice", "at_risk", "urgent", "consent", "motivated",
+    facts = ["met_by_advice", "at_risk", "urgent", "accepts_straksforloeb", "motivated",
              "able_to_attend_groups", "specialist_treatment_sought", "improvement_expected"]
     groups = ", ".join(
         f"{{any: [{{fact: {f}, eq: true}}, {{fact: age, gte: {20 + i}}}, "

@@ -57,12 +57,13 @@ def test_missing_fields_are_unknown_not_false() -> None:
 
 def test_profile_errors_list_every_problem_with_its_field_path() -> None:
     with pytest.raises(ProfileError) as info:
-        CitizenProfile.parse({"support_need": "lots", "consent": "yes", "colour": "blue",
-                              "living_situation": {"kind": "castle"}})
+        CitizenProfile.parse({"support_need": "lots", "urgent": "yes", "colour": "blue",
+                              "consent": "maybe", "living_situation": {"kind": "castle"}})
     paths = sorted(p.path for p in info.value.problems)
-    assert paths == ["colour", "consent", "living_situation.kind", "support_need"]
+    assert paths == ["colour", "consent", "living_situation.kind", "support_need", "urgent"]
     by_path = {p.path: p for p in info.value.problems}
-    assert "true or false" in by_path["consent"].message
+    assert "true or false" in by_path["urgent"].message
+    assert "unable_to_consent" in (by_path["consent"].hint or "")
     assert by_path["colour"].message == "unknown field"
     assert "moderate" in (by_path["support_need"].hint or "")
 
@@ -74,6 +75,42 @@ def test_profile_errors_carry_file_positions() -> None:
     (problem,) = info.value.problems
     assert str(problem.span) == "p.yaml:2:6"
     assert problem.format().startswith("p.yaml:2:6: error[P100] cpr: ")
+
+
+def test_assessments_carry_findings_and_considerations() -> None:
+    profile = CitizenProfile.parse({
+        "improvement_expected": True,
+        "assessments": {
+            "improvement_expected": {"considerations": "Forløbet kan genetablere døgnrytmen."},
+            "covered_by_provision": {"finding": ["section_83"]},
+            "minimum_support_need": {"finding": True, "considerations": "Konkret behov."}}})
+    assert profile.finding("improvement_expected") is True
+    assert {p.value for p in profile.finding("covered_by_provision")} == {"section_83"}
+    assert profile.masked()["assessments"]["covered_by_provision"] == {"finding": ["section_83"]}
+
+
+@pytest.mark.parametrize(("assessments", "message"), [
+    ({"improvement_expected": {"finding": ["section_83"]}}, "is true or false"),
+    ({"covered_by_provision": {"finding": True}}, "is a list of provisions"),
+    ({"Not An Id": {"finding": True}}, "is not a point id"),
+    ({"minimum_support_need": {"finding": ["section_83"]}}, "is true or false"),
+    ({"improvement_expected": {"considerations": ""}}, "at least 1 character"),
+])
+def test_malformed_assessments_name_the_point(assessments: dict[str, object],
+                                              message: str) -> None:
+    with pytest.raises(ProfileError) as info:
+        CitizenProfile.parse({"assessments": assessments})
+    (problem,) = info.value.problems
+    assert problem.path.startswith("assessments") and message in problem.message
+
+
+def test_a_finding_must_agree_with_its_field() -> None:
+    with pytest.raises(ProfileError) as info:
+        CitizenProfile.parse({"met_by_advice": False,
+                              "assessments": {"met_by_advice": {"finding": True}}})
+    (problem,) = info.value.problems
+    assert problem.path == "assessments"
+    assert problem.message == "met_by_advice: the finding True contradicts the field met_by_advice"
 
 
 def test_cpr_and_birth_date_must_agree() -> None:

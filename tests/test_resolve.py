@@ -27,6 +27,9 @@ RULE = """\
 """
 
 
+OBLIGATION = "{obligation: {paths: [p85], text: {da: Plan, en: Plan}}}"
+
+
 def rule(id: str = "x", when: str = "{fact: age, gte: 18}",
          then: str = "{require: {paths: [p85]}}") -> str:
     return RULE.format(id=id, when=when, then=then)
@@ -101,7 +104,8 @@ def test_duplicate_ids_and_overrides(rules_dir: Callable[[str, str], RuleLibrary
     # the id of a law-layer rule without 'overrides'
     assert [c for c, _ in errors(rules_dir, "rules:\n" + rule("adult"))] == ["R215"]
     # an override without a reason
-    overriding = rule("adult").replace("    when:", "    overrides: adult\n    when:")
+    overriding = rule("handleplan_offer", then=OBLIGATION).replace(
+        "    when:", "    overrides: handleplan_offer\n    when:")
     assert [c for c, _ in errors(rules_dir, "rules:\n" + overriding)] == ["R208"]
     # an override of a rule that does not exist
     missing = rule("ghost").replace(
@@ -111,13 +115,72 @@ def test_duplicate_ids_and_overrides(rules_dir: Callable[[str, str], RuleLibrary
 
 def test_a_valid_override_replaces_the_law_rule(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
-    overriding = rule("support_need", when="{fact: support_need, gte: moderate}").replace(
-        "    when:", "    overrides: support_need\n    reason: {da: Højere krav, en: Higher bar}\n"
-        "    when:")
+    overriding = rule("handleplan_consider", when="{rule: handleplan_required, is: false}",
+                      then=OBLIGATION).replace(
+        "    when:", "    overrides: handleplan_consider\n    reason: {da: Altid plan, en: Always a "
+        "plan}\n    when:")
     ruleset = rules_dir("ok.yaml", HEADER + "rules:\n" + overriding).ruleset(101)
-    replaced = ruleset.rule("support_need")
+    replaced = ruleset.rule("handleplan_consider")
     assert replaced.layer == "municipality"
-    assert replaced.override is not None and replaced.override.reason.da == "Højere krav"
+    assert replaced.condition_kind.value == "service_level"
+    assert replaced.override is not None and replaced.override.reason.da == "Altid plan"
+
+
+@pytest.mark.parametrize("target", ["target_group_85", "significant_impairment", "adult",
+                                    "support_need", "met_by_open_offers"])
+def test_a_service_level_cannot_rewrite_a_statutory_condition(
+        rules_dir: Callable[[str, str], RuleLibrary], target: str) -> None:
+    """A kvalitetsstandard can neither narrow nor widen the statutory target group: overriding
+    one of the law layer's conditions is refused at the 'overrides' key, with a hint."""
+    overriding = rule(target, then="derive").replace(
+        "    when:", f"    overrides: {target}\n    reason: {{da: Bredere, en: Wider}}\n    when:")
+    library = rules_dir("bad.yaml", HEADER + "rules:\n" + overriding)
+    with pytest.raises(RuleSetError) as info:
+        library.ruleset(101)
+    (d,) = info.value.diagnostics
+    assert d.code == "R222" and d.span is not None and (d.span.line, d.span.col) == (11, 16)
+    assert "neither narrow nor widen" in (d.hint or "")
+
+
+def test_a_service_level_cannot_call_itself_statute_or_forward(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    statute = rule("x").replace("    legal_basis:", "    condition_kind: statute\n    legal_basis:")
+    assert errors(rules_dir, "rules:\n" + statute) == [("R221", "8:21")]
+    forwarding = rule("y", then="{require: {paths: all, on_fail: forward, "
+                                "forward_to: residence_municipality}}")
+    assert [c for c, _ in errors(rules_dir, "rules:\n" + forwarding)] == ["R221"]
+
+
+def test_a_service_level_cannot_set_a_statutory_parameter(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    body = "parameters:\n  significant_impairment_level: {value: severe}\n  " \
+           "special_social_problems: {value: [homelessness, social_isolation]}\n"
+    assert errors(rules_dir, body) == [("R223", "6:3"), ("R223", "7:3")]
+
+
+def test_an_assessment_rule_must_read_a_discretionary_point(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    # The law layer alone: a rule said to be an assessment that reads only statutory facts.
+    from spstotte.loader import load_yaml_text
+    from spstotte.resolve import resolve_loaded
+
+    law = RuleLibrary()._law_files()
+    extra = load_yaml_text(dedent("""\
+        layer: law
+        id: extra
+        title: {da: X, en: X}
+        rules:
+          - id: looks_discretionary
+            condition_kind: assessment
+            title: {da: T, en: T}
+            legal_basis: {law: [{act: serviceloven, section: 85, stk: 1}]}
+            when: {fact: age, gte: 30}
+            then: derive
+        """), "rules/extra.yaml")
+    with pytest.raises(RuleSetError) as info:
+        resolve_loaded([*law, extra], None)
+    assert [(d.code, d.span.line if d.span else 0) for d in info.value.diagnostics] == [
+        ("R221", 5)]
 
 
 def test_circular_rules_are_found(rules_dir: Callable[[str, str], RuleLibrary]) -> None:

@@ -71,13 +71,34 @@ def test_leap_day_birthdays_are_reached_on_1_march(library: RuleLibrary, profile
 
 
 def test_every_refusal_ground_is_listed(library: RuleLibrary, profile: Profile) -> None:
-    verdict = decide(library, profile(residence_municipality=630, support_need="light",
-                                      mental_impairment="light"))
+    verdict = decide(library, profile(support_need="light", mental_impairment="light",
+                                      met_by_advice=True))
     assert verdict.outcome is Outcome.REFUSED
-    assert {r.code for r in verdict.reasons} == {
-        "acting_municipality", "minimum_support_need", "in_target_group_85"}
+    assert [(r.code, r.kind.value, r.condition_kind.value) for r in verdict.reasons] == [
+        ("in_target_group_85", "refusal", "statute"),
+        ("minimum_support_need", "refusal", "service_level"),
+        ("met_by_advice", "referral", "assessment")]
     assert {q.rule_id for q in verdict.unmet_requirements} == {
-        "acting_municipality", "minimum_support_need", "in_target_group_85"}
+        "minimum_support_need", "in_target_group_85", "met_by_advice"}
+    # The statutory ground decides: the service level needs no assessment of its own here, but
+    # the finding on advice, a ground too, must come with its main considerations.
+    assert [(a.point, a.status.value, a.blocking) for a in verdict.assessments] == [
+        ("met_by_advice", "considerations_missing", True)]
+    assert verdict.final is False
+
+
+def test_another_handlekommune_means_forwarding_not_refusal(
+        library: RuleLibrary, profile: Profile) -> None:
+    verdict = decide(library, profile(residence_municipality=630, support_need="light"))
+    assert verdict.outcome is Outcome.FORWARDED
+    assert verdict.forward_to is not None
+    assert (verdict.forward_to.municipality, verdict.forward_to.municipality_name) == (
+        630, "Vejle")
+    assert [(r.code, r.kind.value) for r in verdict.reasons] == [
+        ("handlekommune_residence", "forwarding")]
+    assert [c.citation for c in verdict.reasons[0].legal_basis.law] == [
+        "retssikkerhedsloven § 9, stk. 1", "forvaltningsloven § 7, stk. 2"]
+    assert verdict.appeal == () and verdict.final is False
 
 
 def test_a_municipal_service_level_refusal_says_so(library: RuleLibrary, profile: Profile) -> None:
@@ -94,7 +115,10 @@ def test_a_municipal_service_level_refusal_says_so(library: RuleLibrary, profile
     ({"met_by_open_offers": True}, "open_offers"),
     ({"covered_by_provision": ["section_83"]}, "section_83"),
     ({"covered_by_provision": ["section_97"]}, "section_97"),
-    ({"specialist_treatment_sought": True}, "specialist_treatment"),
+    ({"specialist_treatment_sought": True}, "health_care"),
+    ({"covered_by_provision": ["health_care"]}, "health_care"),
+    ({"covered_by_provision": ["section_85a"]}, "section_85a"),
+    ({"covered_by_provision": ["aeldreloven"]}, "aeldreloven"),
 ])
 def test_referrals_say_where(library: RuleLibrary, profile: Profile,
                              change: dict[str, object], target: str) -> None:
@@ -122,12 +146,35 @@ def test_missing_facts_give_needs_information_with_what_to_ask(
 
 def test_missing_consent_asks_for_it_and_is_not_a_refusal(
         library: RuleLibrary, profile: Profile) -> None:
-    verdict = decide(library, profile(applicant="relative", consent=False))
+    verdict = decide(library, profile(applicant="relative", consent="not_yet_given"))
     assert verdict.outcome is Outcome.NEEDS_INFORMATION
-    assert [r.kind.value for r in verdict.reasons] == ["guidance"]
-    assert [m.fact for m in verdict.missing_facts] == ["consent"]
+    assert [(r.code, r.kind.value) for r in verdict.reasons] == [("consent", "guidance")]
+    assert verdict.missing_facts == ()
+    unknown = decide(library, profile(applicant="relative"))
+    assert [(r.code, r.kind.value) for r in unknown.reasons] == [
+        ("consent", "missing_information")]
+    assert [m.fact for m in unknown.missing_facts] == ["consent"]
+    assert decide(library, profile(applicant="relative", consent="given")).outcome is \
+        Outcome.GRANTED_85
+    # Older profiles wrote true/false: read as given / not yet given.
     assert decide(library, profile(applicant="relative", consent=True)).outcome is \
         Outcome.GRANTED_85
+
+
+def test_a_refused_consent_closes_the_application(library: RuleLibrary, profile: Profile) -> None:
+    verdict = decide(library, profile(applicant="other", consent="refused"))
+    assert verdict.outcome is Outcome.CLOSED
+    assert [(r.code, r.kind.value) for r in verdict.reasons] == [("consent_refused", "closure")]
+    assert verdict.appeal == () and verdict.missing_facts == ()
+
+
+def test_a_citizen_who_cannot_consent_needs_a_guardian(
+        library: RuleLibrary, profile: Profile) -> None:
+    verdict = decide(library, profile(applicant="relative", consent="unable_to_consent"))
+    assert verdict.outcome is Outcome.NEEDS_INFORMATION
+    assert ("guardian_needed", "guidance") in [(r.code, r.kind.value) for r in verdict.reasons]
+    assert "værge" in verdict.reasons[-1].text.da
+    assert decide(library, profile(applicant="guardian")).outcome is Outcome.GRANTED_85
 
 
 def test_handlekommune_follows_placement(library: RuleLibrary, profile: Profile) -> None:
@@ -136,7 +183,11 @@ def test_handlekommune_follows_placement(library: RuleLibrary, profile: Profile)
     assert decide(library, placed_here).outcome is Outcome.GRANTED_85
     placed_elsewhere = profile(living_situation={
         "kind": "supported_housing", "placed_by_municipality": "Vejle"})
-    assert decide(library, placed_elsewhere).outcome is Outcome.REFUSED
+    forwarded = decide(library, placed_elsewhere)
+    assert forwarded.outcome is Outcome.FORWARDED
+    assert forwarded.forward_to is not None and forwarded.forward_to.municipality == 630
+    assert [c.citation for c in forwarded.reasons[0].legal_basis.law][0] == \
+        "retssikkerhedsloven § 9, stk. 3"
     own_choice = profile(living_situation={"kind": "shelter", "placed_by_municipality": "none"})
     assert decide(library, own_choice).outcome is Outcome.GRANTED_85
     unknown_placement = profile(living_situation={"kind": "supported_housing"})
@@ -159,10 +210,20 @@ def test_grants_carry_obligations_dates_and_appeal_guidance(
     assert verdict.end_date is None
 
 
-def test_82b_is_granted_first_where_offered_and_cannot_be_appealed(
+def test_85_is_not_replaced_by_82b_by_order_alone(
         testby: RuleLibrary, profile: Profile) -> None:
     verdict = decide(testby, profile(residence_municipality=101), 101)
+    assert verdict.outcome is Outcome.GRANTED_85
+    assert {p.path: p.status for p in verdict.paths} == {"p82b": Status.MET, "p85": Status.MET}
+    assert verdict.replaced_paths == () and verdict.end_date is None
+
+
+def test_82b_replaces_85_only_when_accepted_and_cannot_be_appealed(
+        testby: RuleLibrary, profile: Profile) -> None:
+    verdict = decide(testby, profile(residence_municipality=101, accepts_straksforloeb=True),
+                     101)
     assert verdict.outcome is Outcome.GRANTED_82B
+    assert verdict.replaced_paths == ("p85",)
     assert verdict.end_date == date(2027, 5, 23)
     first, second = verdict.appeal
     assert (first.path, first.appealable) == ("p82b", False)

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
 from .errors import Diagnostic, RuleSetError
-from .facts import FACTS, FactKind
+from .facts import FACTS, FactKind, fact_spec
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .satisfiable import fields_satisfiable
 from .vocabulary import RANKS
@@ -102,7 +102,7 @@ def _engine_value(value: Any) -> Any:
 
 
 def _compare_tests(node: Compare, positive: bool) -> Test:
-    spec = FACTS[node.fact]
+    spec = fact_spec(node.fact)
     op, value = node.op, node.value
     if op is Op.KNOWN:
         want = bool(value) == positive
@@ -297,7 +297,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             problems.append(Diagnostic("E302", f"{count} rules share one condition; the engine "
                                        f"handles {MAX_RULES_PER_PATTERN}", None,
                                        "derive the shared condition once"))
-    fact_ids = _fact_ids(ruleset)
+    fact_ids = _fact_ids(ruleset, fields)
     _check_property_names(problems)
     if problems:
         raise RuleSetError(problems)
@@ -310,9 +310,11 @@ def _walk_compares(condition: Condition) -> Iterable[Compare]:
     return (n for n in walk(condition) if isinstance(n, Compare))
 
 
-def _fact_ids(ruleset: ResolvedRuleSet) -> dict[str, str]:
-    """Explicit fact ids, checked to have distinct 32-bit hashes (the engine's identity)."""
+def _fact_ids(ruleset: ResolvedRuleSet, fields: dict[str, bool]) -> dict[str, str]:
+    """Explicit fact ids, checked to have distinct 32-bit hashes (the engine's identity).
+    Profile facts are ``f<n>``; the assessment facts of service-level rules ``a<n>``."""
     ids = {name: f"f{j}" for j, name in enumerate(FACTS)}
+    ids.update({name: f"a{j}" for j, name in enumerate(sorted(set(fields) - set(FACTS)))})
     hashes = Counter(fnv1a_32(i) for i in [*ids.values(), *(f"r{k}" for k in
                                                              range(len(ruleset.rules))), "done"])
     if any(count > 1 for count in hashes.values()):  # pragma: no cover - fixed small id space

@@ -121,6 +121,29 @@ class Not:
 
 Condition = Compare | RuleRef | All | AnyOf | Not
 
+
+class ConditionKind(StrEnum):
+    """The three kinds of condition Danish social law draws a line between.
+
+    * ``statute``: a condition of the law itself (age, handlekommune, the target groups of
+      § 85 and § 82 b, ...). Only the law layer writes them.
+    * ``service_level``: a municipality's service level (kvalitetsstandard). It guides but never
+      binds: a refusal resting on it is lawful only after a concrete, individual assessment,
+      which the profile records under ``assessments.<rule id>``.
+    * ``assessment``: a discretionary finding the caseworker makes (can a course improve
+      functioning, can open offers meet the need, ...), whose main considerations the decision
+      letter must state (forvaltningsloven § 24, stk. 1, 2. pkt.).
+    """
+
+    STATUTE = "statute"
+    SERVICE_LEVEL = "service_level"
+    ASSESSMENT = "assessment"
+
+
+#: What a requirement that is not met means, in the order of precedence of docs/outcomes.md.
+OnFail = Literal["refuse", "refer", "guide", "forward", "close", "investigate"]
+ON_FAIL: tuple[str, ...] = ("refuse", "refer", "guide", "forward", "close", "investigate")
+
 # ---------------------------------------------------------------------------------- conclusions
 
 PathSelector = tuple[str, ...] | Literal["all"]
@@ -136,15 +159,21 @@ class Require:
     """A requirement of one or more grant paths; met when the condition holds.
 
     ``on_fail`` says what a requirement that is not met means: ``refuse`` (a refusal ground),
-    ``refer`` (the need is covered elsewhere; ``refer_to`` says where) or ``guide`` (a procedural
-    step the applicant can still take: the verdict asks for it, forvaltningsloven § 7).
+    ``refer`` (the need is covered elsewhere; ``refer_to`` says where), ``guide`` (a procedural
+    step the applicant can still take: the verdict asks for it, forvaltningsloven § 7),
+    ``forward`` (another municipality is the handlekommune: the application is forwarded to the
+    municipality in the fact ``forward_to``, forvaltningsloven § 7, stk. 2), ``close`` (the
+    application cannot be processed, e.g. the citizen refused consent to someone else's
+    application) or ``investigate`` (the facts contradict each other: the municipality must
+    investigate before deciding, retssikkerhedsloven § 10).
     """
 
     paths: PathSelector
-    on_fail: Literal["refuse", "refer", "guide"]
+    on_fail: OnFail
     refer_to: str | None
     expected: Text | None
     span: Span
+    forward_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,13 +208,22 @@ class Inform:
 
 
 @dataclass(frozen=True)
+class Guidance:
+    """Guidance for the citizen whenever the condition holds, whatever the outcome
+    (forvaltningsloven § 7): the transition to adult support, the right act to apply under."""
+
+    text: Text
+    span: Span
+
+
+@dataclass(frozen=True)
 class Grant:
     """Generated per path: every requirement of the path is met."""
 
     path: str
 
 
-Conclusion = Derive | Require | Refer | Obligation | Inform | Grant
+Conclusion = Derive | Require | Refer | Obligation | Inform | Guidance | Grant
 
 
 class ConditionParser:
@@ -343,17 +381,36 @@ class ConditionParser:
             self._keys(body, {"text", "paths"}, {"text", "paths"}, body_path)
             text = self._text(body.get("text"), (*body_path, "text"))
             return None if text is None else Inform(self._paths(body, body_path), text, span)
+        if kind == "guidance":
+            self._keys(body, {"text"}, {"text"}, body_path)
+            text = self._text(body.get("text"), (*body_path, "text"))
+            return None if text is None else Guidance(text, span)
         self._fail("R101", f"unknown conclusion {kind!r}", path,
-                   "conclusions: derive, require, refer, obligation, inform", key=False)
+                   "conclusions: derive, require, refer, obligation, inform, guidance", key=False)
         return None
 
     def _require(self, body: dict[str, Any], path: DataPath, span: Span) -> Require | None:
-        self._keys(body, {"paths", "on_fail", "refer_to", "expected"}, {"paths"}, path)
+        self._keys(body, {"paths", "on_fail", "refer_to", "forward_to", "expected"}, {"paths"},
+                   path)
         on_fail = body.get("on_fail", "refuse")
-        if on_fail not in ("refuse", "refer", "guide"):
-            self._fail("R104", f"on_fail must be refuse, refer or guide, not {on_fail!r}",
+        if on_fail not in ON_FAIL:
+            self._fail("R104", f"on_fail must be one of {', '.join(ON_FAIL)}, not {on_fail!r}",
                        (*path, "on_fail"))
             return None
+        forward_to = body.get("forward_to")
+        if (on_fail == "forward") != (forward_to is not None):
+            self._fail("R102" if on_fail == "forward" else "R101",
+                       "'forward_to' goes with on_fail: forward, and only with it", path,
+                       "forward_to names the municipality fact to forward to, e.g. "
+                       "residence_municipality")
+            return None
+        if forward_to is not None:
+            spec = FACTS.get(forward_to) if isinstance(forward_to, str) else None
+            if spec is None or spec.kind is not FactKind.MUNICIPALITY:
+                self._fail("R104", f"'forward_to' takes a municipality fact, not {forward_to!r}",
+                           (*path, "forward_to"), "municipality facts: " + ", ".join(
+                               n for n, f in FACTS.items() if f.kind is FactKind.MUNICIPALITY))
+                return None
         refer_to = body.get("refer_to")
         if (on_fail == "refer") != (refer_to is not None):
             self._fail("R102" if on_fail == "refer" else "R101",
@@ -365,7 +422,7 @@ class ConditionParser:
         expected = None
         if "expected" in body:
             expected = self._text(body["expected"], (*path, "expected"))
-        return Require(self._paths(body, path), on_fail, refer_to, expected, span)
+        return Require(self._paths(body, path), on_fail, refer_to, expected, span, forward_to)
 
     def _obligation(self, body: dict[str, Any], path: DataPath, span: Span) -> Obligation | None:
         self._keys(body, {"paths", "text", "after_months", "every_months", "within_days"},

@@ -21,7 +21,15 @@ from typing import Literal
 
 from .render import basis_text
 from .texts import text
-from .verdict import Outcome, ReasonKind, Status, Verdict
+from .verdict import (
+    AssessmentOut,
+    AssessmentStatus,
+    Outcome,
+    ReasonKind,
+    Status,
+    TrailStep,
+    Verdict,
+)
 
 Format = Literal["text", "markdown", "html"]
 
@@ -92,12 +100,17 @@ class _Writer:
         v, d = self.v, self.doc
         d.h(1, self.t("title", paths=_join(self.path_titles(), self.lang)))
         d.p(self.t("draft"))
+        gaps = [a for a in v.assessments if a.blocking]
+        if gaps:
+            # The draft cannot be sent as it stands: say so before anything else.
+            d.p(self.t("not_final", n=len(gaps)))
         d.p(f"{self.municipality} · {self.t('decision_date')}: "
             f"{long_date(v.decision_date, self.lang)}"
             + (f" · CPR {v.record.inputs['cpr']}" if "cpr" in v.record.inputs else ""))
         self.decision()
         self.justification()
         self.missing()
+        self.guidance()
         self.next_steps()
         self.appeal()
         d.h(2, self.t("basis_heading"))
@@ -116,28 +129,41 @@ class _Writer:
                 d.p(self.t("ends", date=long_date(v.end_date, self.lang)))
             for other in (p for p in v.paths if p.path != chosen):
                 name = _lower_first(other.title.get(self.lang))
-                if other.status is Status.MET:
-                    d.p(self.t("also_met", name=name, title=title))
+                if other.path in v.replaced_paths:
+                    d.p(self.t("replaced", name=name, title=title))
+                elif other.path in v.pending_paths:
+                    d.p(self.t("entitlement_pending", name=name))
+                elif other.status is Status.MET:
+                    d.p(self.t("also_met", name=name))
                 elif other.status is Status.NOT_MET:
                     d.p(self.t("other_refused", name=name))
+            return
+        paths = _join(self.path_titles(), self.lang)
+        if v.outcome is Outcome.FORWARDED and v.forward_to is not None:
+            target = self.t("municipality", name=v.forward_to.municipality_name)
+            d.p(self.t("forwarded", municipality=self.municipality, target=target, paths=paths))
+        elif v.outcome is Outcome.CLOSED:
+            d.p(self.t("closed", municipality=self.municipality, paths=paths))
+        elif v.outcome is Outcome.REFUSED:
+            d.p(self.t("refused", municipality=self.municipality, paths=paths))
+        elif v.outcome is Outcome.REFERRED:
+            targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
+                            self.lang)
+            d.p(self.t("referred", municipality=self.municipality, paths=paths,
+                       targets=targets))
         else:
-            paths = _join(self.path_titles(), self.lang)
-            if v.outcome is Outcome.REFUSED:
-                d.p(self.t("refused", municipality=self.municipality, paths=paths))
-            elif v.outcome is Outcome.REFERRED:
-                targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
-                                self.lang)
-                d.p(self.t("referred", municipality=self.municipality, paths=paths,
-                           targets=targets))
-            else:
-                d.p(self.t("pending", municipality=self.municipality, paths=paths))
+            d.p(self.t("pending", municipality=self.municipality, paths=paths))
 
     def justification(self) -> None:
         v, d = self.v, self.doc
         d.h(2, self.t("reasons_heading"))
-        # The legal rules: every provision cited anywhere in the trail, in trail order.
+        # The legal rules the outcome rests on: the paths, the grounds and what follows from them.
         d.h(3, self.t("rules_heading"))
-        cited = {law.citation: law for step in v.trail for law in step.legal_basis.law}
+        bases = [p.legal_basis for p in v.paths] + [r.legal_basis for r in v.reasons]
+        bases += [x.legal_basis for x in (*v.referrals, *v.obligations, *v.guidance)]
+        if v.forward_to is not None:
+            bases.append(v.forward_to.legal_basis)
+        cited = {law.citation: law for basis in bases for law in basis.law}
         ordered = sorted(cited.values(), key=lambda law: (
             law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
             law.stk or 0, law.nr or 0))
@@ -149,8 +175,9 @@ class _Writer:
             items.append(law.citation + (
                 f" ({law.act_title.get(self.lang)}, {law.consolidation})" if first else ""))
         d.ul(items)
+        steps = self.grounds()
         # The municipal service level, said to be one (it is not the law).
-        municipal = [s for s in v.trail if s.service_level]
+        municipal = [s for s in steps if s.service_level]
         if municipal:
             d.h(3, self.t("service_level_heading"))
             docs: dict[str, str] = {}
@@ -161,18 +188,58 @@ class _Writer:
             d.p(self.t("service_level", municipality=self.municipality,
                        documents="; ".join(docs.values())))
             d.p(self.t("service_level_not_law"))
-        # The main facts.
+        # The main facts: those the grounds read.
         d.h(3, self.t("facts_heading"))
         facts: dict[str, str] = {}
-        for step in v.trail:
+        for step in steps:
             for reading in step.facts_read:
-                if reading.known and reading.fact not in facts:
+                if reading.known and reading.fact not in facts and not reading.fact.startswith(
+                        "assessment."):
                     facts[reading.fact] = (f"{reading.label.get(self.lang)}: "
                                            f"{reading.value_label.get(self.lang)}")
         d.ul(facts.values() or [self.t("no_facts")])
         # The assessment: every ground.
         d.h(3, self.t("assessment_heading"))
         self.assessment()
+        # The caseworker's own assessment of the points the decision rests on, with the main
+        # considerations (forvaltningsloven § 24, stk. 1, 2. pkt.); the library never writes
+        # them, it marks where they are missing.
+        if v.assessments:
+            d.h(3, self.t("caseworker_heading"))
+            d.ul(self.assessment_item(a) for a in v.assessments)
+
+    def grounds(self) -> list[TrailStep]:
+        """The trail steps the outcome rests on: the reasons' rules and the rules they read
+        (for a grant, every requirement of the granted path), in trail order."""
+        v = self.v
+        by_id = {s.rule_id: s for s in v.trail}
+        wanted = [r.code for r in v.reasons]
+        if v.granted:
+            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
+            wanted += [f"grant_{chosen}"]
+        seen: set[str] = set()
+        while wanted:
+            rule_id = wanted.pop()
+            if rule_id in seen or rule_id not in by_id:
+                continue
+            seen.add(rule_id)
+            wanted.extend(r.rule_id for r in by_id[rule_id].rules_read)
+        return [s for s in v.trail if s.rule_id in seen]
+
+    def assessment_item(self, a: AssessmentOut) -> str:
+        title = a.title.get(self.lang)
+        if a.status is AssessmentStatus.REQUIRED:
+            source = "; ".join(dict.fromkeys(f"{s.publisher}: »{s.title}«"
+                                              for s in a.legal_basis.sources))
+            return self.t("gap_assessment", title=title, source=source or self.municipality)
+        line = f"{title[:1].upper()}{title[1:]}: {a.finding_label.get(self.lang)}."
+        if a.departs_from_service_level:
+            line += " " + a.text.get(self.lang)
+        if a.considerations:
+            line += " " + self.t("considerations", text=a.considerations)
+        elif a.blocking:
+            line += " " + self.t("gap_considerations")
+        return line
 
     def assessment(self) -> None:
         v, d = self.v, self.doc
@@ -181,12 +248,20 @@ class _Writer:
             flag = self.t("service_level_flag") if reason.service_level else ""
             basis = basis_text(reason.legal_basis, self.lang)
             if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
-                met = [s.title.get(self.lang) if s.kind == "require"
-                       else s.conclusion.get(self.lang).rstrip(".")
-                       for s in v.trail if s.kind in ("require", "refer")
-                       and ((s.kind == "require") == s.result)]
+                # The conditions of the grant; the other help considered, in one sentence.
+                grounds = self.grounds()
+                met = [s.title.get(self.lang) for s in grounds
+                       if s.kind == "require" and s.on_fail == "refuse" and s.result]
+                if any(s.on_fail == "forward" and s.result for s in grounds):
+                    met.insert(0, self.t("acting_municipality"))
                 items.append(reason.text.get(self.lang) + " " + self.t(
                     "conditions_met", conditions="; ".join(_lower_first(m) for m in met)))
+                other = list(dict.fromkeys(
+                    s.conclusion.get(self.lang).rstrip(".") for s in grounds
+                    if s.kind == "refer" and not s.result))
+                if other:
+                    items.append(self.t("other_help_considered", help="; ".join(
+                        _lower_first(o) for o in other)))
                 continue
             if reason.kind is ReasonKind.GRANT:
                 continue  # service-level requirements met: already listed above
@@ -209,6 +284,13 @@ class _Writer:
         d.h(2, self.t("missing_heading"))
         d.ul(m.ask.get(self.lang) for m in v.missing_facts)
         d.p(self.t("guidance"))
+
+    def guidance(self) -> None:
+        v, d = self.v, self.doc
+        if not v.guidance:
+            return
+        d.h(2, self.t("guidance_heading"))
+        d.ul(g.text.get(self.lang) for g in v.guidance)
 
     def next_steps(self) -> None:
         v, d = self.v, self.doc

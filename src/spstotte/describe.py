@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
-from .facts import FACTS
+from .facts import fact_spec
 from .ruleformat import Act, LawRef, Text
 
 _OPS = {
@@ -59,7 +59,7 @@ def describe(condition: Condition, lang: str, rule_title: RuleTitle,
 
 
 def _compare(node: Compare, lang: str, negate: bool) -> str:
-    spec = FACTS[node.fact]
+    spec = fact_spec(node.fact)
     da = lang == "da"
     name = spec.da if da else spec.en
     op = node.op

@@ -20,7 +20,7 @@ import durable_rules_engine as dre
 
 from .compiler import SENTINEL, CompiledRules, fact_type, fnv1a_32
 from .errors import EngineError
-from .facts import FACTS, FactKind, FactValue, rank
+from .facts import FactKind, FactValue, fact_spec, rank
 from .reference import Results
 from .resolve import ResolvedRuleSet
 
@@ -59,7 +59,7 @@ _SIDS = _Sids()
 
 def _field_json(name: str, fact_id: str, value: FactValue) -> str:
     """A profile fact without its closing brace (the sid is appended per evaluation)."""
-    spec = FACTS[name]
+    spec = fact_spec(name)
     head = f'{{"t": {json.dumps(fact_type(name), ensure_ascii=False)}, "id": "{fact_id}"'
     if value is None:
         return head + ', "k": 0'

@@ -7,6 +7,7 @@ module-level :func:`evaluate` uses a default library over the bundled rule files
 
 from __future__ import annotations
 
+import difflib
 import functools
 import threading
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ from .errors import (
     Span,
     UnknownMunicipalityError,
 )
-from .facts import profile_facts
+from .facts import assessment_facts, profile_facts
 from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
@@ -235,6 +236,9 @@ class RuleLibrary:
         facts = profile_facts(citizen, decision_date)
         while True:
             entry = self._entry(municipality)
+            _check_assessments(citizen, entry.ruleset)
+            if entry.ruleset.assessment_points:
+                facts = {**facts, **assessment_facts(citizen, entry.ruleset.assessment_points)}
             if backend == "reference":
                 results = evaluate_reference(entry.ruleset, facts)
                 break
@@ -246,7 +250,30 @@ class RuleLibrary:
                 break
             # The rule set was reloaded between lookup and use: take the new one.
         return build_verdict(entry.ruleset, facts, results, decision_date, citizen.masked(),
-                             library_version(), backend)
+                             library_version(), backend, citizen.assessments)
+
+
+def _check_assessments(citizen: CitizenProfile, ruleset: ResolvedRuleSet) -> None:
+    """Every assessment names a point of this rule set: a discretionary point of the law, or a
+    service-level rule of the municipality a caseworker can depart from."""
+    from .profile import DISCRETIONARY_POINTS
+
+    problems = []
+    points = [*DISCRETIONARY_POINTS, *ruleset.assessment_points]
+    for point in citizen.assessments or {}:
+        if point in points:
+            continue
+        if ruleset.has_rule(point):
+            message = (f"{point!r} is a {ruleset.rule(point).condition_kind.value} condition "
+                       f"of {ruleset.id}; a caseworker's assessment can only depart from a "
+                       "service level or decide a discretionary point")
+        else:
+            message = f"{ruleset.id} has no assessment point {point!r}"
+        close = difflib.get_close_matches(point, points, n=1)
+        hint = (f"did you mean {close[0]!r}? " if close else "") + "points: " + ", ".join(points)
+        problems.append(ProfileProblem(f"assessments.{point}", message, hint))
+    if problems:
+        raise ProfileError(problems)
 
 
 #: Decision dates the library accepts: wide enough for any real case, narrow enough that every

@@ -76,6 +76,9 @@ def _unused_parameters(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
 
 def _unused_derived(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     read = {r for rule in ruleset.rules for r in rule.reads}
+    for path_id in ruleset.offered_paths:
+        path = ruleset.paths[path_id]
+        read |= {r for r in (path.instead_of_entitlement, path.by_order) if r is not None}
     return [_warn("L403", f"derived fact {rule.id!r} is never used", rule.span,
                   "read it with {rule: " + rule.id + "}, make it a requirement, or remove it")
             for rule in ruleset.rules

@@ -21,8 +21,10 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +32,7 @@ from .errors import ProfileError, ProfileProblem
 from .municipalities import MunicipalityLookupError, municipality_code
 from .vocabulary import (
     Applicant,
+    Consent,
     HousingKind,
     Impairment,
     Provision,
@@ -133,11 +136,57 @@ class LivingSituation(_Frozen):
     ``placed_by_municipality`` is, for a stay in supported housing, a shelter or an institution
     (hospital, prison), the municipality that arranged it or that the citizen came from
     (retssikkerhedsloven § 9, stk. 3), or ``"none"`` if no public authority arranged the stay.
-    Left out, it is unknown.
+    ``usual_stay_municipality`` is, for a citizen without a fixed abode, the municipality where
+    the citizen usually stays (retssikkerhedsloven § 9, stk. 1). Left out, each is unknown.
     """
 
     kind: HousingKind
     placed_by_municipality: PlacingMunicipality | None = None
+    usual_stay_municipality: MunicipalityCode | None = None
+
+
+#: The discretionary points of the law layer: findings a caseworker makes and must state the
+#: main considerations for (forvaltningsloven § 24, stk. 1, 2. pkt.). Each is also a profile
+#: field (the finding); ``assessments`` carries the considerations.
+DISCRETIONARY_POINTS: tuple[str, ...] = (
+    "improvement_expected", "met_by_open_offers", "met_by_advice", "covered_by_provision",
+    "particular_social_problems", "at_risk",
+)
+
+_ASSESSMENT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _consent(value: Any) -> Any:
+    # Older profiles wrote consent as true/false: true is given, false not (yet) given.
+    if value is True:
+        return Consent.GIVEN.value
+    if value is False:
+        return Consent.NOT_YET_GIVEN.value
+    return value
+
+
+class Assessment(_Frozen):
+    """The caseworker's concrete, individual assessment of one point.
+
+    ``finding`` is the conclusion: true or false (for ``covered_by_provision``, the list of
+    provisions that cover the need); for a point of the municipality's service level, whether
+    the service level's condition holds for this citizen after the concrete assessment.
+    ``considerations`` are the main considerations in words, as the decision letter must state
+    them (forvaltningsloven § 24, stk. 1, 2. pkt.). The library never writes them itself.
+    """
+
+    finding: StrictBool | frozenset[Provision] | None = Field(
+        default=None, description="The finding: true/false, or for covered_by_provision a list "
+        "of provisions.")
+    considerations: str | None = Field(
+        default=None, min_length=1, max_length=4000,
+        description="The main considerations behind the finding, in words (hovedhensyn).")
+
+    @field_serializer("finding")
+    def _finding(self, value: bool | frozenset[Provision] | None) -> bool | list[str] | None:
+        if isinstance(value, frozenset):
+            return sorted(v.value for v in value)
+        return value
 
 
 class CitizenProfile(_Frozen):
@@ -187,9 +236,18 @@ class CitizenProfile(_Frozen):
         default=None, description="At risk of developing an impairment or social problems."
     )
     applicant: Applicant | None = None
-    consent: StrictBool | None = Field(
-        default=None, description="The citizen consents to the application made by someone else."
-    )
+    consent: Annotated[Consent, BeforeValidator(_consent)] | None = Field(
+        default=None, description="The citizen's consent to an application made by someone "
+        "else: given, not_yet_given, refused or unable_to_consent (true/false are read as "
+        "given/not_yet_given).")
+    accepts_straksforloeb: StrictBool | None = Field(
+        default=None, description="The citizen has accepted a straksforløb (§ 82 b) instead "
+        "of a decision on socialpædagogisk støtte (§ 85).")
+    particular_social_problems: StrictBool | None = Field(
+        default=None, description="The caseworker's finding that the citizen's social problems "
+        "are særlige sociale problemer (§ 85), where the kind of problem does not settle it.")
+    current_help: frozenset[Provision] | None = Field(
+        default=None, description="Help the citizen already receives; empty means none.")
     urgent: StrictBool | None = Field(default=None, description="Acute need for support.")
     requested_support_areas: frozenset[SupportArea] | None = None
     motivated: StrictBool | None = Field(
@@ -198,6 +256,11 @@ class CitizenProfile(_Frozen):
     able_to_attend_groups: StrictBool | None = Field(
         default=None, description="Able to attend and take part in group sessions."
     )
+    assessments: dict[str, Assessment] | None = Field(
+        default=None, description="The caseworker's assessments, by point: a discretionary "
+        "point of the law (" + ", ".join(DISCRETIONARY_POINTS) + ") or the id of a "
+        "service-level rule of the municipality. Each gives a finding and the main "
+        "considerations.")
 
     @model_validator(mode="after")
     def _cpr_matches_birth_date(self) -> CitizenProfile:
@@ -210,11 +273,45 @@ class CitizenProfile(_Frozen):
                 )
         return self
 
+    @field_validator("assessments")
+    @classmethod
+    def _assessments_agree(cls, value: dict[str, Assessment] | None,
+                           info: ValidationInfo) -> dict[str, Assessment] | None:
+        # Runs after every other field (it is declared last), so info.data holds them.
+        for point, assessment in (value or {}).items():
+            if not _ASSESSMENT_KEY.match(point):
+                raise ValueError(f"{point!r} is not a point id (lower case, digits and _)")
+            if point not in DISCRETIONARY_POINTS:
+                if isinstance(assessment.finding, frozenset):
+                    raise ValueError(f"{point}: the finding is true or false")
+                continue
+            wants_list = point == "covered_by_provision"
+            if assessment.finding is not None and isinstance(
+                    assessment.finding, frozenset) != wants_list:
+                raise ValueError(f"{point}: the finding is "
+                                 + ("a list of provisions" if wants_list else "true or false"))
+            field_value = info.data.get(point)
+            if (assessment.finding is not None and field_value is not None
+                    and assessment.finding != field_value):
+                shown = (sorted(v.value for v in assessment.finding)
+                         if isinstance(assessment.finding, frozenset) else assessment.finding)
+                raise ValueError(f"{point}: the finding {shown!r} contradicts the field "
+                                 f"{point}")
+        return value
+
+    def finding(self, point: str) -> Any:
+        """The finding on a discretionary point: the field, or else ``assessments.<point>``."""
+        value = getattr(self, point, None) if point in DISCRETIONARY_POINTS else None
+        if value is None and self.assessments and point in self.assessments:
+            value = self.assessments[point].finding
+        return value
+
     @field_serializer("cpr")
     def _mask(self, cpr: str | None) -> str | None:
         return None if cpr is None else mask_cpr(cpr)
 
-    @field_serializer("social_problems", "covered_by_provision", "requested_support_areas")
+    @field_serializer("social_problems", "covered_by_provision", "requested_support_areas",
+                      "current_help")
     def _sorted(self, values: frozenset[Any] | None) -> list[str] | None:
         return None if values is None else sorted(str(v.value) for v in values)
 
@@ -287,6 +384,8 @@ _FIELD_HINTS: dict[str, str] = {
     "covered_by_provision": "a list of: " + ", ".join(v.value for v in Provision),
     "requested_support_areas": "a list of: " + ", ".join(v.value for v in SupportArea),
     "applicant": "one of: " + ", ".join(v.value for v in Applicant),
+    "consent": "one of: " + ", ".join(v.value for v in Consent),
+    "current_help": "a list of: " + ", ".join(v.value for v in Provision),
     "kind": "one of: " + ", ".join(v.value for v in HousingKind),
     "cpr": "write the CPR number as DDMMYY-SSSS",
     "birth_date": "write the date as YYYY-MM-DD",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
-from .facts import FACTS, FactKind, FactValue, rank
+from .facts import FactKind, FactValue, fact_spec, rank
 from .resolve import ResolvedRuleSet
 
 #: Rule results: rule id -> concluded value. A rule that concluded nothing is absent.
@@ -59,7 +59,7 @@ def _compare(node: Compare, value: FactValue) -> bool | None:
         return (value is not None) == node.value
     if value is None:
         return None
-    spec = FACTS[node.fact]
+    spec = fact_spec(node.fact)
     expected = node.value
     if op in (Op.LT, Op.LTE, Op.GT, Op.GTE):
         left: int | None

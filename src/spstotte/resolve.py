@@ -26,12 +26,15 @@ from .conditions import (
     Compare,
     Conclusion,
     Condition,
+    ConditionKind,
     ConditionParser,
     Derive,
     Grant,
+    Guidance,
     Inform,
     Not,
     Obligation,
+    Op,
     ParamRef,
     Refer,
     Require,
@@ -43,7 +46,7 @@ from .conditions import (
 )
 from .diagnose import diagnostics_from
 from .errors import Diagnostic, RuleSetError, Span
-from .facts import FACTS, FactKind
+from .facts import FactKind, assessment_fact, fact_spec
 from .loader import LoadedYaml
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .ruleformat import (
@@ -91,6 +94,17 @@ class ResolvedRule:
     note: Text | None = None
     quote_spans: tuple[Span, ...] = ()
     depth: int = 0
+    condition_kind: ConditionKind = ConditionKind.STATUTE
+    #: The condition as written (parameters substituted), where ``condition`` wraps it: a
+    #: service-level requirement also reads the caseworker's assessment of it.
+    written: Condition | None = None
+    #: The fact that carries the caseworker's assessment (service-level requirements only).
+    assessment_fact: str | None = None
+
+    @property
+    def stated_condition(self) -> Condition:
+        """The condition as the rule's author wrote it (for descriptions and rulebooks)."""
+        return self.written if self.written is not None else self.condition
 
     @cached_property
     def facts(self) -> tuple[str, ...]:
@@ -109,8 +123,9 @@ class ResolvedRule:
 
     @property
     def two_valued(self) -> bool:
-        """Whether the rule concludes true *and* false (obligations and information only fire)."""
-        return not isinstance(self.conclusion, (Obligation, Inform))
+        """Whether the rule concludes true *and* false (obligations, information and guidance
+        only fire)."""
+        return not isinstance(self.conclusion, (Obligation, Inform, Guidance))
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,7 @@ class ResolvedParameter:
     legal_basis: LegalBasis | None
     set_by: Layer
     span: Span
+    statutory: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,9 @@ class ResolvedRuleSet:
     citations: tuple[Citation, ...] = ()
     #: Parameters read by some rule or path (for the lint).
     parameters_used: frozenset[str] = frozenset()
+    #: The service-level requirements a caseworker's assessment can depart from: rule id ->
+    #: the fact that carries the assessment (``assessment.<rule id>``).
+    assessment_points: Mapping[str, str] = field(default_factory=dict)
     content_hash: str = ""
     _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
     #: Per-rule-set memo of values derived from it (legal bases rendered for verdicts...).
@@ -265,6 +284,7 @@ class _Resolver:
         self.paths: dict[str, tuple[PathDef, Span]] = {}
         self.appeal: dict[str, AppealScheme] = {}
         self.referrals: dict[str, Referral] = {}
+        self.referral_layers: dict[str, Layer] = {}
         self.parameters: dict[str, ResolvedParameter] = {}
         self.support_areas: dict[str, SupportAreaDef] = {}
         self.delivery_forms: dict[str, DeliveryForm] = {}
@@ -311,7 +331,19 @@ class _Resolver:
             self._unique(self.appeal, name, scheme, loaded, ("appeal", name), "appeal scheme")
             self.bases.append((scheme.legal_basis, loaded, ("appeal", name, "legal_basis"), layer))
         for name, referral in model.referrals.items():
-            self._unique(self.referrals, name, referral, loaded, ("referrals", name), "referral")
+            if (layer == "municipality" and self.referral_layers.get(name) == "law"):
+                # A municipality names a law-layer referral target in its own words (e.g. its
+                # own open offers), citing its own text.
+                if referral.legal_basis is None or not referral.legal_basis.sources:
+                    self.fail("R219", f"referral {name!r} restated without a municipal source",
+                              loaded.span(("referrals", name), key=True),
+                              "add legal_basis with the municipality's own text")
+                self.referrals[name] = referral
+                self.referral_layers[name] = layer
+            else:
+                self._unique(self.referrals, name, referral, loaded, ("referrals", name),
+                             "referral")
+                self.referral_layers.setdefault(name, layer)
             if referral.legal_basis:
                 self.bases.append((referral.legal_basis, loaded,
                                    ("referrals", name, "legal_basis"), layer))
@@ -349,6 +381,16 @@ class _Resolver:
     def _parameter(self, name: str, param: Parameter, loaded: LoadedYaml, layer: Layer) -> None:
         span = loaded.span(("parameters", name), key=True)
         existing = self.parameters.get(name)
+        if param.statutory is not None and (layer != "law" or param.type is None):
+            self.fail("R101", "'statutory' is only for a parameter the law layer declares",
+                      loaded.span(("parameters", name, "statutory"), key=True))
+        if layer == "municipality" and existing is not None and existing.statutory:
+            self.fail("R223", f"parameter {name!r} reads the statute; a service level cannot "
+                      "change it", span,
+                      "a service level can neither narrow nor widen a statutory condition: "
+                      "write a service-level rule (a presumption a caseworker can depart from) "
+                      "instead")
+            return
         if param.type is not None:
             if existing is not None:
                 self.fail("R206", f"parameter {name!r} is declared twice (first at "
@@ -375,7 +417,7 @@ class _Resolver:
             name, declared_type, value,
             param.title or (existing.title if existing else None),
             param.legal_basis or (existing.legal_basis if existing else None),
-            layer, span,
+            layer, span, bool(param.statutory or (existing and existing.statutory)),
         )
 
     def _param_value(self, name: str, kind: str, value: Any, span: Span) -> Any:
@@ -470,9 +512,21 @@ class _Resolver:
             if i not in by_index:
                 continue  # its condition had errors, already reported
             condition, conclusion = by_index[i]
+            kind = self._condition_kind(rule.condition_kind, layer, conclusion, loaded, i)
             override = None
             if rule.overrides is not None and rule.overrides in self.rules:
                 replaced = self.rules[rule.overrides]
+                if not (isinstance(replaced.conclusion, (Obligation, Inform, Guidance))
+                        and isinstance(conclusion, (Obligation, Inform, Guidance))):
+                    # What the statute requires is not the municipality's to change: a service
+                    # level can add a presumption (its own rule), never rewrite the law.
+                    self.fail("R222", f"rule {rule.id!r} overrides the statutory condition "
+                              f"{replaced.id!r} ({replaced.span})",
+                              loaded.span(("rules", i, "overrides")),
+                              "a service level can neither narrow nor widen a statutory "
+                              "condition; write a service-level rule of your own (a caseworker "
+                              "can depart from it), or restate the law-layer rule with your "
+                              "text ('restates:')")
                 override = Override(rule.overrides, rule.reason or Text(da="", en=""),
                                     replaced.title, replaced.span)
             quote_spans = tuple(loaded.span(("rules", i, "legal_basis", "sources", j, "quote"))
@@ -480,10 +534,33 @@ class _Resolver:
             self.rules[rule.id] = ResolvedRule(
                 id=rule.id, title=rule.title, legal_basis=rule.legal_basis, condition=condition,
                 conclusion=conclusion, layer=layer, span=span, override=override,
-                note=rule.note, quote_spans=quote_spans,
+                note=rule.note, quote_spans=quote_spans, condition_kind=kind,
             )
             if layer == "law":
                 self.law_rule_ids.add(rule.id)
+
+    def _condition_kind(self, written: str | None, layer: Layer, conclusion: Conclusion,
+                        loaded: LoadedYaml, i: int) -> ConditionKind:
+        """The kind of a rule's condition: what it is written as, else its layer's default."""
+        default = (ConditionKind.SERVICE_LEVEL if layer == "municipality"
+                   else ConditionKind.STATUTE)
+        kind = ConditionKind(written) if written is not None else default
+        where = loaded.span(("rules", i, "condition_kind"))
+        if layer == "municipality" and kind is not ConditionKind.SERVICE_LEVEL:
+            self.fail("R221", f"a municipality's rule is service level, not {kind.value}", where,
+                      "statutory conditions and the discretionary points belong in the law "
+                      "layer; a municipal rule guides the assessment, it never binds")
+        elif layer == "law" and kind is ConditionKind.SERVICE_LEVEL:
+            self.fail("R221", "the law layer has no service level", where,
+                      "write statute or assessment; service levels belong in a municipality "
+                      "file")
+        if (layer == "municipality" and isinstance(conclusion, Require)
+                and conclusion.on_fail in ("forward", "close")):
+            self.fail("R221", f"on_fail: {conclusion.on_fail} is a statutory consequence; a "
+                      "service level cannot forward or close an application",
+                      loaded.span(("rules", i, "then")),
+                      "use refuse or refer (a concrete assessment can depart from it)")
+        return kind
 
     def add_restatements(self, parsed: _ParsedFile) -> None:
         loaded = parsed.loaded
@@ -572,7 +649,23 @@ class _Resolver:
                 else:
                     conclusion = replace(conclusion, after_months=tuple(param.value or ()),
                                          after_months_param=ref.name)
-            out.append(replace(rule, condition=condition, conclusion=conclusion, paths=paths))
+            written = None
+            assessment = None
+            if rule.condition_kind is ConditionKind.ASSESSMENT and not any(
+                    fact_spec(f).discretionary for f in facts_read(condition)):
+                self.fail("R221", f"rule {rule.id!r} is an assessment but reads no "
+                          "discretionary point", rule.span,
+                          "discretionary points: " + ", ".join(
+                              n for n, f in _discretionary_facts()))
+            if (rule.condition_kind is ConditionKind.SERVICE_LEVEL
+                    and isinstance(conclusion, (Require, Refer))):
+                # A service level guides, it never binds: the caseworker's concrete, individual
+                # assessment, once recorded, decides; until then the service level applies.
+                written = condition
+                assessment = assessment_fact(rule.id)
+                condition = _departable(condition, assessment)
+            out.append(replace(rule, condition=condition, conclusion=conclusion, paths=paths,
+                               written=written, assessment_fact=assessment))
         return out
 
     def _substitute(self, condition: Condition) -> Condition:
@@ -600,7 +693,7 @@ class _Resolver:
                 self.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
                           "parameters: " + ", ".join(sorted(self.parameters)))
                 return condition
-            spec = FACTS[condition.fact]
+            spec = fact_spec(condition.fact)
             kind, scale = _PARAM_KIND[param.type]
             fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
             list_param = param.type.endswith("_list")
@@ -620,6 +713,22 @@ class _Resolver:
                 return condition
             return Compare(condition.fact, condition.op, value, condition.span, ref.name)
         return condition
+
+
+def _discretionary_facts() -> list[tuple[str, object]]:
+    from .facts import FACTS
+
+    return [(n, f) for n, f in FACTS.items() if f.discretionary]
+
+
+def _departable(condition: Condition, fact: str) -> Condition:
+    """``(assessed and finding) or (not assessed and condition)``: a recorded assessment
+    decides, else the condition as written applies."""
+    span = condition.span
+    return AnyOf((
+        All((Compare(fact, Op.KNOWN, True, span), Compare(fact, Op.EQ, True, span)), span),
+        All((Compare(fact, Op.KNOWN, False, span), condition), span),
+    ), span)
 
 
 def _is_false(condition: Condition) -> bool:
@@ -643,12 +752,32 @@ def _generated_grants(resolver: _Resolver, rules: list[ResolvedRule],
             resolver.fail("R102", f"path {path_id!r} has no requirements", span,
                           "add rules with 'require: {paths: [...]}'")
             continue
+        if len(parts) > GRANT_PART_SIZE:
+            # The engine matches at most 16 facts in one rule: the grant reads its requirements
+            # in parts, each a generated rule that derives "these requirements are met".
+            chunks = [parts[i:i + GRANT_PART_SIZE] for i in range(0, len(parts), GRANT_PART_SIZE)]
+            refs: list[Condition] = []
+            for n, chunk in enumerate(chunks, 1):
+                part_id = f"grant_{path_id}__{n}"
+                title = Text(da=f"{path.title.da}: betingelser, del {n} af {len(chunks)}",
+                             en=f"{path.title.en}: conditions, part {n} of {len(chunks)}")
+                grants.append(ResolvedRule(
+                    id=part_id, title=title, legal_basis=path.legal_basis,
+                    condition=All(tuple(chunk), span), conclusion=Derive(), layer="generated",
+                    span=span))
+                refs.append(RuleRef(part_id, True, span))
+            parts = refs
         grants.append(ResolvedRule(
             id=f"grant_{path_id}", title=path.title, legal_basis=path.legal_basis,
             condition=All(tuple(parts), span), conclusion=Grant(path_id), layer="generated",
             span=span, paths=(path_id,),
         ))
     return grants
+
+
+#: How many requirements one generated grant rule reads at most (the engine's limit is 16
+#: facts matched at once; see compiler.MAX_PATTERNS_PER_RULE).
+GRANT_PART_SIZE = 12
 
 
 def _only_when_granted(rule: ResolvedRule, offered: set[str]) -> ResolvedRule:
@@ -665,13 +794,23 @@ def _only_when_granted(rule: ResolvedRule, offered: set[str]) -> ResolvedRule:
     return replace(rule, condition=All((gate, rule.condition), rule.condition.span))
 
 
-def _prune(rules: list[ResolvedRule], offered: set[str]) -> list[ResolvedRule]:
+def _path_rules(path: PathDef) -> tuple[str, ...]:
+    """The rules a path's choice reads (acceptance, order), besides its requirements."""
+    return tuple(r for r in (path.instead_of_entitlement, path.by_order) if r is not None)
+
+
+def _prune(rules: list[ResolvedRule], offered: set[str],
+           paths: Mapping[str, PathDef]) -> list[ResolvedRule]:
     """Drop rules that serve only paths this municipality does not offer."""
     dropped = {r.id for r in rules if r.paths and not set(r.paths) & offered}
+    dropped |= {f"grant_{p}" for p in paths if p not in offered}
     readers: dict[str, set[str]] = {}
     for rule in rules:
         for read in rule.reads:
             readers.setdefault(read, set()).add(rule.id)
+    for path_id, path in paths.items():
+        for read in _path_rules(path):
+            readers.setdefault(read, set()).add(f"grant_{path_id}")
     changed = True
     while changed:
         changed = False
@@ -737,6 +876,21 @@ def _check_refs(resolver: _Resolver, rules: list[ResolvedRule], all_ids: set[str
                               "cannot be read by another rule", node.span)
 
 
+def _check_path_rules(resolver: _Resolver, rules: list[ResolvedRule], offered: set[str]) -> None:
+    by_id = {r.id: r for r in rules}
+    for path_id, (path, span) in resolver.paths.items():
+        if path_id not in offered:
+            continue
+        for rule_id in _path_rules(path):
+            target = by_id.get(rule_id)
+            if target is None or not isinstance(target.conclusion, Derive):
+                resolver.fail("R204", f"path {path_id!r} reads {rule_id!r}, which is not a rule "
+                              "that derives a fact", span)
+        if path.entitlement and _path_rules(path):
+            resolver.fail("R104", f"path {path_id!r} is an entitlement: it is never granted in "
+                          "place of another path, so it reads no acceptance or order rule", span)
+
+
 def _refs(condition: Condition) -> list[RuleRef]:
     from .conditions import walk
 
@@ -789,10 +943,12 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
     all_ids = {r.id for r in rules} | {f"grant_{p}" for p in resolver.paths}
     if municipality is not None:
         rules = [replace(r, paths=tuple(p for p in r.paths if p in offered))
-                 for r in _prune(rules, set(offered))]
+                 for r in _prune(rules, set(offered),
+                                 {k: v[0] for k, v in resolver.paths.items()})]
     grants = _generated_grants(resolver, rules, offered if municipality else list(resolver.paths))
     rules = [_only_when_granted(r, set(offered)) for r in rules] + grants
     _check_refs(resolver, rules, all_ids, set(offered))
+    _check_path_rules(resolver, rules, set(offered) if municipality else set(resolver.paths))
     ordered = _order(resolver, rules)
     diagnostics.extend(resolver.diagnostics)
     if resolver.diagnostics:
@@ -812,6 +968,8 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         rules=tuple(ordered), _index={r.id: i for i, r in enumerate(ordered)},
         citations=resolver.citations(),
         parameters_used=frozenset(resolver.used_parameters),
+        assessment_points={r.id: r.assessment_fact for r in ordered
+                           if r.assessment_fact is not None},
     )
     return replace(ruleset, content_hash=content_hash(ruleset))
 

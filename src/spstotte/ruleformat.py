@@ -104,6 +104,17 @@ class PathDef(_Model):
         default=None, description="A yes/no parameter: the path exists only where it is true.")
     max_months: int | None = None
     appeal: Identifier
+    entitlement: bool = Field(
+        default=False, description="The citizen is entitled to the path when its conditions "
+        "are met ('skal tilbyde'): no other path is granted in its place by the municipality's "
+        "path_order alone.")
+    instead_of_entitlement: Identifier | None = Field(
+        default=None, description="A rule (derive) that must be true for this path to be granted "
+        "where an entitlement path is met too: the citizen's acceptance.")
+    by_order: Identifier | None = Field(
+        default=None, description="A rule (derive) that must be true for this path to be "
+        "granted by the municipality's path_order while an entitlement path is still "
+        "undetermined.")
 
 
 class AppealScheme(_Model):
@@ -133,6 +144,9 @@ class Parameter(_Model):
     title: Text | None = None
     value: Any = None
     legal_basis: LegalBasis | None = None
+    statutory: bool | None = Field(
+        default=None, description="Declared in the law layer only: the parameter reads the "
+        "statute (e.g. what counts as 'betydelig'), so no municipality may set it.")
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
@@ -168,11 +182,18 @@ class MunicipalityRef(_Model):
     name: str
 
 
+ConditionKindName = Literal["statute", "service_level", "assessment"]
+
+
 class Rule(_Model):
     """One rule: when its condition holds, its conclusion follows."""
 
     id: Identifier
     title: Text
+    condition_kind: ConditionKindName | None = Field(
+        default=None, description="statute (the default in the law layer), service_level (the "
+        "default, and the only kind, in a municipality file) or assessment (a law-layer rule "
+        "resting on a caseworker's discretionary finding).")
     legal_basis: LegalBasis
     when: Any = None
     then: Any

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .facts import FACTS, FactKind, rank
+from .facts import FactKind, fact_spec, rank
 from .municipalities import MUNICIPALITY_NAMES
 
 
@@ -33,9 +33,19 @@ def _keys(test: Any) -> set[str]:
     return set()
 
 
+def _numbers(test: Any) -> set[int]:
+    if isinstance(test, dict):
+        return set().union(*(_numbers(v) for v in test.values())) if test else set()
+    if isinstance(test, list):
+        return set().union(*(_numbers(v) for v in test)) if test else set()
+    if isinstance(test, int) and not isinstance(test, bool):
+        return {test}
+    return set()
+
+
 def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
     """Every engine form a profile fact can take (enough to decide satisfiability)."""
-    spec = FACTS[name]
+    spec = fact_spec(name)
     unknown: dict[str, Any] = {"k": 0}
     if spec.kind is FactKind.SET:
         # Only the members the tests mention matter; the others can take any value.
@@ -46,7 +56,10 @@ def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
     if spec.kind is FactKind.BOOL:
         return [unknown, {"k": 1, "v": 0}, {"k": 1, "v": 1}]
     if spec.kind is FactKind.INT:
-        return [unknown] + [{"k": 1, "v": v} for v in range(0, 131)]
+        # Only the numbers the tests compare with matter: try each, its neighbours and 0.
+        bounds = _numbers(tests)
+        values = sorted({0, *bounds, *(b - 1 for b in bounds), *(b + 1 for b in bounds)})
+        return [unknown] + [{"k": 1, "v": v} for v in values]
     if spec.kind is FactKind.MUNICIPALITY:
         return [unknown] + [{"k": 1, "v": v} for v in (0, *sorted(MUNICIPALITY_NAMES))]
     out = [unknown]

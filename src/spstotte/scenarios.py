@@ -42,6 +42,7 @@ from .errors import (
 )
 from .library import RuleLibrary
 from .loader import LoadedYaml, load_yaml_file
+from .municipalities import MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
 from .verdict import Outcome, Verdict
 
@@ -76,12 +77,32 @@ class Expectation(_Model):
     referrals: list[str] | None = None
     obligations: dict[str, list[date]] | None = None
     end_date: date | None = None
-    appeal: dict[str, Literal["appealable", "not_appealable"]] | None = None
+    appeal: dict[str, Literal["appealable", "not_appealable", "none"]] | None = None
+    #: The municipality an application is forwarded to (code or name).
+    forward_to: int | str | None = None
+    #: The caseworker's assessments the verdict lists, by point: recorded,
+    #: considerations_missing, required (or "departs" for a recorded departure).
+    assessments: dict[str, Literal["recorded", "considerations_missing", "required",
+                                   "departs"]] | None = None
+    #: Whether the draft decision can be sent as it stands.
+    final: bool | None = None
+    #: The guidance rules that apply (exactly these).
+    guidance: list[str] | None = None
 
     @field_validator("end_date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> Any:
         return _iso(value)
+
+    @field_validator("forward_to")
+    @classmethod
+    def _municipality(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return municipality_code(value)
+        except MunicipalityLookupError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("obligations", mode="before")
     @classmethod
@@ -281,8 +302,27 @@ def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[st
         actual_appeal = {a.path: "appealable" if a.appealable else "not_appealable"
                          for a in verdict.appeal}
         for path, wanted_appeal in expect.appeal.items():
-            if actual_appeal.get(path) != wanted_appeal:
+            if actual_appeal.get(path, "none") != wanted_appeal:
                 differ(f"appeal {path}", wanted_appeal, actual_appeal.get(path, "none"))
+    if expect.forward_to is not None:
+        wanted_code = municipality_code(expect.forward_to)
+        got = verdict.forward_to.municipality if verdict.forward_to else None
+        if got != wanted_code:
+            differ("forward_to", wanted_code, got)
+    if expect.assessments is not None:
+        actual_assessments = {
+            a.point: "departs" if a.departs_from_service_level else a.status.value
+            for a in verdict.assessments}
+        for point, wanted_status in expect.assessments.items():
+            if actual_assessments.get(point) != wanted_status:
+                differ(f"assessment {point}", wanted_status,
+                       actual_assessments.get(point, "absent"))
+    if expect.final is not None and verdict.final is not expect.final:
+        differ("final", expect.final, verdict.final)
+    if expect.guidance is not None:
+        actual_guidance = sorted(g.rule_id for g in verdict.guidance)
+        if sorted(set(expect.guidance)) != actual_guidance:
+            differ("guidance", sorted(set(expect.guidance)), actual_guidance)
     return failures
 
 

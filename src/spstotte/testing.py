@@ -19,9 +19,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .municipalities import MUNICIPALITY_NAMES, municipality_code
-from .profile import CitizenProfile
+from .profile import DISCRETIONARY_POINTS, CitizenProfile
 from .vocabulary import (
     Applicant,
+    Consent,
     HousingKind,
     Impairment,
     Provision,
@@ -108,6 +109,10 @@ def profile_data(draw: st.DrawFn, municipality: int | str | None = None,
         placed = draw(_maybe(st.one_of(st.sampled_from(favourites), st.just("none")), known))
         if placed is not None:
             living["placed_by_municipality"] = placed
+        if kind == "homeless" or draw(st.integers(0, 9)) == 0:
+            stay = draw(_maybe(st.sampled_from(favourites), known))
+            if stay is not None:
+                living["usual_stay_municipality"] = stay
         data["living_situation"] = living
     simple: dict[str, st.SearchStrategy[Any]] = {
         "physical_impairment": _values(Impairment),
@@ -120,8 +125,11 @@ def profile_data(draw: st.DrawFn, municipality: int | str | None = None,
         "specialist_treatment_sought": st.booleans(),
         "improvement_expected": st.booleans(),
         "at_risk": st.booleans(),
+        "particular_social_problems": st.booleans(),
+        "current_help": _sets(Provision),
         "applicant": _values(Applicant),
-        "consent": st.booleans(),
+        "consent": _values(Consent),
+        "accepts_straksforloeb": st.booleans(),
         "urgent": st.booleans(),
         "requested_support_areas": _sets(SupportArea),
         "motivated": st.booleans(),
@@ -131,6 +139,12 @@ def profile_data(draw: st.DrawFn, municipality: int | str | None = None,
         value = draw(_maybe(strategy, known))
         if value is not None:
             data[name] = value
+    # Sometimes the caseworker's considerations on the discretionary points that are given.
+    given = [p for p in DISCRETIONARY_POINTS if p in data]
+    if given and draw(st.integers(0, 3)) == 0:
+        chosen = draw(st.lists(st.sampled_from(given), unique=True, min_size=1, max_size=3))
+        data["assessments"] = {p: {"considerations": f"Hovedhensyn ved vurderingen af {p}."}
+                               for p in chosen}
     return data
 
 

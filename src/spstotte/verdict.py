@@ -1,16 +1,10 @@
-"""Stage 6, verdict: from the rules' conclusions to a decision with its legal justification.
+"""Stage 6b, verdict: from the rules' conclusions to a decision with its legal justification.
 
-The outcome follows a fixed precedence (docs/outcomes.md):
-
-1. a requirement of every offered path is not met, and it is a refusal ground (age,
-   handlekommune, ...) → ``refused``;
-2. every offered path is blocked because the need is covered elsewhere → ``referred``;
-3. a path has every requirement met → ``granted_85`` or ``granted_82b`` (the first in the
-   municipality's ``path_order``);
-4. a path could still be met but facts are missing, or a procedural step (consent) is
-   outstanding → ``needs_information``;
-5. otherwise → ``referred`` if a referral blocks some path, else ``refused``, with every
-   failed requirement of every path.
+The outcome itself is chosen by :func:`spstotte.precedence.decide` (docs/outcomes.md), from the
+statuses of the requirements. This module gathers everything else a caseworker and a decision
+letter need: the reasons with their kind of condition (statute, service level or the
+caseworker's assessment), the trail, the missing facts, the assessments the decision rests on
+and whether any is still missing, obligations with dates, guidance, and appeal guidance.
 """
 
 from __future__ import annotations
@@ -23,35 +17,56 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .conditions import Compare, Condition, Inform, Obligation, Refer, Require, RuleRef, walk
+from .conditions import (
+    Compare,
+    Condition,
+    ConditionKind,
+    Guidance,
+    Inform,
+    Obligation,
+    Refer,
+    Require,
+    RuleRef,
+)
 from .describe import describe, law_citation
 from .errors import Span
-from .facts import FACTS, LEAP_DAY_CONVENTION, FactValue, fact_json
+from .facts import LEAP_DAY_CONVENTION, FactValue, fact_json, fact_spec
+from .municipalities import MUNICIPALITY_NAMES
+from .precedence import (
+    Decision,
+    Outcome,
+    PathState,
+    ReasonKind,
+    RequirementState,
+    Status,
+    decide,
+    rests_on,
+)
+from .profile import Assessment
 from .reference import Results, truth
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis, Text
+from .texts import text as catalogue_text
 
-
-class Outcome(StrEnum):
-    """The five outcomes of an evaluation."""
-
-    GRANTED_85 = "granted_85"
-    GRANTED_82B = "granted_82b"
-    REFERRED = "referred"
-    REFUSED = "refused"
-    NEEDS_INFORMATION = "needs_information"
-
-
-class Status(StrEnum):
-    """The status of a requirement or a path."""
-
-    MET = "met"
-    NOT_MET = "not_met"
-    UNDETERMINED = "undetermined"
+__all__ = [
+    "AssessmentOut", "Outcome", "Reason", "ReasonKind", "Status", "Verdict", "add_months",
+    "build_verdict",
+]
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Kinded(_Out):
+    """Something that rests on a condition of one of the three kinds."""
+
+    condition_kind: ConditionKind
+
+    @property
+    def service_level(self) -> bool:
+        """Whether it is the municipality's service level (a guideline, not the law)."""
+        return self.condition_kind is ConditionKind.SERVICE_LEVEL
 
 
 class LawCitation(_Out):
@@ -119,14 +134,16 @@ class OverrideNote(_Out):
     replaced_title: Text
 
 
-class TrailStep(_Out):
+class TrailStep(_Kinded):
     """One rule that reached a conclusion, in evaluation order."""
 
     rule_id: str
     title: Text
     kind: str
+    #: For a requirement: what it means when not met (refuse, refer, guide, forward, close,
+    #: investigate).
+    on_fail: str | None = None
     layer: str
-    service_level: bool
     result: bool
     conclusion: Text
     legal_basis: Basis
@@ -137,7 +154,7 @@ class TrailStep(_Out):
     note: Text | None = None
 
 
-class Requirement(_Out):
+class Requirement(_Kinded):
     """A requirement (or referral test) of one or more paths, and whether it is met."""
 
     rule_id: str
@@ -148,7 +165,6 @@ class Requirement(_Out):
     refer_to: str | None
     expected: Text
     missing_facts: tuple[str, ...]
-    service_level: bool
     legal_basis: Basis
 
 
@@ -161,23 +177,12 @@ class MissingFact(_Out):
     needed_by: tuple[str, ...]
 
 
-class ReasonKind(StrEnum):
-    """What a reason is: the ground of a grant, a refusal, a referral, or missing information."""
-
-    GRANT = "grant"
-    REFUSAL = "refusal"
-    REFERRAL = "referral"
-    MISSING_INFORMATION = "missing_information"
-    GUIDANCE = "guidance"
-
-
-class Reason(_Out):
-    """A reason for the outcome, with its legal basis."""
+class Reason(_Kinded):
+    """A reason for the outcome, with its legal basis and the kind of condition it rests on."""
 
     code: str
     kind: ReasonKind
     text: Text
-    service_level: bool
     legal_basis: Basis
 
 
@@ -190,24 +195,66 @@ class ReferralOut(_Out):
     legal_basis: Basis
 
 
-class ObligationOut(_Out):
+class ObligationOut(_Kinded):
     """Something the municipality must do, with its dates."""
 
     rule_id: str
     title: Text
     text: Text
     dates: tuple[date, ...]
-    service_level: bool
     legal_basis: Basis
 
 
-class InformationOut(_Out):
-    """Information for the citizen (conditions of delivery, cost, provider)."""
+class InformationOut(_Kinded):
+    """Information for the citizen (conditions of delivery, cost, provider); guidance
+    (vejledning, forvaltningsloven § 7) whatever the outcome."""
 
     rule_id: str
     title: Text
     text: Text
-    service_level: bool
+    legal_basis: Basis
+
+
+class AssessmentStatus(StrEnum):
+    """Where the caseworker's assessment of a point stands."""
+
+    #: A finding and its main considerations are recorded.
+    RECORDED = "recorded"
+    #: A finding is recorded without the main considerations a justification must state.
+    CONSIDERATIONS_MISSING = "considerations_missing"
+    #: A service level decides against the citizen and no concrete, individual assessment is
+    #: recorded: required before the decision is final.
+    REQUIRED = "required"
+
+
+class AssessmentOut(_Kinded):
+    """A point the decision rests on that a person must assess: a discretionary point of the law
+    (``condition_kind: assessment``) or a service-level condition (``service_level``)."""
+
+    point: str
+    title: Text
+    status: AssessmentStatus
+    finding: Any
+    finding_label: Text
+    considerations: str | None
+    #: For a service-level point: what the service level alone concludes, and whether the
+    #: recorded assessment departs from it (the verdict follows the assessment).
+    service_level_result: bool | None = None
+    departs_from_service_level: bool = False
+    #: Whether it keeps the decision from being final (see :attr:`Verdict.final`).
+    blocking: bool
+    text: Text
+    rules: tuple[str, ...]
+    legal_basis: Basis
+
+
+class ForwardingOut(_Out):
+    """The municipality an application is forwarded to, and why."""
+
+    municipality: int
+    municipality_name: str
+    rule_id: str
+    title: Text
     legal_basis: Basis
 
 
@@ -263,6 +310,9 @@ class Verdict(_Out):
     municipality: int
     municipality_name: str
     decision_date: date
+    #: Whether the draft can be sent as it stands: a decision (not ``needs_information``), and no
+    #: concrete assessment or statement of considerations missing (see ``assessments``).
+    final: bool
     reasons: tuple[Reason, ...]
     paths: tuple[PathResult, ...]
     trail: tuple[TrailStep, ...]
@@ -272,6 +322,13 @@ class Verdict(_Out):
     referrals: tuple[ReferralOut, ...]
     obligations: tuple[ObligationOut, ...]
     information: tuple[InformationOut, ...]
+    guidance: tuple[InformationOut, ...]
+    assessments: tuple[AssessmentOut, ...]
+    forward_to: ForwardingOut | None
+    #: Entitlement paths (§ 85) still undetermined when a straksforløb was granted by order, and
+    #: those met but replaced by the straksforløb the citizen accepted.
+    pending_paths: tuple[str, ...]
+    replaced_paths: tuple[str, ...]
     support_areas: tuple[SupportAreaOut, ...]
     end_date: date | None
     appeal: tuple[AppealGuidance, ...]
@@ -401,7 +458,7 @@ class _Builder:
         return Requirement(
             rule_id=rule.id, title=rule.title, paths=rule.paths, status=status,
             on_fail=on_fail, refer_to=refer_to, expected=expected, missing_facts=missing,
-            service_level=rule.layer == "municipality", legal_basis=self.basis(rule.legal_basis),
+            condition_kind=rule.condition_kind, legal_basis=self.basis(rule.legal_basis),
         )
 
     def expected_text(self, rule: ResolvedRule) -> Text:
@@ -410,8 +467,9 @@ class _Builder:
         if isinstance(conclusion, Require) and conclusion.expected is not None:
             return conclusion.expected
         negate = isinstance(conclusion, Refer)
-        return Text(da=_sentence(describe(rule.condition, "da", self.rule_title, negate)),
-                    en=_sentence(describe(rule.condition, "en", self.rule_title, negate)))
+        condition = rule.stated_condition
+        return Text(da=_sentence(describe(condition, "da", self.rule_title, negate)),
+                    en=_sentence(describe(condition, "en", self.rule_title, negate)))
 
     # -- trail ------------------------------------------------------------------------------
 
@@ -431,9 +489,9 @@ class _Builder:
             FactReading(
                 fact=name, value=fact_json(self.facts.get(name)),
                 known=self.facts.get(name) is not None,
-                label=Text(da=FACTS[name].da, en=FACTS[name].en),
-                value_label=Text(da=FACTS[name].value_label(self.facts.get(name), "da"),
-                                 en=FACTS[name].value_label(self.facts.get(name), "en")),
+                label=Text(da=fact_spec(name).da, en=fact_spec(name).en),
+                value_label=Text(da=fact_spec(name).value_label(self.facts.get(name), "da"),
+                                 en=fact_spec(name).value_label(self.facts.get(name), "en")),
             ) for name in rule.facts)
         rules_read = tuple(RuleReading(rule_id=r, value=self.results.get(r)) for r in rule.reads)
         override = None
@@ -441,9 +499,11 @@ class _Builder:
             override = OverrideNote(rule_id=rule.override.rule, reason=rule.override.reason,
                                     replaced_title=rule.override.replaced_title)
         span: Span = rule.span
+        on_fail = (rule.conclusion.on_fail if isinstance(rule.conclusion, Require)
+                   else "refer" if isinstance(rule.conclusion, Refer) else None)
         return TrailStep(
-            rule_id=rule.id, title=rule.title, kind=rule.kind, layer=rule.layer,
-            service_level=rule.layer == "municipality", result=value,
+            rule_id=rule.id, title=rule.title, kind=rule.kind, on_fail=on_fail, layer=rule.layer,
+            condition_kind=rule.condition_kind, result=value,
             conclusion=self.conclusion_text(rule, value), legal_basis=self.basis(rule.legal_basis),
             facts_read=readings, rules_read=rules_read,
             source=Position(file=span.file, line=span.line, col=span.col),
@@ -453,113 +513,91 @@ class _Builder:
     def conclusion_text(self, rule: ResolvedRule, value: bool) -> Text:
         c = rule.conclusion
         title = rule.title
-        if isinstance(c, (Obligation, Inform)):
+        if isinstance(c, (Obligation, Inform, Guidance)):
             return c.text
         if isinstance(c, Refer):
             target = self.ruleset.referrals[c.to].title
-            if value:
-                return Text(da=f"Behovet henvises til {target.da}.",
-                            en=f"The need is referred to {target.en}.")
-            return Text(da=f"Behovet dækkes ikke af {target.da}.",
-                        en=f"The need is not covered by {target.en}.")
+            key = "referred" if value else "not_referred"
+            return self.words(f"trail.{key}", target=target)
         if isinstance(c, Require):
-            return (Text(da=f"Opfyldt: {title.da}.", en=f"Met: {title.en}.") if value else
-                    Text(da=f"Ikke opfyldt: {title.da}.", en=f"Not met: {title.en}."))
+            return self.words("trail.met" if value else "trail.not_met", title=title)
         if rule.kind == "grant":
-            return (Text(da=f"Alle betingelser for {title.da[:1].lower() + title.da[1:]} er "
-                            "opfyldt.",
-                         en=f"Every condition of {title.en[:1].lower() + title.en[1:]} is met.")
-                    if value else
-                    Text(da=f"Betingelserne for {title.da[:1].lower() + title.da[1:]} er ikke "
-                            "opfyldt.",
-                         en=f"The conditions of {title.en[:1].lower() + title.en[1:]} are not "
-                            "met."))
-        return (Text(da=f"Ja: {title.da}.", en=f"Yes: {title.en}.") if value else
-                Text(da=f"Nej: {title.da}.", en=f"No: {title.en}."))
+            return self.words("trail.grant" if value else "trail.no_grant",
+                              title=_lowered(title))
+        return self.words("trail.yes" if value else "trail.no", title=title)
+
+    def words(self, key: str, **values: Text | str) -> Text:
+        """A sentence of the catalogue in both languages, filled in with texts or strings."""
+        def fill(lang: str) -> str:
+            return catalogue_text(key, lang, **{
+                k: (v.get(lang) if isinstance(v, Text) else v) for k, v in values.items()})
+        return Text(da=fill("da"), en=fill("en"))
 
     # -- the verdict ------------------------------------------------------------------------
 
-    def build(self, inputs: dict[str, Any], library_version: str, engine: str) -> Verdict:
+    def build(self, inputs: dict[str, Any], library_version: str, engine: str,
+              assessments: Mapping[str, Assessment]) -> Verdict:
         rs = self.ruleset
         offered = list(rs.offered_paths)
-        requirements = [self.requirement(r) for r in rs.rules
-                        if isinstance(r.conclusion, (Require, Refer))]
-        path_status: dict[str, Status] = {}
-        for p in offered:
-            value = self.results.get(f"grant_{p}")
-            path_status[p] = (Status.UNDETERMINED if value is None
-                              else Status.MET if value else Status.NOT_MET)
+        rules = [r for r in rs.rules if isinstance(r.conclusion, (Require, Refer))]
+        requirements = [self.requirement(r) for r in rules]
+        states = [RequirementState(q.rule_id, frozenset(q.paths), q.on_fail, q.status,
+                                   q.condition_kind) for q in requirements]
+        paths = [self.path_state(p) for p in offered]
+        decision = decide(paths, states)
+        outcome, chosen = decision.outcome, decision.chosen
+        by_id = {q.rule_id: q for q in requirements}
 
-        def blocking(path: str, kind: str) -> list[Requirement]:
-            return [q for q in requirements if path in q.paths and q.on_fail == kind
-                    and q.status is Status.NOT_MET]
-
-        refusals = {p: blocking(p, "refuse") for p in offered}
-        referrals = {p: blocking(p, "refer") for p in offered}
-        gate = [q for q in requirements if q.on_fail == "refuse" and q.status is Status.NOT_MET
-                and set(offered) <= set(q.paths)]
-        granted = [p for p in offered if path_status[p] is Status.MET]
-        open_paths = [p for p in offered if not refusals[p] and not referrals[p]]
-
-        if gate:
-            outcome = Outcome.REFUSED
-        elif offered and all(referrals[p] for p in offered):
-            outcome = Outcome.REFERRED
-        elif granted:
-            outcome = Outcome(rs.paths[granted[0]].outcome)
-        elif open_paths:
-            outcome = Outcome.NEEDS_INFORMATION
-        elif any(referrals[p] for p in offered):
-            outcome = Outcome.REFERRED
-        else:
-            outcome = Outcome.REFUSED
-        chosen = granted[0] if granted and outcome.value.startswith("granted") else None
-
-        reasons = self.reasons(outcome, chosen, requirements, offered, open_paths)
+        reasons = tuple(self.reason(code, kind, by_id) for code, kind in decision.reasons)
         undetermined = tuple(q for q in requirements if q.status is Status.UNDETERMINED
                              and set(q.paths) & set(offered))
         unmet = tuple(q for q in requirements if q.status is Status.NOT_MET
                       and set(q.paths) & set(offered))
-        missing = self.missing_facts(outcome, requirements, open_paths)
+        missing = self.missing_facts(decision, requirements)
+        assessed = self.assessments(decision, paths, states, by_id, assessments)
 
         trail = []
-        obligations, information = [], []
+        obligations, information, guidance = [], [], []
         for rule in rs.rules:
             value = self.results.get(rule.id)
             if value is None:
                 continue
-            if isinstance(rule.conclusion, (Obligation, Inform)):
+            if isinstance(rule.conclusion, Guidance):
+                guidance.append(self.information(rule, rule.conclusion.text))
+            elif isinstance(rule.conclusion, (Obligation, Inform)):
                 if chosen is None or chosen not in rule.paths:
                     continue
                 if isinstance(rule.conclusion, Obligation):
                     obligations.append(self.obligation(rule, rule.conclusion))
                 else:
-                    information.append(InformationOut(
-                        rule_id=rule.id, title=rule.title, text=rule.conclusion.text,
-                        service_level=rule.layer == "municipality",
-                        legal_basis=self.basis(rule.legal_basis)))
+                    information.append(self.information(rule, rule.conclusion.text))
             trail.append(self.trail_step(rule, value))
 
         referral_out = tuple(
             ReferralOut(to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
                         rule_id=q.rule_id, legal_basis=self.referral_basis(q))
-            for q in requirements if q.on_fail == "refer" and q.status is Status.NOT_MET
-            and set(q.paths) & set(offered))
+            for q in unmet if q.on_fail == "refer")
         end_date = None
         if chosen is not None and rs.paths[chosen].max_months:
             end_date = add_months(self.on, rs.paths[chosen].max_months or 0)
-        appeal = () if outcome is Outcome.NEEDS_INFORMATION else tuple(
+        decided = outcome not in (Outcome.NEEDS_INFORMATION, Outcome.FORWARDED, Outcome.CLOSED)
+        appeal = () if not decided else tuple(
             self.appeal(p) for p in ([chosen] if chosen else []) + [p for p in offered
                                                                      if p != chosen])
+        final = decided and not any(a.blocking for a in assessed)
         return Verdict(
             outcome=outcome, municipality=rs.municipality_code,
-            municipality_name=rs.municipality_name, decision_date=self.on, reasons=reasons,
-            paths=tuple(PathResult(path=p, title=rs.paths[p].title, status=path_status[p],
+            municipality_name=rs.municipality_name, decision_date=self.on, final=final,
+            reasons=reasons,
+            paths=tuple(PathResult(path=p, title=rs.paths[p].title,
+                                   status=decision.path_status[p],
                                    legal_basis=self.basis(rs.paths[p].legal_basis))
                         for p in offered),
             trail=tuple(trail), unmet_requirements=unmet, undetermined_requirements=undetermined,
             missing_facts=missing, referrals=referral_out, obligations=tuple(obligations),
-            information=tuple(information),
+            information=tuple(information), guidance=tuple(guidance), assessments=assessed,
+            forward_to=self.forwarding(decision, by_id), pending_paths=decision.pending,
+            replaced_paths=decision.replaced,
             support_areas=self.support_areas() if chosen else (),
             end_date=end_date, appeal=appeal,
             record=DecisionRecord(
@@ -569,94 +607,210 @@ class _Builder:
             ),
         )
 
+    def path_state(self, path_id: str) -> PathState:
+        path = self.ruleset.paths[path_id]
+        return PathState(
+            path_id, Outcome(path.outcome), path.entitlement,
+            None if path.instead_of_entitlement is None
+            else self.results.get(path.instead_of_entitlement),
+            None if path.by_order is None else self.results.get(path.by_order))
+
+    def information(self, rule: ResolvedRule, text: Text) -> InformationOut:
+        return InformationOut(rule_id=rule.id, title=rule.title, text=text,
+                              condition_kind=rule.condition_kind,
+                              legal_basis=self.basis(rule.legal_basis))
+
     def referral_basis(self, requirement: Requirement) -> Basis:
         target = self.ruleset.referrals.get(requirement.refer_to or "")
         if target is not None and target.legal_basis is not None:
             return self.basis(target.legal_basis)
         return requirement.legal_basis
 
-    def reasons(self, outcome: Outcome, chosen: str | None, requirements: list[Requirement],
-                offered: list[str], open_paths: list[str]) -> tuple[Reason, ...]:
-        rs = self.ruleset
-        out: list[Reason] = []
-        if chosen is not None:
-            path = rs.paths[chosen]
-            out.append(Reason(
-                code=f"grant_{chosen}", kind=ReasonKind.GRANT,
-                text=Text(da=f"Alle betingelser for {path.title.da[:1].lower()}"
-                             f"{path.title.da[1:]} er opfyldt.",
-                          en=f"Every condition of {path.title.en[:1].lower()}"
-                             f"{path.title.en[1:]} is met."),
-                service_level=False, legal_basis=self.basis(path.legal_basis)))
-            for q in requirements:
-                if chosen in q.paths and q.status is Status.MET and q.service_level:
-                    out.append(self._reason(q, ReasonKind.GRANT))
-            return tuple(out)
-        if outcome in (Outcome.REFUSED, Outcome.REFERRED):
-            # Every ground found (forvaltningsloven § 24): referrals, refusal grounds, and any
-            # procedural step still outstanding (such as the citizen's consent).
-            kinds = ((("refer", ReasonKind.REFERRAL), ("refuse", ReasonKind.REFUSAL))
-                     if outcome is Outcome.REFERRED else
-                     (("refuse", ReasonKind.REFUSAL), ("refer", ReasonKind.REFERRAL)))
-            for on_fail, kind in (*kinds, ("guide", ReasonKind.GUIDANCE)):
-                for q in requirements:
-                    if (q.on_fail == on_fail and q.status is Status.NOT_MET
-                            and set(q.paths) & set(offered)):
-                        out.append(self._reason(q, kind))
-            return tuple(out)
-        for q in requirements:
-            if not set(q.paths) & set(open_paths):
+    def forwarding(self, decision: Decision, by_id: Mapping[str, Requirement]
+                   ) -> ForwardingOut | None:
+        if decision.outcome is not Outcome.FORWARDED:
+            return None
+        for code, kind in decision.reasons:
+            if kind is not ReasonKind.FORWARDING:
                 continue
-            if q.status is Status.NOT_MET and q.on_fail == "guide":
-                out.append(self._reason(q, ReasonKind.GUIDANCE))
-            elif q.status is Status.UNDETERMINED:
-                out.append(self._reason(q, ReasonKind.MISSING_INFORMATION))
-        return tuple(out)
+            conclusion = self.ruleset.rule(code).conclusion
+            assert isinstance(conclusion, Require) and conclusion.forward_to is not None
+            target = self.facts.get(conclusion.forward_to)
+            if isinstance(target, int) and not isinstance(target, bool):
+                q = by_id[code]
+                return ForwardingOut(municipality=target,
+                                     municipality_name=MUNICIPALITY_NAMES.get(target, ""),
+                                     rule_id=code, title=q.title, legal_basis=q.legal_basis)
+        return None  # pragma: no cover - a forward requirement fails only on a known municipality
 
-    def _reason(self, q: Requirement, kind: ReasonKind) -> Reason:
+    # -- reasons ----------------------------------------------------------------------------
+
+    def reason(self, code: str, kind: ReasonKind, by_id: Mapping[str, Requirement]) -> Reason:
+        rs = self.ruleset
+        if code.startswith("grant_") and code not in by_id:
+            path = rs.paths[code.removeprefix("grant_")]
+            return Reason(code=code, kind=kind,
+                          text=self.words("reason.grant", title=_lowered(path.title)),
+                          condition_kind=ConditionKind.STATUTE,
+                          legal_basis=self.basis(path.legal_basis))
+        q = by_id[code]
+        expected = Text(da=_lower(q.expected.da), en=_lower(q.expected.en))
         if kind is ReasonKind.REFERRAL:
-            target = self.ruleset.referrals[q.refer_to or ""].title
-            text = Text(da=f"{q.title.da}. Behovet henvises til {target.da}.",
-                        en=f"{q.title.en}. The need is referred to {target.en}.")
-        elif kind is ReasonKind.REFUSAL:
-            text = Text(da=f"Ikke opfyldt: {q.title.da}. Det kræver, at {_lower(q.expected.da)}",
-                        en=f"Not met: {q.title.en}. It requires that {_lower(q.expected.en)}")
-        elif kind is ReasonKind.GRANT and q.on_fail == "refer":
-            target = self.ruleset.referrals[q.refer_to or ""].title
-            text = Text(da=f"Behovet dækkes ikke af {target.da}.",
-                        en=f"The need is not covered by {target.en}.")
+            target = rs.referrals[q.refer_to or ""].title
+            text = self.words("reason.referral", title=q.title, target=target)
         elif kind is ReasonKind.GRANT:
-            text = Text(da=f"Opfyldt: {q.title.da}.", en=f"Met: {q.title.en}.")
-        elif kind is ReasonKind.GUIDANCE:
-            text = Text(da=f"Mangler: {q.title.da}. Det kræver, at {_lower(q.expected.da)}",
-                        en=f"Outstanding: {q.title.en}. It requires that {_lower(q.expected.en)}")
+            text = self.words("reason.met", title=q.title)
+        elif kind is ReasonKind.MISSING_INFORMATION:
+            text = Text(da=catalogue_text("reason.missing", "da", title=q.title.da, facts=", ".join(
+                fact_spec(f).da for f in q.missing_facts) or "—"),
+                en=catalogue_text("reason.missing", "en", title=q.title.en, facts=", ".join(
+                    fact_spec(f).en for f in q.missing_facts) or "—"))
+        elif kind is ReasonKind.FORWARDING:
+            rule = rs.rule(code)
+            assert isinstance(rule.conclusion, Require) and rule.conclusion.forward_to
+            target_code = self.facts.get(rule.conclusion.forward_to)
+            name = (MUNICIPALITY_NAMES.get(target_code, str(target_code))
+                    if isinstance(target_code, int) else str(target_code))
+            text = self.words("reason.forwarding", title=q.title, expected=expected,
+                              municipality=name)
         else:
-            facts = ", ".join(FACTS[f].da for f in q.missing_facts) or "—"
-            facts_en = ", ".join(FACTS[f].en for f in q.missing_facts) or "—"
-            text = Text(da=f"Kan ikke afgøres: {q.title.da}. Mangler: {facts}.",
-                        en=f"Cannot be decided: {q.title.en}. Missing: {facts_en}.")
-        return Reason(code=q.rule_id, kind=kind, text=text, service_level=q.service_level,
+            text = self.words(f"reason.{kind.value}", title=q.title, expected=expected)
+        return Reason(code=q.rule_id, kind=kind, text=text, condition_kind=q.condition_kind,
                       legal_basis=q.legal_basis)
 
-    def missing_facts(self, outcome: Outcome, requirements: list[Requirement],
-                      open_paths: list[str]) -> tuple[MissingFact, ...]:
-        if outcome is not Outcome.NEEDS_INFORMATION:
+    def missing_facts(self, decision: Decision,
+                      requirements: list[Requirement]) -> tuple[MissingFact, ...]:
+        """The facts that would decide what is still open: every path when more information is
+        needed, the entitlement still pending when a straksforløb was granted by order."""
+        if decision.outcome is Outcome.NEEDS_INFORMATION:
+            wanted = {code for code, kind in decision.reasons
+                      if kind is ReasonKind.MISSING_INFORMATION}
+        elif decision.pending:
+            pending = set(decision.pending)
+            wanted = {q.rule_id for q in requirements
+                      if q.status is Status.UNDETERMINED and set(q.paths) & pending}
+        else:
             return ()
         needed: dict[str, list[str]] = {}
         for q in requirements:
-            if q.status is Status.UNDETERMINED and set(q.paths) & set(open_paths):
+            if q.rule_id in wanted:
                 for fact in q.missing_facts:
                     needed.setdefault(fact, []).append(q.rule_id)
-            if (q.status is Status.NOT_MET and q.on_fail == "guide"
-                    and set(q.paths) & set(open_paths)):
-                for node in walk(self.ruleset.rule(q.rule_id).condition):
-                    if isinstance(node, Compare) and node.fact == "consent":
-                        needed.setdefault("consent", []).append(q.rule_id)
         return tuple(
-            MissingFact(fact=f, label=Text(da=FACTS[f].da, en=FACTS[f].en),
-                        ask=Text(da=FACTS[f].ask_da, en=FACTS[f].ask_en),
+            MissingFact(fact=f, label=Text(da=fact_spec(f).da, en=fact_spec(f).en),
+                        ask=Text(da=fact_spec(f).ask_da, en=fact_spec(f).ask_en),
                         needed_by=tuple(dict.fromkeys(rules)))
             for f, rules in needed.items())
+
+    # -- assessments ------------------------------------------------------------------------
+
+    def assessments(self, decision: Decision, paths: list[PathState],
+                    states: list[RequirementState], by_id: Mapping[str, Requirement],
+                    recorded: Mapping[str, Assessment]) -> tuple[AssessmentOut, ...]:
+        """The points a person must assess that the decision rests on (see AssessmentOut)."""
+        rs = self.ruleset
+        outcome = decision.outcome
+        chosen = decision.chosen
+        reasons = [code for code, _ in decision.reasons if rs.has_rule(code)]
+        # What goes against the citizen owes a justification (forvaltningsloven § 22): the
+        # grounds of a refusal or referral, and for a grant the unmet requirements of a path the
+        # citizen does not get (unless the citizen accepted the granted path in its place).
+        adverse: list[str] = []
+        favourable: list[str] = []
+        if outcome in (Outcome.REFUSED, Outcome.REFERRED):
+            adverse = reasons
+        elif chosen is not None:
+            favourable = [q.rule_id for q in by_id.values() if chosen in q.paths]
+            if not decision.replaced:
+                adverse = [q.rule_id for q in by_id.values() if q.status is Status.NOT_MET
+                           and chosen not in q.paths and set(q.paths) & set(rs.offered_paths)]
+        else:
+            favourable = reasons
+        out: list[AssessmentOut] = []
+        # 1. The discretionary points of the law the grounds read (through derived rules too).
+        against = self.discretionary_points(adverse)
+        points = {**self.discretionary_points(favourable), **against}
+        for fact, rule_ids in points.items():
+            value = self.facts.get(fact)
+            if value is None:
+                continue
+            considerations = recorded[fact].considerations if fact in recorded else None
+            out.append(self.assessment_out(
+                fact, ConditionKind.ASSESSMENT, Text(da=fact_spec(fact).da, en=fact_spec(fact).en),
+                value, considerations, fact in against, rule_ids,
+                rs.rule(rule_ids[0]).legal_basis))
+        # 2. The service-level points: recorded assessments, and those a refusal rests on.
+        unassessed = [rule_id for rule_id in rs.assessment_points
+                      if rule_id in by_id and by_id[rule_id].status is Status.NOT_MET
+                      and (rule_id not in recorded or recorded[rule_id].finding is None)]
+        required = set(unassessed) if rests_on(paths, states, unassessed) else set()
+        for rule_id in rs.assessment_points:
+            rule = rs.rule(rule_id)
+            entry = recorded.get(rule_id)
+            finding = None if entry is None else entry.finding
+            if finding is None and rule_id not in required:
+                continue
+            mechanical = truth(rule.stated_condition, self.facts, self.results)
+            out.append(self.assessment_out(
+                rule_id, ConditionKind.SERVICE_LEVEL, rule.title, finding,
+                None if entry is None else entry.considerations, rule_id in adverse,
+                (rule_id,), rule.legal_basis, mechanical))
+        return tuple(out)
+
+    def discretionary_points(self, rule_ids: list[str]) -> dict[str, tuple[str, ...]]:
+        """Discretionary facts read by these rules or the rules they read: fact -> rules."""
+        rs = self.ruleset
+        found: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        stack = [r for r in rule_ids if rs.has_rule(r)]
+        while stack:
+            rule_id = stack.pop(0)
+            if rule_id in seen:
+                continue
+            seen.add(rule_id)
+            rule = rs.rule(rule_id)
+            for fact in rule.facts:
+                if fact_spec(fact).discretionary and rule.assessment_fact != fact:
+                    found.setdefault(fact, []).append(rule_id)
+            stack.extend(r for r in rule.reads if rs.has_rule(r) and not r.startswith("grant_"))
+        return {fact: tuple(rules) for fact, rules in found.items()}
+
+    def assessment_out(self, point: str, kind: ConditionKind, title: Text, finding: Any,
+                       considerations: str | None, justified: bool, rules: tuple[str, ...],
+                       basis: LegalBasis, mechanical: bool | None = None) -> AssessmentOut:
+        service_level = kind is ConditionKind.SERVICE_LEVEL
+        departs = service_level and finding is not None and mechanical is not None \
+            and finding != mechanical
+        if finding is None:
+            status = AssessmentStatus.REQUIRED
+        elif considerations is None:
+            status = AssessmentStatus.CONSIDERATIONS_MISSING
+        else:
+            status = AssessmentStatus.RECORDED
+        # A departure from the service level must always be reasoned; a finding only where the
+        # decision owes a justification.
+        blocking = status is AssessmentStatus.REQUIRED or (
+            status is AssessmentStatus.CONSIDERATIONS_MISSING and (justified or departs))
+        if status is AssessmentStatus.REQUIRED:
+            explanation = self.words("assessment.required", title=title)
+        elif departs:
+            explanation = self.words("assessment.departs", title=title)
+        elif status is AssessmentStatus.CONSIDERATIONS_MISSING:
+            explanation = self.words("assessment.considerations_missing", title=title)
+        else:
+            explanation = self.words("assessment.recorded", title=title)
+        fact = fact_spec(point) if not service_level else None
+        label = Text(da=fact.value_label(finding, "da") if fact else _yes_no(finding, "da"),
+                     en=fact.value_label(finding, "en") if fact else _yes_no(finding, "en"))
+        return AssessmentOut(
+            point=point, condition_kind=kind, title=title, status=status,
+            finding=fact_json(finding),
+            finding_label=label, considerations=considerations,
+            service_level_result=mechanical if service_level else None,
+            departs_from_service_level=departs, blocking=blocking, text=explanation,
+            rules=rules, legal_basis=self.basis(basis))
+
+    # -- obligations, appeal, support areas ---------------------------------------------------
 
     def obligation(self, rule: ResolvedRule, c: Obligation) -> ObligationOut:
         dates: list[date] = []
@@ -667,8 +821,7 @@ class _Builder:
         if c.within_days:
             dates.append(self.on + timedelta(days=c.within_days))
         return ObligationOut(rule_id=rule.id, title=rule.title, text=c.text,
-                             dates=tuple(sorted(dates)),
-                             service_level=rule.layer == "municipality",
+                             dates=tuple(sorted(dates)), condition_kind=rule.condition_kind,
                              legal_basis=self.basis(rule.legal_basis))
 
     def appeal(self, path: str) -> AppealGuidance:
@@ -699,11 +852,23 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
+def _lowered(title: Text) -> Text:
+    return Text(da=_lower(title.da), en=_lower(title.en))
+
+
+def _yes_no(value: object, lang: str) -> str:
+    if value is None:
+        return catalogue_text("values.unknown", lang)
+    return catalogue_text("values.yes" if value else "values.no", lang)
+
+
 ENGINES = {"rete": "durable_rules 2.0.28", "reference": "spstotte reference interpreter"}
 
 
 def build_verdict(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], results: Results,
                   on: date, inputs: dict[str, Any], library_version: str,
-                  backend: str = "rete") -> Verdict:
+                  backend: str = "rete",
+                  assessments: Mapping[str, Assessment] | None = None) -> Verdict:
     """Build the verdict from the rules' conclusions (the same for both engines)."""
-    return _Builder(ruleset, facts, results, on).build(inputs, library_version, ENGINES[backend])
+    return _Builder(ruleset, facts, results, on).build(inputs, library_version, ENGINES[backend],
+                                                       assessments or {})

@@ -58,6 +58,7 @@ class Provision(Vocabulary):
     SECTION_82A = "section_82a"
     SECTION_85A = "section_85a"
     HEALTH_CARE = "health_care"
+    AELDRELOVEN = "aeldreloven"
     OTHER_LEGISLATION = "other_legislation"
 
 
@@ -66,7 +67,22 @@ class Applicant(Vocabulary):
 
     SELF = "self"
     RELATIVE = "relative"
+    GUARDIAN = "guardian"
     OTHER = "other"
+
+
+class Consent(Vocabulary):
+    """The citizen's consent to an application someone else makes (forvaltningsloven § 8).
+
+    ``not_yet_given`` can still be supplied (the municipality guides, forvaltningsloven § 7);
+    ``refused`` closes an application made by someone else; ``unable_to_consent`` means a
+    guardian (værge) must act for the citizen.
+    """
+
+    GIVEN = "given"
+    NOT_YET_GIVEN = "not_yet_given"
+    REFUSED = "refused"
+    UNABLE_TO_CONSENT = "unable_to_consent"
 
 
 class HousingKind(Vocabulary):
@@ -152,12 +168,22 @@ LABELS: Final[dict[type[Vocabulary], dict[str, tuple[str, str]]]] = {
         "section_85a": ("Housing First-bostøtte (serviceloven § 85 a)",
                         "Housing First support (Social Services Act s. 85 a)"),
         "health_care": ("behandling i sundhedsvæsenet", "treatment in the health service"),
+        "aeldreloven": ("helhedspleje og praktisk hjælp efter ældreloven",
+                        "care and practical help under the Act on Care for Older People "
+                        "(ældreloven)"),
         "other_legislation": ("anden lovgivning", "other legislation"),
     },
     Applicant: {
         "self": ("borgeren selv", "the citizen"),
         "relative": ("en pårørende", "a relative"),
+        "guardian": ("borgerens værge", "the citizen's guardian (værge)"),
         "other": ("en anden end borgeren og de pårørende", "someone else"),
+    },
+    Consent: {
+        "given": ("givet", "given"),
+        "not_yet_given": ("endnu ikke givet", "not yet given"),
+        "refused": ("afvist af borgeren", "refused by the citizen"),
+        "unable_to_consent": ("borgeren kan ikke give samtykke", "the citizen cannot consent"),
     },
     HousingKind: {
         "own_home": ("egen bolig", "own home"),
