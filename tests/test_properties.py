@@ -104,12 +104,37 @@ def near_base(draw: st.DrawFn, code: int, base: dict[str, Any] | None = None
     return data
 
 
+def _service_level_points(code: int) -> list[str]:
+    lib = RuleLibrary() if code != TESTBY else None
+    return sorted(lib.ruleset(code).assessment_points) if lib is not None else []
+
+
+#: The service-level points a caseworker can assess, per municipality.
+SERVICE_LEVEL_POINTS = {code: _service_level_points(code) for code in ALL_CODES}
+
+
+@st.composite
+def with_assessments(draw: st.DrawFn, code: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Sometimes the caseworker's concrete assessment of one of the municipality's service-level
+    points: a finding (confirming or departing), with or without considerations."""
+    points = SERVICE_LEVEL_POINTS[code]
+    if not points or draw(st.integers(0, 2)) != 0:
+        return data
+    point = draw(st.sampled_from(points))
+    entry: dict[str, Any] = {"finding": draw(st.booleans())}
+    if draw(st.booleans()):
+        entry["considerations"] = "Konkret og individuel vurdering af borgerens behov."
+    assessments = dict(data.get("assessments") or {})
+    assessments[point] = entry
+    return {**data, "assessments": assessments}
+
+
 @st.composite
 def cases(draw: st.DrawFn, codes: tuple[int, ...] = ALL_CODES) -> tuple[int, dict[str, Any]]:
     """A municipality and a profile: random, or close to a granted one."""
     code = draw(st.sampled_from(codes))
     data = draw(st.one_of(profile_data(code), near_base(code)))
-    return code, data
+    return code, draw(with_assessments(code, data))
 
 
 def _asks_known(rule: Any, ruleset: Any, seen: set[str] | None = None) -> bool:
@@ -390,7 +415,11 @@ def test_the_outcome_is_consistent_with_the_rest_of_the_verdict(
     elif verdict.outcome in (Outcome.FORWARDED, Outcome.CLOSED):
         assert not verdict.appeal
     else:
-        assert {a.path for a in verdict.appeal} == set(paths)
+        decided = {p.path for p in verdict.paths if p.decided}
+        assert {a.path for a in verdict.appeal} == decided
+        assert not decided & {*verdict.pending_paths, *verdict.replaced_paths}
+        if verdict.outcome is Outcome.GRANTED_85:
+            assert decided == {"p85"}
     if verdict.outcome is Outcome.FORWARDED:
         assert verdict.forward_to is not None and verdict.forward_to.municipality != code
         assert [r.kind for r in verdict.reasons] == [ReasonKind.FORWARDING] * len(verdict.reasons)
@@ -506,8 +535,8 @@ def _without_engine(verdict: Verdict) -> Verdict:
 
 
 @settings(max_examples=scaled(300))
-@given(case=cases(codes=(540, 630, TESTBY)), on=decision_dates())
-def test_rete_and_reference_give_the_same_verdicts_in_soenderborg_vejle_and_testby(
+@given(case=cases(), on=decision_dates())
+def test_rete_and_reference_give_the_same_verdicts_in_every_municipality(
         library: RuleLibrary, testby: RuleLibrary, case: tuple[int, dict[str, Any]],
         on: date) -> None:
     code, data = case
@@ -526,3 +555,103 @@ def test_rete_and_reference_agree_on_parsed_profiles_in_soenderborg(
     rete = library.evaluate(profile, municipality=540, on=on)
     reference = library.evaluate(profile, municipality=540, on=on, backend="reference")
     assert _without_engine(rete) == _without_engine(reference)
+
+
+# ------------------------------------------------- 9 the three kinds of condition kept apart
+
+@st.composite
+def service_level_cases(draw: st.DrawFn) -> tuple[int, dict[str, Any]]:
+    """Roskilde, where the service level has conditions (a minimum support need, specialist
+    treatment): a granted profile whose service-level facts vary, sometimes assessed."""
+    data = draw(near_base(265))
+    data["support_need"] = draw(st.sampled_from(["none", "light", "moderate", "high"]))
+    data["specialist_treatment_sought"] = draw(st.booleans())
+    return 265, draw(with_assessments(265, data))
+
+
+@settings(max_examples=scaled(300))
+@given(case=st.one_of(cases(), service_level_cases()), on=decision_dates())
+def test_no_service_level_alone_refuses_without_the_assessment_it_requires(
+        library: RuleLibrary, testby: RuleLibrary, case: tuple[int, dict[str, Any]],
+        on: date) -> None:
+    """A refusal or referral that rests on the municipality's service level alone lists the
+    concrete, individual assessment it requires (or the one recorded), and is not final while
+    it is missing. One that rests on the statute does not hinge on the service level."""
+    code, data = case
+    _assume_valid_date(data, on)
+    verdict = _evaluate(_pick(code, library, testby), data, code, on)
+    listed = {a.point: a for a in verdict.assessments}
+    for a in verdict.assessments:
+        assert a.condition_kind.value in ("assessment", "service_level")
+        if a.status.value == "required":
+            assert a.condition_kind.value == "service_level" and a.blocking
+            assert not verdict.final
+    grounds = [r for r in verdict.reasons if r.kind in (ReasonKind.REFUSAL, ReasonKind.REFERRAL)]
+    if verdict.outcome not in (Outcome.REFUSED, Outcome.REFERRED):
+        return
+    recorded = CitizenProfile.parse(data).assessments or {}
+    if grounds and all(r.service_level for r in grounds):
+        for reason in grounds:
+            assert reason.code in listed, reason.code
+            if recorded.get(reason.code) is None or recorded[reason.code].finding is None:
+                assert listed[reason.code].status.value == "required"
+        assert not verdict.final or all(
+            listed[r.code].status.value == "recorded" for r in grounds)
+    offered = {p.path for p in verdict.paths}
+    if any(q.on_fail == "refuse" and not q.service_level and offered <= set(q.paths)
+           for q in verdict.unmet_requirements):
+        # A statutory refusal ground of every path decides: no service level is required.
+        assert not any(a.status.value == "required" for a in verdict.assessments)
+
+
+#: The rules of the statute that decide who is in the target groups, and who is helped at all.
+STATUTORY_RULES = ("adult", "significant_impairment", "particular_social_problems_assessed",
+                   "special_social_problems", "target_group_85", "in_target_group_85",
+                   "target_group_82b", "in_target_group_82b", "support_need",
+                   "improvement_expected")
+
+
+def test_no_municipal_rule_set_changes_a_statutory_condition(
+        library: RuleLibrary, testby: RuleLibrary) -> None:
+    """Every law-layer condition reaches every municipality exactly as the law layer wrote it:
+    a service level can neither narrow nor widen the statutory target group."""
+    from spstotte.resolve import resolve_loaded
+
+    law_alone = resolve_loaded(library._law_files(), None)
+    for lib, code in ((library, 265), (library, 540), (library, 630), (testby, TESTBY)):
+        ruleset = lib.ruleset(code)
+        for rule_id in STATUTORY_RULES:
+            if not ruleset.has_rule(rule_id):
+                assert rule_id in ("target_group_82b", "in_target_group_82b",
+                                   "improvement_expected"), (code, rule_id)
+                continue
+            rule, original = ruleset.rule(rule_id), law_alone.rule(rule_id)
+            assert rule.layer == "law", (code, rule_id)
+            assert rule.condition_kind is original.condition_kind, (code, rule_id)
+            assert rule.stated_condition == original.stated_condition, (code, rule_id)
+            assert rule.conclusion == original.conclusion, (code, rule_id)
+        assert {(p.name, p.value, p.set_by) for p in ruleset.parameters.values()
+                if p.statutory} == {(p.name, p.value, "law") for p in
+                                    law_alone.parameters.values() if p.statutory}, code
+
+
+@settings(max_examples=scaled(200))
+@given(data=profile_data(known=0.9), on=decision_dates())
+def test_the_statutory_target_group_is_the_same_in_every_municipality(
+        library: RuleLibrary, data: dict[str, Any], on: date) -> None:
+    """The same citizen, living in each municipality in turn, is or is not in the statutory
+    target groups alike everywhere: the municipalities differ only in their service levels."""
+    _assume_valid_date(data, on)
+    results = {}
+    for code in BUNDLED:
+        here = dict(data, residence_municipality=code)
+        if isinstance(here.get("living_situation"), dict):
+            here["living_situation"] = {"kind": "own_home"}
+        facts = profile_facts(CitizenProfile.parse(here), on)
+        found = evaluate_reference(library.ruleset(code), facts)
+        results[code] = {r: found.get(r) for r in STATUTORY_RULES
+                         if library.ruleset(code).has_rule(r)}
+    shared = set.intersection(*(set(r) for r in results.values()))
+    assert {"adult", "target_group_85", "in_target_group_85", "support_need"} <= shared
+    for rule in shared:
+        assert len({results[code][rule] for code in BUNDLED}) == 1, (rule, results)

@@ -117,8 +117,8 @@ def test_a_valid_override_replaces_the_law_rule(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
     overriding = rule("handleplan_consider", when="{rule: handleplan_required, is: false}",
                       then=OBLIGATION).replace(
-        "    when:", "    overrides: handleplan_consider\n    reason: {da: Altid plan, en: Always a "
-        "plan}\n    when:")
+        "    when:", "    overrides: handleplan_consider\n"
+        "    reason: {da: Altid plan, en: Always a plan}\n    when:")
     ruleset = rules_dir("ok.yaml", HEADER + "rules:\n" + overriding).ruleset(101)
     replaced = ruleset.rule("handleplan_consider")
     assert replaced.layer == "municipality"

@@ -509,7 +509,8 @@ def _verdict_or_profile_error(library: RuleLibrary, data: Any, on: Any) -> None:
         return
     assert isinstance(verdict, Verdict)
     assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
-    assert verdict.outcome.value in {"granted_85", "refused", "referred", "needs_information"}
+    assert verdict.outcome.value in {"granted_85", "refused", "referred", "needs_information",
+                                     "forwarded", "closed"}
 
 
 @settings(max_examples=scaled(300))

@@ -28,9 +28,21 @@ def test_the_rulebook_writes_out_every_rule(library: RuleLibrary) -> None:
 
 def test_the_rulebook_shows_overrides_and_why(library: RuleLibrary) -> None:
     book = rulebook(library.ruleset("vejle"), lang="en")
-    assert ("**Replaces the law-layer rule** »In the target group of socio-pedagogical "
-            "support") in book
-    assert "psychologically vulnerable" in book
+    assert ("**Replaces the law-layer rule** »The municipality must consider whether an action "
+            "plan is appropriate") in book
+    assert "(e.g. psychologically vulnerable and socially marginalised citizens)" in book
+
+
+def test_the_rulebook_says_which_kind_of_condition_each_rule_is(library: RuleLibrary) -> None:
+    book = rulebook(library.ruleset("roskilde"), lang="da")
+    section = book[book.index("#### Støttebehovet er mindst moderat (VUM)"):]
+    assert section.splitlines()[2].startswith(
+        "`minimum_support_need` · kommunalt serviceniveau · serviceniveau (vejledende; en "
+        "konkret vurdering kan fravige det)")
+    target = book[book.index("#### Borgeren er i målgruppen for § 85"):]
+    assert "lovens betingelse" in target.splitlines()[2]
+    advice = book[book.index("#### Behovet kan afhjælpes med rådgivning og vejledning"):]
+    assert "sagsbehandlerens vurdering" in advice.splitlines()[2]
 
 
 def test_the_rulebook_in_html(capsys: pytest.CaptureFixture[str]) -> None:

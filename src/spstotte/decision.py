@@ -24,6 +24,7 @@ from .texts import text
 from .verdict import (
     AssessmentOut,
     AssessmentStatus,
+    Basis,
     Outcome,
     ReasonKind,
     Status,
@@ -98,7 +99,8 @@ class _Writer:
 
     def write(self) -> _Doc:
         v, d = self.v, self.doc
-        d.h(1, self.t("title", paths=_join(self.path_titles(), self.lang)))
+        decided = [p.path for p in v.paths if p.decided]
+        d.h(1, self.t("title", paths=_join(self.path_titles(decided or None), self.lang)))
         d.p(self.t("draft"))
         gaps = [a for a in v.assessments if a.blocking]
         if gaps:
@@ -133,9 +135,7 @@ class _Writer:
                     d.p(self.t("replaced", name=name, title=title))
                 elif other.path in v.pending_paths:
                     d.p(self.t("entitlement_pending", name=name))
-                elif other.status is Status.MET:
-                    d.p(self.t("also_met", name=name))
-                elif other.status is Status.NOT_MET:
+                elif other.decided and other.status is Status.NOT_MET:
                     d.p(self.t("other_refused", name=name))
             return
         paths = _join(self.path_titles(), self.lang)
@@ -147,7 +147,9 @@ class _Writer:
         elif v.outcome is Outcome.REFUSED:
             d.p(self.t("refused", municipality=self.municipality, paths=paths))
         elif v.outcome is Outcome.REFERRED:
-            targets = _join([_lower_first(r.title.get(self.lang)) for r in v.referrals],
+            # Referral titles are written in running-text case ("kommunens åbne tilbud",
+            # "Roskilde Kommunes åbne tilbud"): used as they are.
+            targets = _join(list(dict.fromkeys(r.title.get(self.lang) for r in v.referrals)),
                             self.lang)
             d.p(self.t("referred", municipality=self.municipality, paths=paths,
                        targets=targets))
@@ -159,8 +161,11 @@ class _Writer:
         d.h(2, self.t("reasons_heading"))
         # The legal rules the outcome rests on: the paths, the grounds and what follows from them.
         d.h(3, self.t("rules_heading"))
-        bases = [p.legal_basis for p in v.paths] + [r.legal_basis for r in v.reasons]
-        bases += [x.legal_basis for x in (*v.referrals, *v.obligations, *v.guidance)]
+        bases: list[Basis] = [p.legal_basis for p in v.paths]
+        bases += [r.legal_basis for r in v.reasons]
+        bases += [r.legal_basis for r in v.referrals]
+        bases += [o.legal_basis for o in v.obligations]
+        bases += [g.legal_basis for g in v.guidance]
         if v.forward_to is not None:
             bases.append(v.forward_to.legal_basis)
         cited = {law.citation: law for basis in bases for law in basis.law}
@@ -250,7 +255,10 @@ class _Writer:
             if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
                 # The conditions of the grant; the other help considered, in one sentence.
                 grounds = self.grounds()
-                met = [s.title.get(self.lang) for s in grounds
+                departed = {a.point for a in v.assessments if a.departs_from_service_level}
+                met = [s.title.get(self.lang) + (self.t("by_assessment")
+                                                 if s.rule_id in departed else "")
+                       for s in grounds
                        if s.kind == "require" and s.on_fail == "refuse" and s.result]
                 if any(s.on_fail == "forward" and s.result for s in grounds):
                     met.insert(0, self.t("acting_municipality"))
@@ -269,8 +277,9 @@ class _Writer:
                          f"[{self.t('legal_basis')}: {basis}]")
         if v.outcome in (Outcome.GRANTED_82B, Outcome.GRANTED_85):
             chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
+            refused = {p.path for p in v.paths if p.decided and p.path != chosen}
             for q in v.unmet_requirements:
-                if chosen not in q.paths and q.on_fail == "refuse":
+                if chosen not in q.paths and set(q.paths) & refused and q.on_fail == "refuse":
                     items.append(self.t("not_met", title=q.title.get(self.lang),
                                         expected=_lower_first(q.expected.get(self.lang)))
                                  + f" [{self.t('legal_basis')}: "
@@ -279,7 +288,7 @@ class _Writer:
 
     def missing(self) -> None:
         v, d = self.v, self.doc
-        if v.outcome is not Outcome.NEEDS_INFORMATION:
+        if v.outcome is not Outcome.NEEDS_INFORMATION and not v.pending_paths:
             return
         d.h(2, self.t("missing_heading"))
         d.ul(m.ask.get(self.lang) for m in v.missing_facts)

@@ -224,6 +224,20 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
               "municipal rule cites no municipal source.", "Add 'legal_basis'."),
     ErrorCode("R220", "unknown support area or delivery form", "A reference to a support area or "
               "delivery form that is not declared.", "Declare it or fix the id."),
+    ErrorCode("R221", "wrong kind of condition", "A municipal rule is written as statute or "
+              "assessment, or forwards or closes an application; or a law-layer rule is "
+              "written as service level, or as an assessment that reads no discretionary point.",
+              "A municipality writes service levels only (a caseworker can depart from them); "
+              "statutory conditions and discretionary points belong in the law layer."),
+    ErrorCode("R222", "a service level overrides a statutory condition", "A municipal rule "
+              "overrides a law-layer condition (a requirement, referral or derived fact). A "
+              "service level can neither narrow nor widen a statutory target group.",
+              "Write a service-level rule of your own, which a caseworker's concrete assessment "
+              "can depart from, or restate the law-layer rule with the municipality's text."),
+    ErrorCode("R223", "a service level sets a statutory parameter", "A municipality sets a "
+              "parameter the law layer declares statutory (what counts as 'betydelig', which "
+              "social problems are 'særlige').",
+              "Leave the statute to the law layer; write a service-level rule instead."),
     ErrorCode("E301", "rule too complex for the engine", "The rule compiles to more patterns or "
               "alternatives than the engine handles safely.",
               "Split the condition into derived facts (rules that 'derive')."),

@@ -236,7 +236,10 @@ class CitizenProfile(_Frozen):
         default=None, description="At risk of developing an impairment or social problems."
     )
     applicant: Applicant | None = None
-    consent: Annotated[Consent, BeforeValidator(_consent)] | None = Field(
+    consent: Annotated[Consent, BeforeValidator(_consent), WithJsonSchema({
+        "anyOf": [{"enum": [c.value for c in Consent]}, {"type": "boolean"}],
+        "description": "given, not_yet_given, refused or unable_to_consent; true/false (older "
+                       "profiles) are read as given/not_yet_given."})] | None = Field(
         default=None, description="The citizen's consent to an application made by someone "
         "else: given, not_yet_given, refused or unable_to_consent (true/false are read as "
         "given/not_yet_given).")

@@ -28,8 +28,8 @@ def basis_text(basis: Basis, lang: str) -> str:
 
 def _step(number: int, step: TrailStep, lang: str) -> list[str]:
     flags = []
-    if step.service_level:
-        flags.append(_l("service_level", lang))
+    if step.condition_kind.value != "statute":
+        flags.append(_l(f"kinds.{step.condition_kind.value}", lang))
     if step.overrides is not None:
         flags.append(f"{_l('overrides', lang)} {step.overrides.rule_id}: "
                      f"{step.overrides.reason.get(lang)}")
@@ -52,16 +52,28 @@ def verdict_text(verdict: Verdict, lang: str = "da") -> str:
     out = [outcome_text(verdict.outcome, lang) + f"  [{verdict.outcome.value}]",
            f"{_l('municipality', lang)}: {verdict.municipality_name} ({verdict.municipality})   "
            f"{_l('date', lang)}: {verdict.decision_date.isoformat()}", ""]
+    if not verdict.final and any(a.blocking for a in verdict.assessments):
+        out.extend([_l("not_final", lang), ""])
+    if verdict.forward_to is not None:
+        out.extend([f"{_l('forward_to', lang)}: {verdict.forward_to.municipality_name} "
+                    f"({verdict.forward_to.municipality})", ""])
     out.append(_l("reasons", lang) + ":")
     for reason in verdict.reasons:
-        flag = f" ({_l('service_level', lang)})" if reason.service_level else ""
-        out.append(f"  - {reason.text.get(lang)}{flag}")
+        kind = _l(f"kinds.{reason.condition_kind.value}", lang)
+        out.append(f"  - {reason.text.get(lang)} ({kind})")
         out.append(f"    {_l('basis', lang)}: {basis_text(reason.legal_basis, lang)}")
 
     def section(key: str, items: list[str]) -> None:
         if items:
             out.extend(["", _l(key, lang) + ":", *items])
 
+    assessments = []
+    for a in verdict.assessments:
+        line = f"  - [{a.status.value}] {a.text.get(lang)}"
+        if a.considerations:
+            line += f" {_l('considerations', lang)}: {a.considerations}"
+        assessments.append(line)
+    section("assessments", assessments)
     section("referrals", [f"  - {r.title.get(lang)}" for r in verdict.referrals])
     section("missing", [f"  - {m.ask.get(lang)} ({m.fact})" for m in verdict.missing_facts])
     obligations = []
@@ -72,6 +84,7 @@ def verdict_text(verdict: Verdict, lang: str = "da") -> str:
         obligations.append(f"  - {_l('end', lang)} {verdict.end_date.isoformat()}")
     section("obligations", obligations)
     section("information", [f"  - {i.text.get(lang)}" for i in verdict.information])
+    section("guidance", [f"  - {g.text.get(lang)}" for g in verdict.guidance])
     appeals = []
     for appeal in verdict.appeal:
         appeals.append(f"  - [{appeal.path}] {appeal.text.get(lang)}")

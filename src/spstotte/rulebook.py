@@ -12,7 +12,7 @@ import html
 import re
 from typing import Any, Literal
 
-from .conditions import Derive, Grant, Inform, Obligation, Refer, Require
+from .conditions import Derive, Grant, Guidance, Inform, Obligation, Refer, Require
 from .describe import describe, law_citation
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis
@@ -67,7 +67,7 @@ class _Book:
             return self.t("referral", target=rs.referrals[c.to].title.get(self.lang))
         if isinstance(c, Grant):
             return self.t("grant", path=rs.paths[c.path].title.get(self.lang))
-        assert isinstance(c, (Obligation, Inform))
+        assert isinstance(c, (Obligation, Inform, Guidance))
         text = c.text.get(self.lang)
         if isinstance(c, Obligation):
             when = []
@@ -107,7 +107,7 @@ class _Book:
         self.add("")
         self.add("## " + self.t("rules"), "")
         self.add(self.t("rules_intro"), "")
-        for kind in ("derive", "require", "refer", "grant", "obligation", "inform"):
+        for kind in ("derive", "require", "refer", "grant", "obligation", "inform", "guidance"):
             rules = [r for r in rs.rules if r.kind == kind]
             if not rules:
                 continue
@@ -149,8 +149,9 @@ class _Book:
     def rule(self, rule: ResolvedRule) -> None:
         layer = self.t(f"layers.{rule.layer}")
         self.add(f"#### {rule.title.get(self.lang)}", "")
-        self.add(f"`{rule.id}` · {layer} · `{rule.span.file}:{rule.span.line}`", "")
-        condition = describe(rule.condition, self.lang, self.title)
+        kind = self.t(f"condition_kinds.{rule.condition_kind.value}")
+        self.add(f"`{rule.id}` · {layer} · {kind} · `{rule.span.file}:{rule.span.line}`", "")
+        condition = describe(rule.stated_condition, self.lang, self.title)
         self.add(f"- **{self.t('when')}:** {condition}")
         self.add(f"- **{self.t('then')}:** {self.conclusion(rule)}")
         for line in self.basis(rule.legal_basis):

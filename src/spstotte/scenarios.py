@@ -306,9 +306,9 @@ def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[st
                 differ(f"appeal {path}", wanted_appeal, actual_appeal.get(path, "none"))
     if expect.forward_to is not None:
         wanted_code = municipality_code(expect.forward_to)
-        got = verdict.forward_to.municipality if verdict.forward_to else None
-        if got != wanted_code:
-            differ("forward_to", wanted_code, got)
+        forwarded_to = verdict.forward_to.municipality if verdict.forward_to else None
+        if forwarded_to != wanted_code:
+            differ("forward_to", wanted_code, forwarded_to)
     if expect.assessments is not None:
         actual_assessments = {
             a.point: "departs" if a.departs_from_service_level else a.status.value

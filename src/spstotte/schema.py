@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conditions import ALLOWED_OPS, LIST_OPS, ORDER_OPS, Op
+from .conditions import ALLOWED_OPS, LIST_OPS, ON_FAIL, ORDER_OPS, Op
 from .facts import FACTS, FactKind, FactSpec
 from .profile import CitizenProfile
 from .ruleformat import RuleFile
@@ -95,8 +95,11 @@ def _conclusion() -> dict[str, Any]:
         "description": "What follows when the condition holds (docs/rule-format.md).",
         "anyOf": [
             {"const": "derive"},
-            kind("require", {"paths": paths, "on_fail": {"enum": ["refuse", "refer", "guide"]},
-                             "refer_to": {"type": "string"}, "expected": _TEXT}, ["paths"]),
+            kind("require", {"paths": paths, "on_fail": {"enum": list(ON_FAIL)},
+                             "refer_to": {"type": "string"},
+                             "forward_to": {"enum": [n for n, f in FACTS.items()
+                                                     if f.kind is FactKind.MUNICIPALITY]},
+                             "expected": _TEXT}, ["paths"]),
             kind("refer", {"to": {"type": "string"}, "paths": paths}, ["to"]),
             kind("obligation", {
                 "paths": paths, "text": _TEXT,
@@ -104,6 +107,7 @@ def _conclusion() -> dict[str, Any]:
                                            _PARAM]},
                 "every_months": months, "within_days": months}, ["paths", "text"]),
             kind("inform", {"paths": paths, "text": _TEXT}, ["paths", "text"]),
+            kind("guidance", {"text": _TEXT}, ["text"]),
         ],
     }
 

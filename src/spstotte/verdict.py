@@ -276,6 +276,10 @@ class PathResult(_Out):
     title: Text
     status: Status
     legal_basis: Basis
+    #: Whether the verdict decides on this path (and gives appeal guidance for it). Not when
+    #: nothing is decided, when an entitlement is granted (the other paths are moot), when the
+    #: path is still pending, or when the citizen accepted another path in its place.
+    decided: bool = True
 
 
 class SupportAreaOut(_Out):
@@ -581,9 +585,14 @@ class _Builder:
         if chosen is not None and rs.paths[chosen].max_months:
             end_date = add_months(self.on, rs.paths[chosen].max_months or 0)
         decided = outcome not in (Outcome.NEEDS_INFORMATION, Outcome.FORWARDED, Outcome.CLOSED)
-        appeal = () if not decided else tuple(
-            self.appeal(p) for p in ([chosen] if chosen else []) + [p for p in offered
-                                                                     if p != chosen])
+        # Appeal guidance for every path decided: not for an entitlement still pending, nor for
+        # one the citizen set aside by accepting a straksforløb (no decision was made on it),
+        # nor for the other paths when the entitlement itself is granted (they are moot).
+        undecided = set(offered) if not decided else {*decision.pending, *decision.replaced}
+        if chosen is not None and rs.paths[chosen].entitlement:
+            undecided |= set(offered) - {chosen}
+        appeal = tuple(self.appeal(p) for p in ([chosen] if chosen else []) + [
+            p for p in offered if p != chosen and p not in undecided])
         final = decided and not any(a.blocking for a in assessed)
         return Verdict(
             outcome=outcome, municipality=rs.municipality_code,
@@ -591,7 +600,8 @@ class _Builder:
             reasons=reasons,
             paths=tuple(PathResult(path=p, title=rs.paths[p].title,
                                    status=decision.path_status[p],
-                                   legal_basis=self.basis(rs.paths[p].legal_basis))
+                                   legal_basis=self.basis(rs.paths[p].legal_basis),
+                                   decided=p not in undecided)
                         for p in offered),
             trail=tuple(trail), unmet_requirements=unmet, undetermined_requirements=undetermined,
             missing_facts=missing, referrals=referral_out, obligations=tuple(obligations),
@@ -721,7 +731,7 @@ class _Builder:
             adverse = reasons
         elif chosen is not None:
             favourable = [q.rule_id for q in by_id.values() if chosen in q.paths]
-            if not decision.replaced:
+            if not decision.replaced and not rs.paths[chosen].entitlement:
                 adverse = [q.rule_id for q in by_id.values() if q.status is Status.NOT_MET
                            and chosen not in q.paths and set(q.paths) & set(rs.offered_paths)]
         else:
@@ -795,8 +805,10 @@ class _Builder:
             explanation = self.words("assessment.required", title=title)
         elif departs:
             explanation = self.words("assessment.departs", title=title)
-        elif status is AssessmentStatus.CONSIDERATIONS_MISSING:
+        elif status is AssessmentStatus.CONSIDERATIONS_MISSING and blocking:
             explanation = self.words("assessment.considerations_missing", title=title)
+        elif status is AssessmentStatus.CONSIDERATIONS_MISSING:
+            explanation = self.words("assessment.no_justification_needed", title=title)
         else:
             explanation = self.words("assessment.recorded", title=title)
         fact = fact_spec(point) if not service_level else None
