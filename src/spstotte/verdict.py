@@ -379,6 +379,11 @@ class _Builder:
         self._expected: dict[str, Text] = ruleset.memo.setdefault("expected", {})
         self._steps: dict[Any, TrailStep] = ruleset.memo.setdefault("steps", {})
         self._requirements: dict[Any, Requirement] = ruleset.memo.setdefault("requirements", {})
+        # Reasons, assessments and the discretionary points behind a set of grounds repeat too.
+        self._reasons: dict[Any, Reason] = ruleset.memo.setdefault("reasons", {})
+        self._assessments: dict[Any, AssessmentOut] = ruleset.memo.setdefault("assessments", {})
+        self._points: dict[Any, dict[str, tuple[str, ...]]] = ruleset.memo.setdefault(
+            "points", {})
 
     # -- legal basis ------------------------------------------------------------------------
 
@@ -656,6 +661,22 @@ class _Builder:
     # -- reasons ----------------------------------------------------------------------------
 
     def reason(self, code: str, kind: ReasonKind, by_id: Mapping[str, Requirement]) -> Reason:
+        q = by_id.get(code)
+        key = (code, kind, id(q), self.forward_target(code) if q is not None else None)
+        found = self._reasons.get(key)
+        if found is None:
+            if len(self._reasons) > 50_000:
+                self._reasons.clear()
+            found = self._reasons[key] = self._reason(code, kind, by_id)
+        return found
+
+    def forward_target(self, code: str) -> FactValue:
+        conclusion = self.ruleset.rule(code).conclusion
+        if isinstance(conclusion, Require) and conclusion.forward_to is not None:
+            return self.facts.get(conclusion.forward_to)
+        return None
+
+    def _reason(self, code: str, kind: ReasonKind, by_id: Mapping[str, Requirement]) -> Reason:
         rs = self.ruleset
         if code.startswith("grant_") and code not in by_id:
             path = rs.paths[code.removeprefix("grant_")]
@@ -769,6 +790,15 @@ class _Builder:
 
     def discretionary_points(self, rule_ids: list[str]) -> dict[str, tuple[str, ...]]:
         """Discretionary facts read by these rules or the rules they read: fact -> rules."""
+        key = tuple(rule_ids)
+        found = self._points.get(key)
+        if found is None:
+            if len(self._points) > 10_000:
+                self._points.clear()
+            found = self._points[key] = self._discretionary_points(rule_ids)
+        return found
+
+    def _discretionary_points(self, rule_ids: list[str]) -> dict[str, tuple[str, ...]]:
         rs = self.ruleset
         found: dict[str, list[str]] = {}
         seen: set[str] = set()
@@ -788,6 +818,18 @@ class _Builder:
     def assessment_out(self, point: str, kind: ConditionKind, title: Text, finding: Any,
                        considerations: str | None, justified: bool, rules: tuple[str, ...],
                        basis: LegalBasis, mechanical: bool | None = None) -> AssessmentOut:
+        key = (point, kind, finding, considerations, justified, rules, mechanical)
+        found = self._assessments.get(key)
+        if found is None:
+            if len(self._assessments) > 50_000:
+                self._assessments.clear()
+            found = self._assessments[key] = self._assessment_out(
+                point, kind, title, finding, considerations, justified, rules, basis, mechanical)
+        return found
+
+    def _assessment_out(self, point: str, kind: ConditionKind, title: Text, finding: Any,
+                        considerations: str | None, justified: bool, rules: tuple[str, ...],
+                        basis: LegalBasis, mechanical: bool | None) -> AssessmentOut:
         service_level = kind is ConditionKind.SERVICE_LEVEL
         departs = service_level and finding is not None and mechanical is not None \
             and finding != mechanical
