@@ -112,26 +112,29 @@ layer: municipality
 id: bad
 title: {da: B, en: B}
 municipality: {code: 101, name: København}
+sources:
+  own: {file: t.txt, publisher: Københavns Kommune, title: T, date: udateret, kind: t,
+        municipality: 101}
 rules:
   - id: first
     title: {da: T, en: T}
     legal_basis:
-      sources: [{source: national_borgerdk_2021, section: Målgruppe, quote: Målgruppen for}]
+      sources: [{source: own, section: Målgruppe, quote: Målgruppen for}]
     when: {fact: agee, gte: 18}
     then: derive
   - id: second
     title: {da: T, en: T}
     legal_basis:
-      sources: [{source: national_borgerdk_2021, section: Målgruppe, quote: Målgruppen for}]
+      sources: [{source: own, section: Målgruppe, quote: Målgruppen for}]
     when: {fact: age, gte: 18}
     then: {require: {paths: [p99]}}
 """)
     code, out, err = run(capsys, "validate", path)
     assert code == 1
     lines = err.strip().splitlines()
-    assert lines[0].endswith("bad.yaml:10:18: error[R201] unknown fact 'agee'; hint: did you "
+    assert lines[0].endswith("bad.yaml:13:18: error[R201] unknown fact 'agee'; hint: did you "
                              "mean 'age'? Facts are listed in docs/facts.md")
-    assert "bad.yaml:17:11: error[R210] unknown path 'p99'" in lines[1]
+    assert "bad.yaml:20:11: error[R210] unknown path 'p99'" in lines[1]
     assert out.startswith("FAILED: ")
 
 

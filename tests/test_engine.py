@@ -153,11 +153,14 @@ layer: municipality
 id: big
 title: {{da: B, en: B}}
 municipality: {{code: 101, name: København}}
+sources:
+  own: {{file: t.txt, publisher: Københavns Kommune, title: T, date: udateret, kind: t,
+         municipality: 101}}
 rules:
   - id: huge
     title: {{da: T, en: T}}
     legal_basis:
-      sources: [{{source: national_borgerdk_2021, section: Målgruppe, quote: "Målgruppen for"}}]
+      sources: [{{source: own, section: Målgruppe, quote: "Målgruppen for"}}]
     when: {{all: [{groups}]}}
     then: derive
 """

@@ -212,8 +212,10 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
               "another type than declared.", "Use the declared type."),
     ErrorCode("R215", "same id as a law-layer rule", "A municipal rule has the id of a law-layer "
               "rule without 'overrides'.", "Add 'overrides: <id>' with a reason, or rename it."),
-    ErrorCode("R216", "unknown act", "A legal reference names an act that is not declared under "
-              "'acts:'.", "Use a declared act (serviceloven, retssikkerhedsloven, ...)."),
+    ErrorCode("R216", "unknown act", "A legal reference names an act that is not in the statute "
+              "catalogue (spstotte/statutes.yaml).",
+              "Use a catalogued act (serviceloven, retssikkerhedsloven, forvaltningsloven, "
+              "barnets_lov, aeldreloven, pensionsloven)."),
     ErrorCode("R217", "wrong layer", "A key that belongs to another layer (e.g. 'paths' in a "
               "municipality file), or a municipality file that extends an unknown layer.",
               "Move the key to the law layer or fix 'extends'."),
@@ -238,6 +240,25 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
               "parameter the law layer declares statutory (what counts as 'betydelig', which "
               "social problems are 'særlige').",
               "Leave the statute to the law layer; write a service-level rule instead."),
+    ErrorCode("R224", "law quote not in the provision's wording", "A law reference quotes words "
+              "that are not in the provision's wording in the statute catalogue, or quotes a "
+              "provision whose wording the catalogue does not have.",
+              "Copy the words exactly from the provision, or leave out 'quote'."),
+    ErrorCode("R225", "provision not in the statute catalogue", "A law reference cites a "
+              "section, stk. or nr. that the statute catalogue does not list (a typo such as "
+              "§ 58 for § 85, or a stk. the section does not have).",
+              "Cite a catalogued provision (the hint names the nearest), or add the provision "
+              "with its title to spstotte/statutes.yaml."),
+    ErrorCode("R226", "a text of another publisher", "A municipality's rule set cites a text "
+              "that is not its own municipality's (another municipality's, or a national text), "
+              "or the law layer cites a municipality's text; every decision would then cite "
+              "it as its basis.",
+              "Cite the statute for the law, and the municipality's own texts for its service "
+              "level."),
+    ErrorCode("R227", "a title names a provision its legal basis does not cite", "A title "
+              "(of a rule, path or referral) names a section, such as '§ 10', that is not in its "
+              "legal basis.",
+              "Cite the provision in 'legal_basis.law', or take it out of the title."),
     ErrorCode("E301", "rule too complex for the engine", "The rule compiles to more patterns or "
               "alternatives than the engine handles safely.",
               "Split the condition into derived facts (rules that 'derive')."),

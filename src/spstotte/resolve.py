@@ -63,6 +63,8 @@ from .ruleformat import (
     SupportAreaDef,
     Text,
 )
+from .statutes import acts as statute_acts
+from .statutes import check_reference, normal_section, sections_named
 from .vocabulary import RANKS, Impairment, SocialProblem, SupportArea, SupportNeed
 
 Layer = Literal["law", "municipality", "generated"]
@@ -279,7 +281,9 @@ _PARAM_KIND: dict[str, tuple[FactKind | None, type | None]] = {
 class _Resolver:
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
-        self.acts: dict[str, Act] = {}
+        self.acts: dict[str, Act] = statute_acts()
+        #: The municipality whose rule set this is (0 while the law layer is checked alone).
+        self.municipality_code = 0
         self.sources: dict[str, tuple[SourceDocument, Span]] = {}
         self.paths: dict[str, tuple[PathDef, Span]] = {}
         self.appeal: dict[str, AppealScheme] = {}
@@ -297,6 +301,8 @@ class _Resolver:
         self.offered: set[str] | None = None
         # (loaded file, data path) of every legal basis, for reference checks.
         self.bases: list[tuple[LegalBasis, LoadedYaml, tuple[str | int, ...], Layer]] = []
+        # Every title with the legal basis it must match (R227).
+        self.titles: list[tuple[Text, LegalBasis | None, Span]] = []
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint))
@@ -306,12 +312,10 @@ class _Resolver:
     def declare(self, parsed: _ParsedFile, layer: Layer) -> None:
         model, loaded = parsed.model, parsed.loaded
         if layer == "municipality":
-            for key in ("acts", "paths", "appeal"):
+            for key in ("paths", "appeal"):
                 if getattr(model, key):
                     self.fail("R217", f"'{key}' belongs in the law layer, not a municipality file",
                               loaded.span((key,), key=True), "move it to rules/")
-        for name, act in model.acts.items():
-            self._unique(self.acts, name, act, loaded, ("acts", name), "act")
         for name, doc in model.sources.items():
             span = loaded.span(("sources", name), key=True)
             if name in self.sources:
@@ -325,6 +329,8 @@ class _Resolver:
                 self.fail("R206", f"path {name!r} is declared twice", span)
             else:
                 self.paths[name] = (path, span)
+                self.titles.append((path.title, path.legal_basis,
+                                    loaded.span(("paths", name, "title"))))
                 self.bases.append((path.legal_basis, loaded, ("paths", name, "legal_basis"),
                                    layer))
         for name, scheme in model.appeal.items():
@@ -344,6 +350,8 @@ class _Resolver:
                 self._unique(self.referrals, name, referral, loaded, ("referrals", name),
                              "referral")
                 self.referral_layers.setdefault(name, layer)
+            self.titles.append((referral.title, referral.legal_basis,
+                                loaded.span(("referrals", name, "title"))))
             if referral.legal_basis:
                 self.bases.append((referral.legal_basis, loaded,
                                    ("referrals", name, "legal_basis"), layer))
@@ -509,6 +517,9 @@ class _Resolver:
                                   "law-layer rules cite the stk. (write stk: 1 for a "
                                   "provision without numbered stykker)")
             self.bases.append((rule.legal_basis, loaded, ("rules", i, "legal_basis"), layer))
+            if rule.title is not None:
+                self.titles.append((rule.title, rule.legal_basis,
+                                    loaded.span(("rules", i, "title"))))
             if i not in by_index:
                 continue  # its condition had errors, already reported
             condition, conclusion = by_index[i]
@@ -601,17 +612,56 @@ class _Resolver:
         return tuple(out)
 
     def check_bases(self) -> None:
-        for basis, loaded, path, _layer in self.bases:
+        for basis, loaded, path, layer in self.bases:
             for j, ref in enumerate(basis.law):
-                if ref.act not in self.acts:
-                    self.fail("R216", f"unknown act {ref.act!r}",
-                              loaded.span((*path, "law", j, "act")),
-                              "acts: " + ", ".join(sorted(self.acts)))
+                problem = check_reference(ref)
+                if problem is not None:
+                    key, message, hint = problem
+                    code = "R216" if key == "act" else "R224" if key == "quote" else "R225"
+                    self.fail(code, message, loaded.span((*path, "law", j, key)), hint)
             for j, src in enumerate(basis.sources):
-                if src.source not in self.sources:
+                declared = self.sources.get(src.source)
+                if declared is None:
                     self.fail("R211", f"unknown source {src.source!r}",
                               loaded.span((*path, "sources", j, "source")),
                               "sources: " + ", ".join(sorted(self.sources)))
+                    continue
+                self._check_publisher(src.source, declared[0], layer, loaded,
+                                      (*path, "sources", j, "source"))
+
+    def check_titles(self) -> None:
+        """A title that names a provision ('§ 12', '§§ 10 og 12') cites it in its basis."""
+        for title, basis, span in self.titles:
+            cited = {normal_section(ref.section) for ref in (basis.law if basis else [])}
+            for lang in ("da", "en"):
+                named = sections_named(title.get(lang))
+                missing = [n for n in named if n not in cited]
+                if missing:
+                    self.fail("R227", f"the title names § {', § '.join(missing)}, which its "
+                              f"legal basis does not cite: {title.get(lang)!r}", span,
+                              "cite the provision under legal_basis.law, or take it out of "
+                              "the title")
+                    break
+
+    def _check_publisher(self, name: str, doc: SourceDocument, layer: Layer,
+                         loaded: LoadedYaml, path: tuple[str | int, ...]) -> None:
+        """A decision never cites another municipality's text: the law layer cites statutes
+        and national texts; a municipality's file cites its own municipality's texts."""
+        span = loaded.span(path)
+        if layer == "law" and doc.municipality is not None:
+            self.fail("R226", f"the law layer cites {name!r}, a text of municipality "
+                      f"{doc.municipality} ({doc.publisher}); every municipality's decisions "
+                      "would cite it", span,
+                      "cite the statute (law: with act, section, stk. and a quote from "
+                      "spstotte/statutes.yaml) and move the municipal text to that "
+                      "municipality's file")
+        elif layer == "municipality" and doc.municipality != self.municipality_code:
+            owner = (f"municipality {doc.municipality} ({doc.publisher})"
+                     if doc.municipality is not None else f"a national text ({doc.publisher})")
+            self.fail("R226", f"this municipality's rules cite {name!r}, {owner}; a "
+                      "municipality's rule set may cite only its own municipality's texts",
+                      span, "cite the statute for the law, and your own municipality's "
+                      "texts for the service level")
 
     def finish_rules(self) -> list[ResolvedRule]:
         declared_paths = set(self.paths)
@@ -924,6 +974,8 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         if muni.extends not in (None, "law"):
             resolver.fail("R217", f"a municipality extends the law layer, not {muni.extends!r}",
                           loaded.span(("extends",)))
+        if muni.municipality is not None:
+            resolver.municipality_code = muni.municipality.code
         resolver.declare(municipality, "municipality")
         resolver.add_rules(municipality, "municipality")
         resolver.add_restatements(municipality)
@@ -936,6 +988,7 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
             resolver.fail("R218", f"parameter {name!r} has no value", municipality.loaded.span(()),
                           f"set it under 'parameters: {name}: value: ...'")
     resolver.check_bases()
+    resolver.check_titles()
     offered = _offered_paths(resolver)
     if municipality is not None:
         resolver.offered = set(offered)

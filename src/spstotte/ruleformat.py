@@ -65,6 +65,10 @@ class LawRef(_Model):
     section: Section
     stk: int | None = None
     nr: int | None = None
+    quote: str | None = Field(
+        default=None, min_length=8, max_length=400,
+        description="A short verbatim quote of the provision's wording, checked against the "
+        "statute catalogue (spstotte/statutes.yaml).")
 
 
 class SourceRef(_Model):
@@ -82,6 +86,13 @@ class LegalBasis(_Model):
     sources: list[SourceRef] = []
 
 
+class SourcePart(_Model):
+    """A part of a source file, from the words it starts with to the words it ends with."""
+
+    starts: str = Field(min_length=8, max_length=200)
+    ends: str = Field(min_length=8, max_length=200)
+
+
 class SourceDocument(_Model):
     """A source text the rules cite, by its real identity and its file name."""
 
@@ -90,7 +101,12 @@ class SourceDocument(_Model):
     title: str
     date: str = Field(description="Date as the document gives it: 'YYYY-MM-DD' or 'udateret'.")
     kind: str
-    municipality: int | None = None
+    municipality: int | None = Field(
+        default=None, description="The municipality code of the publisher; absent for a "
+        "national text. A municipality's rule file may cite only its own municipality's texts.")
+    parts: list[SourcePart] = Field(
+        default=[], description="Where the file holds texts of several publishers: the parts "
+        "that are this publisher's. Every quote must lie within one of them.")
     note: Text | None = None
 
 
@@ -219,7 +235,6 @@ class RuleFile(_Model):
     schema_: str | None = Field(default=None, alias="$schema")
     municipality: MunicipalityRef | None = None
     extends: Identifier | None = None
-    acts: dict[Identifier, Act] = {}
     sources: dict[Identifier, SourceDocument] = {}
     paths: dict[Identifier, PathDef] = {}
     appeal: dict[Identifier, AppealScheme] = {}

@@ -70,12 +70,45 @@ def check_quotes(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Dia
                                       f"is not in {sources_dir}", citation.span,
                                       "check the file name under 'sources:'"))
             continue
-        if fold(citation.quote) not in folded_source(path):
+        text = folded_source(path)
+        if doc.parts:
+            pieces = [piece for part in doc.parts if (piece := source_part(text, part.starts,
+                                                                           part.ends))]
+            if len(pieces) < len(doc.parts):
+                out.append(Diagnostic(
+                    "R211", f"a part of {doc.file} ({doc.publisher}) is not in the file: its "
+                    "'starts' or 'ends' words were not found", citation.span,
+                    "copy the first and last words of the part exactly from the source"))
+                continue
+            if not any(fold(citation.quote) in piece for piece in pieces):
+                if fold(citation.quote) in text:
+                    message = (f"{citation.cited_by}: quote is in {doc.file}, but outside the "
+                               f"parts published by {doc.publisher}: {citation.quote!r}")
+                else:
+                    message = (f"{citation.cited_by}: quote not found in {doc.file} "
+                               f"({doc.publisher}, {doc.title}): {citation.quote!r}")
+                out.append(Diagnostic("R212", message, citation.span,
+                                      "quote only the publisher's own text, exactly; attribute "
+                                      "other text to its real publisher"))
+            continue
+        if fold(citation.quote) not in text:
             out.append(Diagnostic(
                 "R212", f"{citation.cited_by}: quote not found in {doc.file} "
                 f"({doc.publisher}, {doc.title}): {citation.quote!r}", citation.span,
                 "copy the words exactly from the source; white space may differ",
             ))
     return out
+
+
+def source_part(folded_text: str, starts: str, ends: str) -> str | None:
+    """The folded text from the words ``starts`` to the words ``ends`` (inclusive), or
+    ``None`` if either is not found in order."""
+    begin = folded_text.find(fold(starts))
+    if begin < 0:
+        return None
+    end = folded_text.find(fold(ends), begin)
+    if end < 0:
+        return None
+    return folded_text[begin:end + len(fold(ends))]
 
 

@@ -775,6 +775,17 @@ class _Builder:
                       if rule_id in by_id and by_id[rule_id].status is Status.NOT_MET
                       and (rule_id not in recorded or recorded[rule_id].finding is None)]
         required = set(unassessed) if rests_on(paths, states, unassessed) else set()
+        # A service-level ground the decision states against the citizen needs the concrete
+        # assessment too, even where another ground carries the outcome: every ground stated
+        # must hold (forvaltningsloven § 24), and a service level alone never establishes one.
+        # Not where a statutory refusal ground of every path decides on its own.
+        offered = set(rs.offered_paths)
+        statute_decides = any(
+            q.status is Status.NOT_MET and q.on_fail == "refuse"
+            and q.condition_kind is ConditionKind.STATUTE and offered <= set(q.paths)
+            for q in by_id.values())
+        if not statute_decides:
+            required |= {rule_id for rule_id in unassessed if rule_id in adverse}
         for rule_id in rs.assessment_points:
             rule = rs.rule(rule_id)
             entry = recorded.get(rule_id)
