@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -234,6 +235,8 @@ def _check_reordering(library: RuleLibrary, slug: str, draw: st.DataObject) -> N
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / path.name).write_text(
             yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        if (path.parent / "letters").is_dir():
+            shutil.copytree(path.parent / "letters", Path(tmp) / "letters")
         reordered = RuleLibrary(municipality_dirs=[tmp])
         try:
             assert ([r.id for r in reordered.ruleset(code).rules]

@@ -14,8 +14,7 @@ layer: municipality
 id: bad
 title: {da: Bad, en: Bad}
 municipality: {code: 101, name: København}
-sources: {own_text: {file: t.txt, publisher: Kbh., title: T, date: udateret, kind: t,
-  municipality: 101}}
+sources: {own_text: {file: t, publisher: K, title: T, date: x, kind: t, municipality: 101}}
 """
 
 RULE = """\

@@ -125,6 +125,7 @@ def test_diff_against_a_git_revision(tmp_path: Path, capsys: pytest.CaptureFixtu
     original = (ROOT / "municipalities" / "vejle.yaml").read_text(encoding="utf-8")
     path = tmp_path / "vejle.yaml"
     path.write_text(original, encoding="utf-8")
+    shutil.copytree(ROOT / "municipalities" / "letters", tmp_path / "letters")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run([*git, "add", "vejle.yaml"], cwd=tmp_path, check=True)

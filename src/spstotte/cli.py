@@ -211,7 +211,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     verdict = _verdict(args)
     if isinstance(verdict, int):
         return verdict
-    out.write(decision_text(verdict, args.lang, args.format))
+    out.write(decision_text(verdict, args.lang, args.format, library=_library(args)))
     return EXIT_OK
 
 

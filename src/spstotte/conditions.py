@@ -178,11 +178,13 @@ class Require:
 
 @dataclass(frozen=True)
 class Refer:
-    """A referral: when the condition holds the need is covered elsewhere (``to``)."""
+    """A referral: when the condition holds the need is covered elsewhere (``to``).
+    ``expected`` says in words what would have to be true for it not to be."""
 
     paths: PathSelector
     to: str
     span: Span
+    expected: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -369,12 +371,15 @@ class ConditionParser:
         if kind == "require":
             return self._require(body, body_path, span)
         if kind == "refer":
-            self._keys(body, {"to", "paths"}, {"to"}, body_path)
+            self._keys(body, {"to", "paths", "expected"}, {"to"}, body_path)
             to = body.get("to")
             if not isinstance(to, str):
                 self._fail("R103", "'to' takes a referral id", (*body_path, "to"))
                 return None
-            return Refer(self._paths(body, body_path), to, span)
+            expected = None
+            if "expected" in body:
+                expected = self._text(body["expected"], (*body_path, "expected"))
+            return Refer(self._paths(body, body_path), to, span, expected)
         if kind == "obligation":
             return self._obligation(body, body_path, span)
         if kind == "inform":

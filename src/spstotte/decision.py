@@ -1,30 +1,48 @@
-"""The decision text: a verdict rendered as a draft decision letter (afgørelse).
+"""The draft letter: a verdict as the letter a caseworker reviews and sends.
 
-The justification follows forvaltningsloven § 24 (the legal rules applied, the main facts, and
-for a municipal service level that it is one, since an individual assessment can depart from
-it; every refusal ground, not just the first), and the appeal guidance § 25 (4 weeks, complaint
-to the municipality, which reconsiders and forwards it to Ankestyrelsen; for § 82 b, that the
-decision cannot be brought before another administrative authority).
+What kind of letter it is follows from the outcome:
 
-Every sentence is built from the verdict and its trail: rule titles, requirement texts, legal
-bases, facts and dates. There are no texts per outcome per municipality. Danish is the default;
-English on request. Output as plain text, Markdown or HTML.
+* a **decision** (afgørelse) for a grant, a refusal or a referral: what is decided, for a grant
+  what the citizen gets (support, areas, form, extent, duration, follow-up, handleplan), the
+  reasons (forvaltningsloven §§ 22 and 24: the provisions the outcome rests on, the main facts,
+  the assessment, the caseworker's main considerations, and that a service level is one), and
+  the appeal guidance (§ 25);
+* a **request for information** (needs_information): not a decision. It asks the citizen only
+  what the citizen can answer, says why (retssikkerhedsloven §§ 10 and 11), and keeps the
+  caseworker's own tasks (a VUM assessment, a contradiction to investigate) in a section that is
+  not sent;
+* a **forwarding** notice (forvaltningsloven § 7, stk. 2) and a **closing** notice (refused
+  consent): not decisions on support, with no appeal guidance of their own.
+
+Where the draft lacks what only a person can supply (an assessment, its main considerations,
+the extent of the support, a deadline), it shows a marked gap, never invented text. A letter to
+someone who applies on the citizen's behalf without consent discloses no health or social facts
+(tavshedspligt, forvaltningsloven § 27).
+
+Every sentence comes from the verdict and the text catalogue (``texts.yaml``, key
+``decision``); the layout from the templates (:mod:`spstotte.documents`). A municipality's
+letterhead, contact details and own templates come from its rule file (``letter:``).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .documents import Document, Format, render
+from .errors import SpstotteError
 from .render import basis_text
+from .ruleformat import LawRef, LetterSettings
+from .statutes import provision, provision_title
 from .texts import text
 from .verdict import (
     AssessmentOut,
     AssessmentStatus,
     Basis,
+    LawCitation,
     Outcome,
     ReasonKind,
     Status,
@@ -32,12 +50,26 @@ from .verdict import (
     Verdict,
 )
 
-Format = Literal["text", "markdown", "html"]
+if TYPE_CHECKING:
+    from .library import RuleLibrary
+    from .resolve import ResolvedRuleSet
+
+__all__ = ["Format", "decision_document", "decision_text", "letter_kind", "long_date",
+           "provisions_relied_on"]
 
 _MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
               "september", "oktober", "november", "december")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
+
+_GRANTED = (Outcome.GRANTED_85, Outcome.GRANTED_82B)
+
+#: Questions that only make sense once another is answered: who placed the citizen, or where a
+#: citizen without a fixed abode stays, once the citizen's housing is known; the consent once
+#: it is known that someone else applies.
+_ASK_AFTER = {"living_situation.placed_by_municipality": "living_situation.kind",
+              "living_situation.usual_stay_municipality": "living_situation.kind",
+              "consent": "applicant"}
 
 
 def long_date(day: date, lang: str) -> str:
@@ -47,88 +79,182 @@ def long_date(day: date, lang: str) -> str:
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
-@dataclass
-class _Doc:
-    """A tiny document model: headings, paragraphs and bullet lists."""
-
-    blocks: list[tuple[str, object]] = field(default_factory=list)
-
-    def h(self, level: int, text: str) -> None:
-        self.blocks.append((f"h{level}", text))
-
-    def p(self, text: str) -> None:
-        if text:
-            self.blocks.append(("p", text))
-
-    def ul(self, items: Iterable[str]) -> None:
-        listed = [i for i in items if i]
-        if listed:
-            self.blocks.append(("ul", listed))
+def letter_kind(verdict: Verdict) -> str:
+    """``decision``, ``request`` (for information), ``forwarding`` or ``closing``."""
+    if verdict.outcome is Outcome.NEEDS_INFORMATION:
+        return "request"
+    if verdict.outcome is Outcome.FORWARDED:
+        return "forwarding"
+    if verdict.outcome is Outcome.CLOSED:
+        return "closing"
+    return "decision"
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
+def provisions_relied_on(verdict: Verdict) -> list[LawCitation]:
+    """The provisions the outcome rests on, in citation order: the decided paths, the reasons,
+    and what follows from them (the referral targets, the forwarding, and for a grant what the
+    letter promises). A refusal for age cites the age limit, not the handleplan rules."""
+    v = verdict
+    bases: list[Basis] = [p.legal_basis for p in v.paths if p.decided]
+    bases += [r.legal_basis for r in v.reasons]
+    if v.outcome is Outcome.REFERRED:
+        bases += [r.legal_basis for r in v.referrals]
+    if v.outcome in _GRANTED:
+        bases += [o.legal_basis for o in v.obligations]
+    if v.outcome is Outcome.FORWARDED and v.forward_to is not None:
+        bases.append(v.forward_to.legal_basis)
+    cited = {law.citation: law for basis in bases for law in basis.law}
+    return sorted(cited.values(), key=lambda law: (
+        law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
+        law.stk or 0, law.nr or 0))
 
 
-def _join(items: list[str], lang: str) -> str:
-    word = text("decision.and", lang)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + word + items[-1]
+def _lower_first(value: str) -> str:
+    return value[:1].lower() + value[1:] if value else value
+
+
+def _upper_first(value: str) -> str:
+    return value[:1].upper() + value[1:] if value else value
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the letter knows besides the verdict: the municipality's letter settings and, when
+    the rule set the verdict was made with is at hand, its delivery forms."""
+
+    settings: LetterSettings
+    delivery_forms: tuple[str, ...] | None  # titles in the letter's language, or unknown
+    template_dirs: tuple[Path, ...]
 
 
 class _Writer:
-    def __init__(self, verdict: Verdict, lang: str) -> None:
+    def __init__(self, verdict: Verdict, lang: str, context: _Context) -> None:
         self.v = verdict
         self.lang = lang
-        self.doc = _Doc()
+        self.context = context
+        inputs = verdict.record.inputs
+        self.applicant = str(inputs.get("applicant", "self"))
+        consent = inputs.get("consent")
+        consent_given = consent is True or consent == "given"
+        # Someone else applies and the citizen has not consented: the letter goes to that
+        # person and must not disclose the citizen's health or social circumstances.
+        self.restricted = self.applicant in ("relative", "other") and not consent_given
+        self.doc = Document(title="", lang=lang)
+
+    # -- words ------------------------------------------------------------------------------
 
     def t(self, key: str, **values: object) -> str:
         return text(f"decision.{key}", self.lang, **values)
 
+    def join(self, items: list[str]) -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        return ", ".join(items[:-1]) + self.t("and") + items[-1]
+
     @property
     def municipality(self) -> str:
         return self.t("municipality", name=self.v.municipality_name)
+
+    def basis_text(self, basis: Basis) -> str:
+        """A legal basis as the letter cites it: the statutes, and the municipality's own texts.
+        National information pages that a rule also draws on stay in the trail and the
+        rulebook; they are not a legal basis a decision cites."""
+        own = Basis(law=basis.law, sources=tuple(s for s in basis.sources
+                                                 if s.municipality == self.v.municipality))
+        return basis_text(own, self.lang)
 
     def path_titles(self, paths: Iterable[str] | None = None) -> list[str]:
         wanted = set(paths) if paths is not None else None
         return [_lower_first(p.title.get(self.lang)) for p in self.v.paths
                 if wanted is None or p.path in wanted]
 
-    # -- sections ---------------------------------------------------------------------------
+    @property
+    def chosen(self) -> str | None:
+        if self.v.outcome is Outcome.GRANTED_85:
+            return "p85"
+        if self.v.outcome is Outcome.GRANTED_82B:
+            return "p82b"
+        return None
 
-    def write(self) -> _Doc:
+    # -- the letter -------------------------------------------------------------------------
+
+    def write(self) -> Document:
         v, d = self.v, self.doc
+        kind = letter_kind(v)
         decided = [p.path for p in v.paths if p.decided]
-        d.h(1, self.t("title", paths=_join(self.path_titles(decided or None), self.lang)))
-        d.p(self.t("draft"))
+        paths = self.join(self.path_titles(decided or None))
+        if kind == "decision":
+            d.title = self.t("title", paths=paths)
+        elif kind == "request":
+            d.title = self.t("title_request", paths=paths)
+        elif kind == "forwarding" and v.forward_to is not None:
+            target = self.t("municipality", name=v.forward_to.municipality_name)
+            d.title = self.t("title_forwarded", paths=paths, target=target)
+        else:
+            d.title = self.t("title_closed", paths=paths)
+        d.h(1, d.title)
+        d.p(self.t("draft"), "notice")
         gaps = [a for a in v.assessments if a.blocking]
         if gaps:
             # The draft cannot be sent as it stands: say so before anything else.
-            d.p(self.t("not_final", n=len(gaps)))
-        d.p(f"{self.municipality} · {self.t('decision_date')}: "
-            f"{long_date(v.decision_date, self.lang)}"
-            + (f" · CPR {v.record.inputs['cpr']}" if "cpr" in v.record.inputs else ""))
-        self.decision()
-        self.justification()
-        self.missing()
+            d.p(self.t("not_final", n=len(gaps)), "notice")
+        d.p(self.meta_line())
+        if self.applicant != "self":
+            d.p(self.t("recipient", applicant=self.t(f"applicants.{self.applicant}")))
+        if self.restricted:
+            d.p(self.t("confidential"), "notice")
+        if kind == "decision":
+            self.decision()
+            if v.outcome in _GRANTED:
+                self.granted_content()
+            self.reasons()
+            if v.pending_paths:
+                self.request(pending=True)
+        elif kind == "request":
+            self.request(pending=False)
+        elif kind == "forwarding":
+            self.forwarding()
+        else:
+            self.closing()
         self.guidance()
-        self.next_steps()
-        self.appeal()
-        d.h(2, self.t("basis_heading"))
-        d.p(self.t("basis", version=v.record.library_version, ruleset=v.record.ruleset_id,
-                   hash=v.record.ruleset_hash))
+        if kind == "decision":
+            self.practical()
+        if kind != "request":
+            # A request for information is not a decision: it says so, and has nothing to
+            # appeal and no provisions applied to quote.
+            self.appeal(kind)
+            self.wording()
+        self.internal()
+        d.meta.update(self.letter_meta())
         return d
+
+    def meta_line(self) -> str:
+        v = self.v
+        line = f"{self.municipality} · {self.t('decision_date')}: " \
+               f"{long_date(v.decision_date, self.lang)}"
+        if "cpr" in v.record.inputs:
+            line += f" · CPR {v.record.inputs['cpr']}"
+        return line
+
+    def letter_meta(self) -> dict[str, object]:
+        settings = self.context.settings
+        v = self.v
+        sender = list(settings.sender) or [self.municipality]
+        signature = [self.t("regards"), self.municipality, self.t("gap_signature")]
+        basis = self.t("basis", version=v.record.library_version, ruleset=v.record.ruleset_id,
+                       hash=v.record.ruleset_hash)
+        return {"sender": sender, "contact": list(settings.contact), "signature": signature,
+                "basis": basis}
+
+    # -- decisions --------------------------------------------------------------------------
 
     def decision(self) -> None:
         v, d = self.v, self.doc
         d.h(2, self.t("decision_heading"))
-        if v.outcome in (Outcome.GRANTED_85, Outcome.GRANTED_82B):
-            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
+        chosen = self.chosen
+        if chosen is not None:
             title = self.path_titles([chosen])[0]
             d.p(self.t("granted", municipality=self.municipality, title=title))
-            if v.end_date:
-                d.p(self.t("ends", date=long_date(v.end_date, self.lang)))
             for other in (p for p in v.paths if p.path != chosen):
                 name = _lower_first(other.title.get(self.lang))
                 if other.path in v.replaced_paths:
@@ -138,50 +264,70 @@ class _Writer:
                 elif other.decided and other.status is Status.NOT_MET:
                     d.p(self.t("other_refused", name=name))
             return
-        paths = _join(self.path_titles(), self.lang)
-        if v.outcome is Outcome.FORWARDED and v.forward_to is not None:
-            target = self.t("municipality", name=v.forward_to.municipality_name)
-            d.p(self.t("forwarded", municipality=self.municipality, target=target, paths=paths))
-        elif v.outcome is Outcome.CLOSED:
-            d.p(self.t("closed", municipality=self.municipality, paths=paths))
-        elif v.outcome is Outcome.REFUSED:
+        paths = self.join(self.path_titles())
+        if v.outcome is Outcome.REFUSED:
             d.p(self.t("refused", municipality=self.municipality, paths=paths))
-        elif v.outcome is Outcome.REFERRED:
-            # Referral titles are written in running-text case ("kommunens åbne tilbud",
-            # "Roskilde Kommunes åbne tilbud"): used as they are.
-            targets = _join(list(dict.fromkeys(r.title.get(self.lang) for r in v.referrals)),
-                            self.lang)
+        else:
+            # Referral titles are written in running-text case ("kommunens åbne tilbud").
+            targets = self.join(list(dict.fromkeys(r.title.get(self.lang) for r in v.referrals)))
             d.p(self.t("referred", municipality=self.municipality, paths=paths,
                        targets=targets))
-        else:
-            d.p(self.t("pending", municipality=self.municipality, paths=paths))
 
-    def justification(self) -> None:
-        v, d = self.v, self.doc
-        d.h(2, self.t("reasons_heading"))
-        # The legal rules the outcome rests on: the paths, the grounds and what follows from them.
-        d.h(3, self.t("rules_heading"))
-        bases: list[Basis] = [p.legal_basis for p in v.paths]
-        bases += [r.legal_basis for r in v.reasons]
-        bases += [r.legal_basis for r in v.referrals]
-        bases += [o.legal_basis for o in v.obligations]
-        bases += [g.legal_basis for g in v.guidance]
-        if v.forward_to is not None:
-            bases.append(v.forward_to.legal_basis)
-        cited = {law.citation: law for basis in bases for law in basis.law}
-        ordered = sorted(cited.values(), key=lambda law: (
-            law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
-            law.stk or 0, law.nr or 0))
-        acts_named: set[str] = set()
-        items = []
-        for law in ordered:
-            first = law.act not in acts_named
-            acts_named.add(law.act)
-            items.append(law.citation + (
-                f" ({law.act_title.get(self.lang)}, {law.consolidation})" if first else ""))
+    def granted_content(self) -> None:
+        """What the citizen gets: the support, its areas, form, extent and duration, and the
+        follow-up and handleplan the municipality owes."""
+        v, d, chosen = self.v, self.doc, self.chosen
+        assert chosen is not None
+        d.h(2, self.t("granted_heading"))
+        items = [self.t("granted_support", title=self.path_titles([chosen])[0])]
+        areas = [a.title.get(self.lang) for a in v.support_areas if a.requested]
+        items.append(self.t("granted_areas", areas=self.join([_lower_first(a) for a in areas]))
+                     if areas else self.t("gap_areas"))
+        forms = self.context.delivery_forms
+        if forms is not None and len(forms) == 1:
+            items.append(self.t("granted_form", form=_lower_first(forms[0])))
+        elif forms:
+            items.append(self.t("gap_form_choice", forms=self.join(
+                [_lower_first(f) for f in forms])))
+        else:
+            items.append(self.t("gap_form"))
+        items.append(self.t("gap_extent"))
+        if v.end_date is not None:
+            items.append(self.t("granted_until", start=long_date(v.decision_date, self.lang),
+                                end=long_date(v.end_date, self.lang)))
+        else:
+            items.append(self.t("granted_ongoing"))
         d.ul(items)
+        if v.obligations:
+            d.h(3, self.t("follow_up_heading"))
+            lines = []
+            for o in v.obligations:
+                dates = self.join([long_date(x, self.lang) for x in o.dates])
+                lines.append(o.text.get(self.lang) + (f" ({dates})" if dates else ""))
+            d.ul(lines)
+
+    def reasons_needed(self) -> bool:
+        """Forvaltningsloven § 22: reasons, unless the citizen gets everything applied for
+        (a municipality may promise them anyway)."""
+        v = self.v
+        if v.outcome not in _GRANTED:
+            return True
+        partial = any(p.decided and p.status is Status.NOT_MET for p in v.paths) \
+            or bool(v.pending_paths) or bool(v.replaced_paths)
+        departs = any(a.departs_from_service_level for a in v.assessments)
+        return partial or departs or self.context.settings.reasons_on_grant
+
+    def reasons(self) -> None:
+        v, d = self.v, self.doc
+        if not self.reasons_needed():
+            d.h(2, self.t("basis_only_heading"))
+            d.p(self.t("no_reasons_needed"))
+            self.rules_list()
+            return
+        d.h(2, self.t("reasons_heading"))
+        d.h(3, self.t("rules_heading"))
+        self.rules_list()
         steps = self.grounds()
-        # The municipal service level, said to be one (it is not the law).
         municipal = [s for s in steps if s.service_level]
         if municipal:
             d.h(3, self.t("service_level_heading"))
@@ -193,25 +339,40 @@ class _Writer:
             d.p(self.t("service_level", municipality=self.municipality,
                        documents="; ".join(docs.values())))
             d.p(self.t("service_level_not_law"))
-        # The main facts: those the grounds read.
-        d.h(3, self.t("facts_heading"))
+        if not self.restricted:
+            d.h(3, self.t("facts_heading"))
+            d.ul(self.facts(steps) or [self.t("no_facts")])
+        d.h(3, self.t("assessment_heading"))
+        d.ul(self.assessment_items())
+        if v.assessments and not self.restricted:
+            d.h(3, self.t("caseworker_heading"))
+            d.ul(self.assessment_item(a) for a in v.assessments)
+
+    def rules_list(self) -> None:
+        acts_named: set[str] = set()
+        items = []
+        for law in provisions_relied_on(self.v):
+            first = law.act not in acts_named
+            acts_named.add(law.act)
+            title = provision_title(LawRef(act=law.act, section=law.section, stk=law.stk,
+                                           nr=law.nr))
+            line = law.citation
+            if title is not None:
+                line += f": {_lower_first(title.get(self.lang))}"
+            if first:
+                line += f" ({law.act_title.get(self.lang)}, {law.consolidation})"
+            items.append(line)
+        self.doc.ul(items)
+
+    def facts(self, steps: list[TrailStep]) -> list[str]:
         facts: dict[str, str] = {}
         for step in steps:
             for reading in step.facts_read:
                 if reading.known and reading.fact not in facts and not reading.fact.startswith(
                         "assessment."):
-                    facts[reading.fact] = (f"{reading.label.get(self.lang)}: "
+                    facts[reading.fact] = (f"{_upper_first(reading.label.get(self.lang))}: "
                                            f"{reading.value_label.get(self.lang)}")
-        d.ul(facts.values() or [self.t("no_facts")])
-        # The assessment: every ground.
-        d.h(3, self.t("assessment_heading"))
-        self.assessment()
-        # The caseworker's own assessment of the points the decision rests on, with the main
-        # considerations (forvaltningsloven § 24, stk. 1, 2. pkt.); the library never writes
-        # them, it marks where they are missing.
-        if v.assessments:
-            d.h(3, self.t("caseworker_heading"))
-            d.ul(self.assessment_item(a) for a in v.assessments)
+        return list(facts.values())
 
     def grounds(self) -> list[TrailStep]:
         """The trail steps the outcome rests on: the reasons' rules and the rules they read
@@ -219,9 +380,8 @@ class _Writer:
         v = self.v
         by_id = {s.rule_id: s for s in v.trail}
         wanted = [r.code for r in v.reasons]
-        if v.granted:
-            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
-            wanted += [f"grant_{chosen}"]
+        if self.chosen is not None:
+            wanted += [f"grant_{self.chosen}"]
         seen: set[str] = set()
         while wanted:
             rule_id = wanted.pop()
@@ -231,13 +391,57 @@ class _Writer:
             wanted.extend(r.rule_id for r in by_id[rule_id].rules_read)
         return [s for s in v.trail if s.rule_id in seen]
 
+    def assessment_items(self) -> list[str]:
+        v = self.v
+        items: list[str] = []
+        for reason in v.reasons:
+            flag = self.t("service_level_flag") if reason.service_level else ""
+            basis = self.basis_text(reason.legal_basis)
+            if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
+                items += self.grant_assessment(reason.text.get(self.lang))
+                continue
+            if reason.kind is ReasonKind.GRANT:
+                continue  # service-level requirements met: listed with the grant
+            if self.restricted and reason.code not in ("consent", "guardian_needed",
+                                                       "consent_refused"):
+                continue
+            items.append(f"{reason.text.get(self.lang)}{flag} "
+                         f"[{self.t('legal_basis')}: {basis}]")
+        chosen = self.chosen
+        if chosen is not None:
+            refused = {p.path for p in v.paths if p.decided and p.path != chosen}
+            for q in v.unmet_requirements:
+                if chosen not in q.paths and set(q.paths) & refused and q.on_fail == "refuse":
+                    items.append(self.t("not_met", title=q.title.get(self.lang),
+                                        expected=q.expected.get(self.lang))
+                                 + f" [{self.t('legal_basis')}: "
+                                   f"{self.basis_text(q.legal_basis)}]")
+        return items
+
+    def grant_assessment(self, sentence: str) -> list[str]:
+        v = self.v
+        grounds = self.grounds()
+        departed = {a.point for a in v.assessments if a.departs_from_service_level}
+        met = [_lower_first(s.title.get(self.lang)) + (self.t("by_assessment")
+                                                        if s.rule_id in departed else "")
+               for s in grounds if s.kind == "require" and s.on_fail == "refuse" and s.result]
+        if any(s.on_fail == "forward" and s.result for s in grounds):
+            met.insert(0, self.t("acting_municipality"))
+        items = [sentence + " " + self.t("conditions_met", conditions="; ".join(met))]
+        other = list(dict.fromkeys(
+            _lower_first(s.conclusion.get(self.lang).rstrip(".")) for s in grounds
+            if s.kind == "refer" and not s.result))
+        if other:
+            items.append(self.t("other_help_considered", help="; ".join(other)))
+        return items
+
     def assessment_item(self, a: AssessmentOut) -> str:
         title = a.title.get(self.lang)
         if a.status is AssessmentStatus.REQUIRED:
             source = "; ".join(dict.fromkeys(f"{s.publisher}: »{s.title}«"
                                               for s in a.legal_basis.sources))
             return self.t("gap_assessment", title=title, source=source or self.municipality)
-        line = f"{title[:1].upper()}{title[1:]}: {a.finding_label.get(self.lang)}."
+        line = f"{_upper_first(title)}: {a.finding_label.get(self.lang)}."
         if a.departs_from_service_level:
             line += " " + a.text.get(self.lang)
         if a.considerations:
@@ -246,150 +450,217 @@ class _Writer:
             line += " " + self.t("gap_considerations")
         return line
 
-    def assessment(self) -> None:
-        v, d = self.v, self.doc
-        items: list[str] = []
-        for reason in v.reasons:
-            flag = self.t("service_level_flag") if reason.service_level else ""
-            basis = basis_text(reason.legal_basis, self.lang)
-            if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
-                # The conditions of the grant; the other help considered, in one sentence.
-                grounds = self.grounds()
-                departed = {a.point for a in v.assessments if a.departs_from_service_level}
-                met = [s.title.get(self.lang) + (self.t("by_assessment")
-                                                 if s.rule_id in departed else "")
-                       for s in grounds
-                       if s.kind == "require" and s.on_fail == "refuse" and s.result]
-                if any(s.on_fail == "forward" and s.result for s in grounds):
-                    met.insert(0, self.t("acting_municipality"))
-                items.append(reason.text.get(self.lang) + " " + self.t(
-                    "conditions_met", conditions="; ".join(_lower_first(m) for m in met)))
-                other = list(dict.fromkeys(
-                    s.conclusion.get(self.lang).rstrip(".") for s in grounds
-                    if s.kind == "refer" and not s.result))
-                if other:
-                    items.append(self.t("other_help_considered", help="; ".join(
-                        _lower_first(o) for o in other)))
-                continue
-            if reason.kind is ReasonKind.GRANT:
-                continue  # service-level requirements met: already listed above
-            items.append(f"{reason.text.get(self.lang)}{flag} "
-                         f"[{self.t('legal_basis')}: {basis}]")
-        if v.outcome in (Outcome.GRANTED_82B, Outcome.GRANTED_85):
-            chosen = "p85" if v.outcome is Outcome.GRANTED_85 else "p82b"
-            refused = {p.path for p in v.paths if p.decided and p.path != chosen}
-            for q in v.unmet_requirements:
-                if chosen not in q.paths and set(q.paths) & refused and q.on_fail == "refuse":
-                    items.append(self.t("not_met", title=q.title.get(self.lang),
-                                        expected=_lower_first(q.expected.get(self.lang)))
-                                 + f" [{self.t('legal_basis')}: "
-                                   f"{basis_text(q.legal_basis, self.lang)}]")
-        d.ul(items)
+    # -- requests, forwarding and closing --------------------------------------------------
 
-    def missing(self) -> None:
+    def questions(self) -> list[str]:
+        """What the citizen (or the applicant) is asked: the missing facts the citizen can
+        answer. Someone applying without consent is asked only for the consent."""
+        missing = {m.fact for m in self.v.missing_facts}
+        if self.restricted:
+            wanted = "consent" in missing or any(r.code == "consent" for r in self.v.reasons)
+            return [self.t("ask_consent_third_party")] if wanted else []
+        asked: list[str] = []
+        for m in self.v.missing_facts:
+            question = _question(m.fact, self.lang)
+            if question is None or _ASK_AFTER.get(m.fact) in missing or question in asked:
+                continue
+            asked.append(question)
+        return asked
+
+    def request(self, *, pending: bool) -> None:
         v, d = self.v, self.doc
-        if v.outcome is not Outcome.NEEDS_INFORMATION and not v.pending_paths:
-            return
-        d.h(2, self.t("missing_heading"))
-        d.ul(m.ask.get(self.lang) for m in v.missing_facts)
-        d.p(self.t("guidance"))
+        questions = self.questions()
+        if pending:
+            names = self.join([_lower_first(p.title.get(self.lang)) for p in v.paths
+                               if p.path in v.pending_paths])
+            d.h(2, self.t("pending_heading", name=names))
+        else:
+            d.h(2, self.t("request_heading"))
+            paths = self.join(self.path_titles())
+            d.p(self.t("request_intro", municipality=self.municipality, paths=paths))
+        if questions:
+            d.p(self.t("request_questions"))
+            d.ul(questions)
+            d.p(self.t("gap_deadline"), "gap")
+        else:
+            d.p(self.t("request_nothing_to_do"))
+        if not pending:
+            d.h(2, self.t("request_why_heading"))
+            d.p(self.t("request_why"))
+            d.h(2, self.t("next_heading"))
+            d.p(self.t("request_next", paths=self.join(self.path_titles())))
+
+    def forwarding(self) -> None:
+        v, d = self.v, self.doc
+        assert v.forward_to is not None
+        target = self.t("municipality", name=v.forward_to.municipality_name)
+        d.h(2, self.t("forwarded_heading"))
+        d.p(self.t("forwarded", municipality=self.municipality, target=target,
+                   paths=self.join(self.path_titles())))
+        d.h(2, self.t("why_heading"))
+        d.ul(self.assessment_items())
+        d.h(3, self.t("rules_heading_notice"))
+        self.rules_list()
+
+    def closing(self) -> None:
+        d = self.doc
+        d.h(2, self.t("closed_heading"))
+        d.p(self.t("closed", municipality=self.municipality,
+                   paths=self.join(self.path_titles())))
+        d.h(2, self.t("why_heading"))
+        d.ul(self.assessment_items())
+        d.h(3, self.t("rules_heading_notice"))
+        self.rules_list()
+
+    # -- the rest ---------------------------------------------------------------------------
 
     def guidance(self) -> None:
         v, d = self.v, self.doc
-        if not v.guidance:
+        if not v.guidance or self.restricted:
             return
         d.h(2, self.t("guidance_heading"))
         d.ul(g.text.get(self.lang) for g in v.guidance)
 
-    def next_steps(self) -> None:
+    def practical(self) -> None:
         v, d = self.v, self.doc
-        if not (v.obligations or v.information):
+        if not v.information:
             return
-        d.h(2, self.t("next_heading"))
-        items = []
-        for o in v.obligations:
-            dates = _join([long_date(x, self.lang) for x in o.dates], self.lang)
-            items.append(o.text.get(self.lang) + (f" ({dates})" if dates else ""))
-        d.ul(items)
-        if v.information:
-            d.h(3, self.t("practical_heading"))
-            d.ul(i.text.get(self.lang) for i in v.information)
-        requested = [a.title.get(self.lang) for a in v.support_areas if a.requested]
-        if requested:
-            d.p(self.t("support_areas", areas="; ".join(requested)))
+        d.h(2, self.t("practical_heading"))
+        d.ul(i.text.get(self.lang) for i in v.information)
 
-    def appeal(self) -> None:
+    def appeal(self, kind: str) -> None:
         v, d = self.v, self.doc
         d.h(2, self.t("appeal_heading"))
+        if kind == "forwarding" and v.forward_to is not None:
+            d.p(self.t("appeal_forwarded", target=self.t(
+                "municipality", name=v.forward_to.municipality_name)))
+            return
+        if kind == "closing":
+            d.p(self.t("appeal_closed"))
+            return
         if not v.appeal:
             d.p(self.t("nothing_to_appeal"))
             return
+        appealable = [g for g in v.appeal if g.appealable]
         for guidance in v.appeal:
             title = next(p.title.get(self.lang) for p in v.paths if p.path == guidance.path)
             line = f"{title}: {guidance.text.get(self.lang)}"
-            if guidance.deadline_if_received_on_decision_date:
-                deadline = long_date(guidance.deadline_if_received_on_decision_date, self.lang)
-                line += " " + self.t("deadline", deadline=deadline,
-                                     received=long_date(v.decision_date, self.lang))
-            line += f" [{self.t('legal_basis')}: {basis_text(guidance.legal_basis, self.lang)}]"
+            if guidance.appealable:
+                if guidance.deadline_if_received_on_decision_date:
+                    deadline = long_date(guidance.deadline_if_received_on_decision_date,
+                                         self.lang)
+                    line += " " + self.t("deadline", deadline=deadline,
+                                         received=long_date(v.decision_date, self.lang))
+            elif appealable:
+                # § 82 b cannot be appealed, but the § 85 part of the same letter can.
+                others = self.join([_lower_first(next(
+                    p.title.get(self.lang) for p in v.paths if p.path == g.path))
+                    for g in appealable])
+                line += " " + self.t("appeal_other_part", name=others)
+            line += f" [{self.t('legal_basis')}: {self.basis_text(guidance.legal_basis)}]"
             d.p(line)
 
+    def wording(self) -> None:
+        """An appendix with the wording of the provisions cited, where the statute catalogue
+        has it."""
+        items = []
+        for law in provisions_relied_on(self.v):
+            stk = provision(LawRef(act=law.act, section=law.section, stk=law.stk))
+            if stk is not None and stk.wording and law.nr is None:
+                items.append(f"{law.citation}: »{' '.join(stk.wording.split())}«")
+        if items:
+            self.doc.h(2, self.t("wording_heading"))
+            self.doc.ul(items)
 
-def _render_plain(doc: _Doc, markdown: bool) -> str:
-    """Plain text (underlined headings) or Markdown (``#`` headings)."""
-    out: list[str] = []
-    for kind, content in doc.blocks:
-        if kind.startswith("h"):
-            text, level = str(content), int(kind[1])
-            if markdown:
-                out += ["#" * level + " " + text, ""]
-            elif level < 3:
-                out += [text, ("=" if level == 1 else "-") * len(text), ""]
-            else:
-                out += [text + ":", ""]
-        elif kind == "p":
-            out += [str(content), ""]
-        else:
-            out += [f"- {item}" for item in content]  # type: ignore[attr-defined]
-            out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _render_html(doc: _Doc, lang: str) -> str:
-    body: list[str] = []
-    title = ""
-    for kind, content in doc.blocks:
-        if kind.startswith("h"):
-            title = title or str(content)
-            body.append(f"<{kind}>{html.escape(str(content))}</{kind}>")
-        elif kind == "p":
-            body.append(f"<p>{html.escape(str(content))}</p>")
-        else:
-            items = "".join(f"<li>{html.escape(str(i))}</li>" for i in content)  # type: ignore[attr-defined]
-            body.append(f"<ul>{items}</ul>")
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title></head>\n<body>\n" + "\n".join(body)
-            + "\n</body>\n</html>\n")
+    def internal(self) -> None:
+        """The caseworker's own tasks, kept apart from what the citizen is asked: facts only
+        the municipality can establish, assessments and investigations. Not sent."""
+        v, d = self.v, self.doc
+        tasks: list[str] = []
+        for m in v.missing_facts:
+            if _question(m.fact, self.lang) is None or (
+                    self.restricted and m.fact not in ("consent", "applicant")):
+                tasks.append(m.ask.get(self.lang))
+        for reason in v.reasons:
+            if reason.kind is ReasonKind.INVESTIGATION:
+                tasks.append(reason.text.get(self.lang))
+        tasks += [self.t("task_assessment", title=a.title.get(self.lang))
+                  for a in v.assessments if a.status is AssessmentStatus.REQUIRED]
+        tasks += [self.t("task_considerations", title=a.title.get(self.lang))
+                  for a in v.assessments
+                  if a.status is AssessmentStatus.CONSIDERATIONS_MISSING and a.blocking]
+        if not tasks:
+            return
+        d.h(2, self.t("internal_heading"))
+        d.p(self.t("internal_intro"), "internal")
+        d.ul(dict.fromkeys(tasks), "internal")
 
 
-def decision_text(verdict: Verdict, lang: str = "da", fmt: Format = "text") -> str:
-    """A verdict as a draft decision letter.
+def _question(fact: str, lang: str) -> str | None:
+    """What the citizen is asked for a missing fact, or ``None`` if it is the caseworker's to
+    find out (an assessment, a VUM level)."""
+    from .texts import catalogue
+
+    entry = catalogue()["facts"].get(fact, {})
+    question = entry.get("question")
+    if not question:
+        return None
+    return str(question["da" if lang == "da" else "en"])
+
+
+def _context(verdict: Verdict, library: RuleLibrary | None, lang: str) -> _Context:
+    """The municipality's letter settings and delivery forms, from the rule set the verdict
+    was made with (matched by its content hash); the bundled defaults where it is not at hand."""
+    from .library import default_library
+
+    lib = library if library is not None else default_library()
+    try:
+        ruleset: ResolvedRuleSet | None = lib.ruleset(verdict.municipality)
+        info = lib.find(verdict.municipality)
+    except SpstotteError:  # a municipality the library does not have only loses its letterhead
+        ruleset, info = None, None
+    if ruleset is None or info is None or ruleset.content_hash != verdict.record.ruleset_hash:
+        return _Context(LetterSettings(), None, ())
+    settings = ruleset.letter or LetterSettings()
+    dirs: tuple[Path, ...] = ()
+    if settings.templates:
+        dirs = ((Path(info.file).parent / settings.templates).resolve(),)
+    forms = tuple(f.title.get(lang) for f in ruleset.delivery_forms.values())
+    return _Context(settings, forms or None, dirs)
+
+
+def _build(verdict: Verdict, lang: str, library: RuleLibrary | None) -> tuple[Document,
+                                                                               _Context]:
+    if lang not in ("da", "en"):
+        raise ValueError("lang is 'da' or 'en'")
+    context = _context(verdict, library, lang)
+    return _Writer(verdict, lang, context).write(), context
+
+
+def decision_document(verdict: Verdict, lang: str = "da", *,
+                      library: RuleLibrary | None = None) -> Document:
+    """The draft letter as a :class:`~spstotte.documents.Document` (blocks, title, meta)."""
+    return _build(verdict, lang, library)[0]
+
+
+def decision_text(verdict: Verdict, lang: str = "da", fmt: Format = "text", *,
+                  library: RuleLibrary | None = None) -> str:
+    """A verdict as a draft letter: a decision, a request for information, or a forwarding or
+    closing notice, depending on the outcome.
 
     Args:
         verdict: the verdict to render.
         lang: ``"da"`` (default) or ``"en"``.
         fmt: ``"text"``, ``"markdown"`` or ``"html"``.
+        library: the rule library the verdict was made with, for the municipality's letterhead
+            and own templates (default: the bundled one).
 
     Example:
         >>> import spstotte
         >>> verdict = spstotte.evaluate({"birth_date": "2010-01-01"}, municipality=265,
         ...                             on="2026-11-23")
-        >>> print(decision_text(verdict).splitlines()[0])
+        >>> print(decision_text(verdict).splitlines()[2])
         Afgørelse om socialpædagogisk støtte efter serviceloven § 85
     """
-    if lang not in ("da", "en"):
-        raise ValueError("lang is 'da' or 'en'")
-    doc = _Writer(verdict, lang).write()
-    if fmt == "html":
-        return _render_html(doc, lang)
-    return _render_plain(doc, markdown=fmt == "markdown")
+    document, context = _build(verdict, lang, library)
+    return render(document, fmt, template="letter", template_dirs=context.template_dirs)

@@ -259,6 +259,10 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
               "(of a rule, path or referral) names a section, such as '§ 10', that is not in its "
               "legal basis.",
               "Cite the provision in 'legal_basis.law', or take it out of the title."),
+    ErrorCode("R228", "letter templates folder not found", "A municipality's 'letter: "
+              "templates:' names a folder that does not exist next to its rule file.",
+              "Give a folder relative to the rule file, with letter.text.j2, "
+              "letter.markdown.j2 or letter.html.j2 in it."),
     ErrorCode("E301", "rule too complex for the engine", "The rule compiles to more patterns or "
               "alternatives than the engine handles safely.",
               "Split the condition into derived facts (rules that 'derive')."),

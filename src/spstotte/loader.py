@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -95,6 +95,8 @@ class LoadedYaml:
     data: Any
     value_spans: dict[DataPath, Span] = field(repr=False)
     key_spans: dict[DataPath, Span] = field(repr=False)
+    #: Where the file is on disk (``file`` is the name shown in messages); None for text.
+    path: Path | None = field(default=None, repr=False, compare=False)
 
     def span(self, path: DataPath, *, key: bool = False) -> Span:
         """The position of the value (or key) at ``path``, or of its nearest ancestor."""
@@ -287,7 +289,7 @@ def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedY
     except OSError as exc:
         raise RuleSetError([Diagnostic("Y006", f"cannot read file: {exc.strerror or exc}",
                                        Span(name, 1, 1), "check the path")]) from None
-    return load_yaml_text(raw, name)
+    return replace(load_yaml_text(raw, name), path=Path(path).resolve())
 
 
 def iter_yaml_files(directory: Path) -> Iterator[Path]:

@@ -55,6 +55,7 @@ from .ruleformat import (
     DeliveryForm,
     Difference,
     LegalBasis,
+    LetterSettings,
     Parameter,
     PathDef,
     Referral,
@@ -176,6 +177,8 @@ class ResolvedRuleSet:
     differences: tuple[Difference, ...]
     rules: tuple[ResolvedRule, ...]
     citations: tuple[Citation, ...] = ()
+    #: How the municipality's letters look (letterhead, contact, own templates).
+    letter: LetterSettings | None = None
     #: Parameters read by some rule or path (for the lint).
     parameters_used: frozenset[str] = frozenset()
     #: The service-level requirements a caseworker's assessment can depart from: rule id ->
@@ -976,6 +979,8 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
                           loaded.span(("extends",)))
         if muni.municipality is not None:
             resolver.municipality_code = muni.municipality.code
+        if muni.letter is not None:
+            _check_letter(resolver, muni.letter, loaded)
         resolver.declare(municipality, "municipality")
         resolver.add_rules(municipality, "municipality")
         resolver.add_restatements(municipality)
@@ -1020,11 +1025,26 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         delivery_forms=dict(resolver.delivery_forms), differences=tuple(resolver.differences),
         rules=tuple(ordered), _index={r.id: i for i, r in enumerate(ordered)},
         citations=resolver.citations(),
+        letter=muni.letter if muni else None,
         parameters_used=frozenset(resolver.used_parameters),
         assessment_points={r.id: r.assessment_fact for r in ordered
                            if r.assessment_fact is not None},
     )
     return replace(ruleset, content_hash=content_hash(ruleset))
+
+
+def _check_letter(resolver: _Resolver, letter: LetterSettings, loaded: LoadedYaml) -> None:
+    if letter.legal_basis is not None:
+        resolver.bases.append((letter.legal_basis, loaded, ("letter", "legal_basis"),
+                               "municipality"))
+    if letter.templates is not None and loaded.path is not None:
+        # Checked where the file is on disk (not for rule text from git or a string).
+        folder = loaded.path.parent / letter.templates
+        if not folder.is_dir():
+            resolver.fail("R228", f"letter templates folder {letter.templates!r} not found "
+                          f"next to {loaded.file}", loaded.span(("letter", "templates")),
+                          "give a folder relative to the rule file, holding letter.text.j2, "
+                          "letter.markdown.j2 or letter.html.j2")
 
 
 def _offered_paths(resolver: _Resolver) -> list[str]:

@@ -183,6 +183,27 @@ class DeliveryForm(_Model):
     legal_basis: LegalBasis
 
 
+class LetterSettings(_Model):
+    """How a municipality's decision letters look, and what they promise beyond the law."""
+
+    sender: list[str] = Field(
+        default=[], description="The letterhead: the sending unit and its address, one line "
+        "each.")
+    contact: list[str] = Field(
+        default=[], description="Contact details under the signature (phone, hours, e-mail).")
+    reasons_on_grant: bool = Field(
+        default=False, description="Give reasons for a grant too. Forvaltningsloven § 22 does "
+        "not require them where the citizen gets everything applied for; a municipality may "
+        "promise them.")
+    templates: str | None = Field(
+        default=None, description="A folder, relative to this rule file, with the "
+        "municipality's own letter templates (letter.text.j2, letter.markdown.j2, "
+        "letter.html.j2); each may extend the bundled one (docs/letters.md).")
+    legal_basis: LegalBasis | None = Field(
+        default=None, description="The municipality's texts the letterhead, contact details "
+        "and promises are taken from.")
+
+
 class Difference(_Model):
     """A recorded difference between two texts of the same municipality, and the choice made."""
 
@@ -244,6 +265,7 @@ class RuleFile(_Model):
     delivery_forms: dict[Identifier, DeliveryForm] = {}
     differences: list[Difference] = []
     restates: list[Restatement] = []
+    letter: LetterSettings | None = None
     rules: list[Rule] = []
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)

@@ -100,7 +100,8 @@ def _conclusion() -> dict[str, Any]:
                              "forward_to": {"enum": [n for n, f in FACTS.items()
                                                      if f.kind is FactKind.MUNICIPALITY]},
                              "expected": _TEXT}, ["paths"]),
-            kind("refer", {"to": {"type": "string"}, "paths": paths}, ["to"]),
+            kind("refer", {"to": {"type": "string"}, "paths": paths, "expected": _TEXT},
+                 ["to"]),
             kind("obligation", {
                 "paths": paths, "text": _TEXT,
                 "after_months": {"anyOf": [{"type": "array", "items": months, "minItems": 1},

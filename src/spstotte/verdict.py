@@ -473,12 +473,12 @@ class _Builder:
     def expected_text(self, rule: ResolvedRule) -> Text:
         """What would have to be true for the requirement to be met, in words."""
         conclusion = rule.conclusion
-        if isinstance(conclusion, Require) and conclusion.expected is not None:
+        if isinstance(conclusion, (Require, Refer)) and conclusion.expected is not None:
             return conclusion.expected
         negate = isinstance(conclusion, Refer)
         condition = rule.stated_condition
-        return Text(da=_sentence(describe(condition, "da", self.rule_title, negate)),
-                    en=_sentence(describe(condition, "en", self.rule_title, negate)))
+        return Text(da=_clause(describe(condition, "da", self.rule_title, negate)),
+                    en=_clause(describe(condition, "en", self.rule_title, negate)))
 
     # -- trail ------------------------------------------------------------------------------
 
@@ -905,11 +905,14 @@ class _Builder:
             for area_id, area in self.ruleset.support_areas.items())
 
 
-def _sentence(text: str) -> str:
+def _clause(text: str) -> str:
+    """A clause that follows "Det kræver, at ...": lower case first (not an acronym), ending in
+    a full stop."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    if not (len(text) > 1 and text[1].isupper()):
+        text = text[0].lower() + text[1:]
     return text if text.endswith(".") else text + "."
 
 

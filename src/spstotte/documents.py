@@ -1,0 +1,151 @@
+"""Documents for people: one model, rendered from jinja2 templates as text, Markdown or HTML.
+
+Letters, rulebooks, diffs and coverage reports are built as a :class:`Document`: a title and a
+list of blocks (headings, paragraphs, lists, tables, and marked gaps or notices). The model holds
+plain text only. Each format escapes what it must, in one place:
+
+* HTML: jinja2's autoescape, so ``<``, ``&`` and quotes in a title are text, never markup;
+* Markdown: the :func:`markdown_escape` filter (backslash escapes, ``\\|`` in table cells), so a
+  title with ``|``, ``*``, ``<`` or ``_`` renders as written;
+* text: nothing.
+
+Templates live in ``spstotte/templates``. A municipality can supply its own letter templates
+(letterhead, contact details, signature block) in a folder named in its rule file; they extend
+the bundled ones (``{% extends "spstotte/letter.html.j2" %}``), see docs/letters.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+Format = Literal["text", "markdown", "html"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "html")
+
+#: How a paragraph is shown: ``gap`` marks text the caseworker must supply, ``notice`` a
+#: warning about the document itself, ``internal`` a note that is not sent to the citizen.
+Style = Literal["normal", "gap", "notice", "internal", "small"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    kind: str = "heading"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: Style = "normal"
+    kind: str = "paragraph"
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[str, ...]
+    style: Style = "normal"
+    kind: str = "list"
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    kind: str = "table"
+
+
+Block = Heading | Paragraph | BulletList | Table
+
+
+@dataclass
+class Document:
+    """A document being built: a title, a language and its blocks in order."""
+
+    title: str
+    lang: str
+    blocks: list[Block] = field(default_factory=list)
+    #: Values a template may show besides the blocks (a letter's sender, date, recipient...).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def h(self, level: int, text: str) -> None:
+        self.blocks.append(Heading(level, text))
+
+    def p(self, text: str, style: Style = "normal") -> None:
+        if text:
+            self.blocks.append(Paragraph(text, style))
+
+    def ul(self, items: Iterable[str], style: Style = "normal") -> None:
+        listed = tuple(i for i in items if i)
+        if listed:
+            self.blocks.append(BulletList(listed, style))
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        self.blocks.append(Table(tuple(headers), tuple(tuple(r) for r in rows)))
+
+
+# Characters with a meaning in Markdown, escaped with a backslash wherever they occur in text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|#])")
+
+
+def markdown_escape(text: object) -> str:
+    """Text as literal Markdown: ``a | b <c>`` → ``a \\| b \\<c\\>``."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def markdown_code(text: object) -> str:
+    """Text as a Markdown code span, fenced with enough backticks."""
+    value = str(text)
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def underline(text: str, char: str) -> str:
+    return char * len(text)
+
+
+@cache
+def _environment(extra: tuple[str, ...]) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(list(extra))] if extra else []
+    # The bundled templates answer to "spstotte/<name>" (so a municipality's template can extend
+    # them) and to "<name>" (the default when a municipality has none of its own).
+    bundled = jinja2.PackageLoader("spstotte", "templates")
+    loaders += [jinja2.PrefixLoader({"spstotte": bundled}), bundled]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        # HTML templates escape every value; text and Markdown escape with their own filters.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                            default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = markdown_escape
+    env.filters["mdcode"] = markdown_code
+    env.filters["underline"] = underline
+    return env
+
+
+def render(document: Document, fmt: Format, template: str = "document",
+           template_dirs: Sequence[Path] = (), values: Mapping[str, Any] | None = None) -> str:
+    """The document rendered with ``<template>.<fmt>.j2``.
+
+    ``template_dirs`` are searched before the bundled templates (a municipality's letterhead).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format is one of {', '.join(FORMATS)}, not {fmt!r}")
+    env = _environment(tuple(str(d) for d in template_dirs))
+    page = env.get_template(f"{template}.{fmt}.j2")
+    text = page.render(doc=document, meta=document.meta, lang=document.lang, fmt=fmt,
+                       **(values or {}))
+    # One blank line between blocks, one newline at the end, whatever the template's layout.
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
