@@ -33,6 +33,12 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     assert "spstotte/py.typed" in names
     assert "spstotte/municipality_codes.json" in names
     assert "spstotte/texts.yaml" in names
+    assert "spstotte/statutes.yaml" in names
+    for template in (ROOT / "src" / "spstotte" / "templates").glob("*.j2"):
+        assert f"spstotte/templates/{template.name}" in names
+    for template in (ROOT / "municipalities" / "letters").rglob("*.j2"):
+        relative = template.relative_to(ROOT / "municipalities").as_posix()
+        assert f"spstotte/_data/municipalities/{relative}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "spstotte = spstotte.cli:main" in text and "[pytest11]" in text
@@ -56,6 +62,12 @@ def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_pa
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Bevilget: socialpædagogisk støtte efter serviceloven § 85")
     assert "kilde: rules/age_and_residence.yaml:" in result.stdout
+    # The installed package finds a municipality's own letter templates too.
+    letter = subprocess.run(
+        [sys.executable, "-m", "spstotte", "explain", "p.yaml", "--municipality", "vejle",
+         "--on", "2026-11-23"], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert letter.returncode == 0, letter.stderr
+    assert letter.stdout.startswith("VEJLE KOMMUNE\n")
 
 
 def test_the_core_imports_neither_pytest_nor_hypothesis() -> None:
