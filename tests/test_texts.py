@@ -36,3 +36,64 @@ def test_texts_are_filled_in() -> None:
                 title="socialpædagogisk støtte") == \
         "Testby Kommune bevilger dig socialpædagogisk støtte."
     assert text("values.years", "en", n=18) == "18 years"
+
+
+#: For every placeholder the letters and verdicts use, values of each kind they take: short and
+#: long, with and without a provision, a clause ending in a full stop, a list joined with "og".
+SAMPLES: dict[str, list[str]] = {
+    "municipality": ["Roskilde Kommune", "Sønderborg Kommune"],
+    "target": ["Vejle Kommune"],
+    "title": ["Borgeren er fyldt 18 år på afgørelsesdatoen",
+              "socialpædagogisk støtte efter serviceloven § 85",
+              "Støttebehovet er mindst moderat (VUM)"],
+    "name": ["socialpædagogisk støtte efter serviceloven § 85",
+             "straksforløb efter serviceloven § 82 b"],
+    "paths": ["socialpædagogisk støtte efter serviceloven § 85",
+              "straksforløb efter serviceloven § 82 b og socialpædagogisk støtte efter "
+              "serviceloven § 85"],
+    "targets": ["kommunens åbne tilbud", "ledsageordning efter serviceloven § 97 og "
+                "behandling i sundhedsvæsenet"],
+    "expected": ["borgeren er fyldt 18 år (serviceloven § 2, stk. 1).",
+                 "behovet ikke kan dækkes af kommunens åbne tilbud."],
+    "facts": ["støttebehov (VUM)", "boform, bopælskommune"],
+    "applicant": ["den pårørende", "borgerens værge"],
+    "date": ["23. maj 2027"], "start": ["23. november 2026"], "end": ["23. maj 2027"],
+    "received": ["23. november 2026"], "deadline": ["21. december 2026"],
+    "areas": ["praktiske opgaver i hjemmet", "kontakt og samvær og praktiske opgaver"],
+    "form": ["individuel støtte i eget hjem"],
+    "forms": ["individuelt og i grupper"],
+    "conditions": ["borgeren er fyldt 18 år; kommunen er handlekommune"],
+    "help": ["behovet dækkes ikke af ledsageordning efter serviceloven § 97"],
+    "documents": ["Roskilde Kommune, Voksenservice: »Socialpædagogisk støtte« (udateret)"],
+    "source": ["Roskilde Kommune, Voksenservice: »Socialpædagogisk støtte«"],
+    "text": ["Borgeren har brug for struktur i hverdagen."],
+    "n": ["1", "2"], "version": ["0.1.0"], "ruleset": ["roskilde"], "hash": ["sha256:ab"],
+}
+
+
+def test_every_letter_and_reason_template_reads_whole_with_each_kind_of_value() -> None:
+    """Filled in with every kind of value, no sentence of a letter, reason or assessment has a
+    doubled full stop, a space before punctuation, a doubled space or an unfilled placeholder,
+    and each one that is a sentence starts with a capital letter."""
+    import itertools
+
+    checked = 0
+    for key in keys():
+        if not key.startswith(("decision.", "reason.", "assessment.")):
+            continue
+        for lang in ("da", "en"):
+            template = entry(key)[lang]
+            names = sorted(placeholders(template))
+            for combination in itertools.product(*(SAMPLES[n] for n in names)):
+                filled = template.format(**dict(zip(names, combination, strict=True)))
+                checked += 1
+                assert "{" not in filled and "}" not in filled, (key, filled)
+                assert ".." not in filled.replace("...", ""), (key, filled)
+                assert not any(p in filled for p in (" .", " ,", " ;", " :", "  ")), (key, filled)
+                stripped = filled.strip()
+                # A template that opens with a value (a rule title) starts as the value does.
+                if len(stripped.split()) > 3 and not template.startswith("{") and \
+                        not key.endswith(("and", "flag", "by_assessment", "acting_municipality")):
+                    first = stripped.lstrip("[(»\"'")[:1]
+                    assert first.isupper() or first.isdigit(), (key, filled)
+    assert checked > 200

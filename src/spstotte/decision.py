@@ -36,7 +36,7 @@ from .documents import Document, Format, render
 from .errors import SpstotteError
 from .render import basis_text
 from .ruleformat import LawRef, LetterSettings
-from .statutes import provision, provision_title
+from .statutes import provision, provision_title, statutes
 from .texts import text
 from .verdict import (
     AssessmentOut,
@@ -104,8 +104,11 @@ def provisions_relied_on(verdict: Verdict) -> list[LawCitation]:
     if v.outcome is Outcome.FORWARDED and v.forward_to is not None:
         bases.append(v.forward_to.legal_basis)
     cited = {law.citation: law for basis in bases for law in basis.law}
+    # Acts in the catalogue's order (serviceloven first), then by section, stk. and nr.
+    order = {name: i for i, name in enumerate(statutes().acts)}
     return sorted(cited.values(), key=lambda law: (
-        law.act, int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
+        order.get(law.act, len(order)), law.act,
+        int("".join(ch for ch in law.section if ch.isdigit()) or 0), law.section,
         law.stk or 0, law.nr or 0))
 
 
