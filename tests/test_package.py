@@ -41,7 +41,7 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
         assert f"spstotte/_data/municipalities/{relative}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "spstotte = spstotte.cli:main" in text and "[pytest11]" in text
+    assert "spstotte = spstotte._entry:run" in text and "[pytest11]" in text
 
 
 def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_path: Path) -> None:
@@ -76,3 +76,16 @@ def test_the_core_imports_neither_pytest_nor_hypothesis() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    """``import spstotte`` loads neither the engine nor the models (the command line can be
+    interrupted while it starts); every public name is there when asked for."""
+    code = ("import sys, spstotte; loaded = sorted(m for m in ('durable_rules_engine', "
+            "'pydantic', 'spstotte.library') if m in sys.modules); "
+            "names = [getattr(spstotte, n) for n in spstotte.__all__]; "
+            "print(loaded, len(names), sorted(spstotte.__all__) == sorted(spstotte._HOME))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split(" ", 1)[0] == "[]"
+    assert result.stdout.strip().endswith("True")

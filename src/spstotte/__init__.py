@@ -5,37 +5,62 @@
 >>> verdict = spstotte.evaluate({"birth_date": "2010-01-01"}, municipality=265, on="2026-11-23")
 >>> verdict.outcome.value, [r.code for r in verdict.reasons]
 ('refused', ['adult'])
+
+The public names are imported on first use (PEP 562), so that ``import spstotte`` is cheap and
+the command line can start, and be interrupted, before the engine and the models load.
 """
 
-from .decision import decision_text
-from .diff import diff_rulesets
-from .errors import (
-    Diagnostic,
-    DiagnosticsError,
-    EngineError,
-    ProfileError,
-    ProfileProblem,
-    RuleSetError,
-    ScenarioError,
-    Severity,
-    Span,
-    SpstotteError,
-    UnknownMunicipalityError,
-)
-from .library import MunicipalityInfo, RuleLibrary, evaluate, library_version
-from .profile import CitizenProfile, LivingSituation
-from .rulebook import rulebook
-from .validate import validate_paths
-from .verdict import Outcome, Status, Verdict
-from .vocabulary import (
-    Applicant,
-    HousingKind,
-    Impairment,
-    Provision,
-    SocialProblem,
-    SupportArea,
-    SupportNeed,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .decision import decision_text
+    from .diff import diff_rulesets
+    from .errors import (
+        Diagnostic,
+        DiagnosticsError,
+        EngineError,
+        InputError,
+        ProfileError,
+        ProfileProblem,
+        RuleSetError,
+        ScenarioError,
+        Severity,
+        Span,
+        SpstotteError,
+        UnknownMunicipalityError,
+    )
+    from .library import MunicipalityInfo, RuleLibrary, evaluate, library_version
+    from .profile import CitizenProfile, LivingSituation
+    from .rulebook import rulebook
+    from .validate import validate_paths
+    from .verdict import Outcome, Status, Verdict
+    from .vocabulary import (
+        Applicant,
+        HousingKind,
+        Impairment,
+        Provision,
+        SocialProblem,
+        SupportArea,
+        SupportNeed,
+    )
+
+#: Where each public name lives.
+_HOME = {
+    "decision_text": "decision", "diff_rulesets": "diff",
+    **dict.fromkeys(("Diagnostic", "DiagnosticsError", "EngineError", "InputError",
+                     "ProfileError", "ProfileProblem", "RuleSetError", "ScenarioError",
+                     "Severity", "Span", "SpstotteError", "UnknownMunicipalityError"), "errors"),
+    **dict.fromkeys(("MunicipalityInfo", "RuleLibrary", "evaluate", "library_version"),
+                    "library"),
+    "CitizenProfile": "profile", "LivingSituation": "profile",
+    "rulebook": "rulebook", "validate_paths": "validate",
+    "Outcome": "verdict", "Status": "verdict", "Verdict": "verdict",
+    **dict.fromkeys(("Applicant", "HousingKind", "Impairment", "Provision", "SocialProblem",
+                     "SupportArea", "SupportNeed"), "vocabulary"),
+}
 
 __all__ = [
     "Applicant",
@@ -45,6 +70,7 @@ __all__ = [
     "EngineError",
     "HousingKind",
     "Impairment",
+    "InputError",
     "LivingSituation",
     "MunicipalityInfo",
     "Outcome",
@@ -70,3 +96,16 @@ __all__ = [
     "rulebook",
     "validate_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'spstotte' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

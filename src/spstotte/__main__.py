@@ -1,7 +1,5 @@
 """``python -m spstotte`` runs the command line."""
 
-import sys
+from ._entry import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .errors import (
+    InputError,
     ProfileError,
     RuleSetError,
     ScenarioError,
@@ -33,6 +35,8 @@ EXIT_RULE_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL = 70
+EXIT_OUTPUT = 74  # EX_IOERR: the output could not be written (closed stdout, disk full)
+EXIT_INTERRUPTED = 130
 
 
 def _profile_options(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
     rb.add_argument("municipality", help="municipality code, name, rule-set name or file")
-    rb.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    rb.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
     rb.add_argument("--lang", choices=("da", "en"), default="da")
     rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
 
@@ -94,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("rulesets", nargs="+", metavar="RULESET",
                     help="a municipality (code, name or rule-set name), a file, or "
                          "FILE@GIT-REVISION")
-    di.add_argument("--lang", choices=("da", "en"), default="en")
+    di.add_argument("--lang", choices=("da", "en"), default="en",
+                    help="language of the headings, change kinds and rule texts (default: en)")
+    di.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
     di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
@@ -109,6 +115,34 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (``sys.exit`` is left to the caller)."""
+    if sys.stdout is None or sys.stderr is None:
+        # Started with a closed standard output or error ('spstotte ... >&-'): nothing can be
+        # said, and nothing decided should be lost silently.
+        return EXIT_OUTPUT
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. '| head'): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except (OSError, ValueError) as exc:  # stdout closed or full ("/dev/full")
+        _say(f"error: cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        return EXIT_OUTPUT
+    return code
+
+
+def _say(message: str) -> None:
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError):  # pragma: no cover - stderr itself is gone
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -145,12 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. '| head'): stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        raise  # handled by main()
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # the standard output: handled by main()
+        # A file named on the command line cannot be written (--junit, -o, --write ...).
+        _say(f"error: cannot write {exc.filename}: {exc.strerror or exc}; check the path "
+             "and its permissions")
+        return EXIT_BAD_INPUT
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("SPSTOTTE_DEBUG"):
             raise
@@ -178,12 +216,14 @@ def _library(args: argparse.Namespace) -> RuleLibrary:
 
 def _verdict(args: argparse.Namespace) -> Verdict | int:
     """Read the profile file and evaluate it; an int is an exit code (bad profile file)."""
-    from .loader import load_yaml_file, load_yaml_text
+    from .loader import load_yaml_file, load_yaml_text, read_stream_bounded
     from .profile import CitizenProfile
 
     try:
         if args.profile == "-":
-            loaded = load_yaml_text(sys.stdin.read(), "<stdin>")
+            # Bytes, not text: a non-UTF-8 profile on stdin gets the same Y003 as from a file.
+            stdin = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+            loaded = load_yaml_text(read_stream_bounded(stdin, "<stdin>"), "<stdin>")
         else:
             loaded = load_yaml_file(args.profile)
     except RuleSetError as exc:  # the profile file itself is unreadable: bad input
@@ -217,8 +257,6 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
     """A rule set named by a municipality, a file path, or FILE@GIT-REVISION."""
-    import subprocess
-
     from .library import RuleLibrary, default_library, load_many
     from .loader import iter_yaml_files, load_yaml_file, load_yaml_text
     from .resolve import resolve_loaded
@@ -226,23 +264,49 @@ def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
     library = RuleLibrary(law_dir) if law_dir else default_library()
     path, _, revision = spec.partition("@")
     if revision:
-        try:
-            target = Path(path)
-            shown = subprocess.run(["git", "show", f"{revision}:./{target.name}"],
-                                   capture_output=True, check=True,
-                                   cwd=str(target.parent) if str(target.parent) else None)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            stderr = getattr(exc, "stderr", b"") or b""
-            raise UnknownMunicipalityError(
-                spec, [], f"git could not show {path} at {revision}: "
-                f"{stderr.decode(errors='replace').strip() or exc}") from None
-        loaded = load_yaml_text(shown.stdout, f"{path}@{revision}")
+        # A revision is a name, never an option: 'vejle.yaml@--output=x' must not reach git
+        # as '--output' (it would write a file). Checked, and passed after --end-of-options.
+        if not _REVISION.fullmatch(revision):
+            raise InputError(f"{spec}: {revision!r} is not a git revision; write a branch, "
+                             "tag or commit (letters, digits and . _ / ~ ^ -, not starting "
+                             "with -)")
+        target = Path(path)
+        shown = _git_show(["git", "show", "--end-of-options", f"{revision}:./{target.name}"],
+                          target.parent, spec, f"git could not show {path} at {revision}")
+        loaded = load_yaml_text(shown, f"{path}@{revision}")
     elif Path(spec).is_file():
         loaded = load_yaml_file(spec)
     else:
         return library.ruleset(spec)
     law = load_many(list(iter_yaml_files(library.law_dir)))
     return resolve_loaded(law, loaded)
+
+
+#: A git revision as people write one: a branch, tag, hash, HEAD~2, main^, v1.0.
+_REVISION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/~^-]{0,199}")
+
+
+def _git_show(command: list[str], folder: Path, spec: str, failure: str) -> bytes:
+    """git's output, at most the size of a rule file plus one byte."""
+    import subprocess
+
+    from .loader import MAX_FILE_BYTES
+
+    try:
+        with subprocess.Popen(command, cwd=str(folder) if str(folder) else None,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+            assert process.stdout is not None and process.stderr is not None
+            output = process.stdout.read(MAX_FILE_BYTES + 1)
+            if len(output) > MAX_FILE_BYTES:
+                process.kill()
+            error = process.stderr.read(10_000)
+            process.wait()
+    except OSError as exc:
+        raise InputError(f"{spec}: {failure}: {exc}") from None
+    if process.returncode != 0 and len(output) <= MAX_FILE_BYTES:
+        message = error.decode(errors="replace").strip() or f"exit {process.returncode}"
+        raise InputError(f"{spec}: {failure}: {message}")
+    return output
 
 
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
@@ -260,9 +324,10 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
     if len(rulesets) == 2:
-        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang))
+        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
+                             args.format)
     else:
-        text = comparison_markdown(rulesets, args.lang)
+        text = comparison_markdown(rulesets, args.lang, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -290,7 +355,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 
     diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
                                           sources_dir=args.sources)
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR or args.strict]
+    errors = {d for d in diagnostics if d.severity is Severity.ERROR or args.strict}
     if args.format == "json":
         report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")

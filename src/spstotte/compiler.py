@@ -34,8 +34,9 @@ MAX_PATTERNS_PER_RULE: Final = 16       # MAX_MESSAGE_FRAMES: 17 fails at assert
 MAX_ALTERNATIVES_PER_RULE: Final = 64   # our own bound on the DNF blow-up
 MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
 MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
-MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512 hangs the process
+MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
 MAX_PATTERNS_PER_FACT_TYPE: Final = 60  # MAX_STACK_SIZE 64 simultaneous alpha matches
+MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching nodes fail (error 303)
 MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
 
 SENTINEL: Final = "__done__"
@@ -229,6 +230,17 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     fields: dict[str, bool] = {}
     pattern_use: Counter[str] = Counter()
     patterns_per_type: dict[str, set[str]] = {}
+    # The engine's alpha network, counted as the engine builds it (measured in
+    # docs/engine.md, "Limits"): every distinct test on a fact is a node, and a node's
+    # children are distinct tests, so the distinct tests on one kind of fact bound the children
+    # of any of its nodes; tests that can hold at once (ranges, "not equal", set members) bound
+    # the nodes one fact matches simultaneously. The first rule that crosses a limit is named.
+    tests_per_type: dict[str, set[str]] = {}
+    crossed: dict[tuple[str, str], int] = {}
+
+    def note(check: str, subject: str, over: bool, index: int) -> None:
+        if over:
+            crossed.setdefault((check, subject), index)
 
     for index, rule in enumerate(ruleset.rules):
         dnf = _Dnf(rule)
@@ -272,36 +284,101 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                         raise AssertionError(f"compiler emitted {unknown_ops}")
                     key = _dumps(pattern)
                     pattern_use[key] += 1
+                    note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
                     patterns_per_type.setdefault(kind, set()).add(key)
+                    note("patterns", kind, kind.startswith("f:") and len(
+                        patterns_per_type[kind]) > MAX_PATTERNS_PER_FACT_TYPE, index)
+                    seen = tests_per_type.setdefault(kind, set())
+                    seen.update(_dumps(leaf) for test in tests
+                                for leaf in _leaves(json.loads(test)))
+                    note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
+                    note("simultaneous", kind, _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES,
+                         index)
+                    note("types", "", len(patterns_per_type) + 1 > MAX_CHILDREN_PER_NODE, index)
                     patterns.append({f"m{j}": pattern})
                 name = f"R{index}{'T' if positive else 'F'}{k}"
                 definition[name] = {"all": patterns}
                 actions[name] = Action(index, positive, derived)
+                note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
     definition[SENTINEL] = {"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}
 
-    if len(definition) > MAX_ENGINE_RULES:
-        problems.append(Diagnostic("E302", f"the rule set compiles to {len(definition)} engine "
-                                   f"rules; the limit is {MAX_ENGINE_RULES}", None, None))
-    types = {t for t in patterns_per_type} | {SENTINEL}
-    if len(types) > MAX_CHILDREN_PER_NODE:
-        problems.append(Diagnostic("E302", f"{len(types)} kinds of fact; the engine handles "
-                                   f"{MAX_CHILDREN_PER_NODE}", None, None))
-    for kind, distinct in sorted(patterns_per_type.items()):
-        if kind.startswith("f:") and len(distinct) > MAX_PATTERNS_PER_FACT_TYPE:
-            problems.append(Diagnostic(
-                "E302", f"{len(distinct)} different conditions on {kind[2:]}; the engine handles "
-                f"{MAX_PATTERNS_PER_FACT_TYPE}", None,
-                "derive an intermediate fact once and let the other rules read it"))
-    for count in pattern_use.values():
-        if count > MAX_RULES_PER_PATTERN:
-            problems.append(Diagnostic("E302", f"{count} rules share one condition; the engine "
-                                       f"handles {MAX_RULES_PER_PATTERN}", None,
-                                       "derive the shared condition once"))
+    problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type,
+                                patterns_per_type, pattern_use)
     fact_ids = _fact_ids(ruleset, fields)
     _check_property_names(problems)
     if problems:
         raise RuleSetError(problems)
     return CompiledRules(_dumps(definition), actions, fields, fact_ids, len(definition))
+
+
+def _fact_name(kind: str) -> str:
+    return kind[2:] if kind.startswith(("f:", "r:")) else kind
+
+
+def _limit_problems(ruleset: ResolvedRuleSet, crossed: dict[tuple[str, str], int],
+                    engine_rules: int, tests_per_type: dict[str, set[str]],
+                    patterns_per_type: dict[str, set[str]],
+                    pattern_use: Counter[str]) -> list[Diagnostic]:
+    """E302 for each engine limit the rule set crosses, at the rule that crosses it."""
+    out: list[Diagnostic] = []
+    for (check, subject), index in sorted(crossed.items(), key=lambda kv: kv[1]):
+        rule = ruleset.rules[index]
+        fact = _fact_name(subject)
+        if check == "children":
+            message = (f"rule {rule.id!r} brings the conditions on {fact} to "
+                       f"{len(tests_per_type[subject])} different tests; the engine handles "
+                       f"{MAX_CHILDREN_PER_NODE} per fact (more hangs the process)")
+            hint = ("compare with a range (gte/lt) or a parameter instead of listing values, "
+                    "or derive an intermediate fact once and let the other rules read it")
+        elif check == "simultaneous":
+            message = (f"rule {rule.id!r} brings the tests on {fact} that can hold at once to "
+                       f"{_simultaneous(tests_per_type[subject])}; the engine handles "
+                       f"{MAX_SIMULTANEOUS_MATCHES}")
+            hint = ("use fewer range or 'not equal' tests on the fact, or derive an "
+                    "intermediate fact once and let the other rules read it")
+        elif check == "patterns":
+            message = (f"rule {rule.id!r} brings the different conditions on {fact} to "
+                       f"{len(patterns_per_type[subject])}; the engine handles "
+                       f"{MAX_PATTERNS_PER_FACT_TYPE}")
+            hint = "derive an intermediate fact once and let the other rules read it"
+        elif check == "shared":
+            message = (f"rule {rule.id!r} is one of {pattern_use[subject]} rules sharing one "
+                       f"condition; the engine handles {MAX_RULES_PER_PATTERN}")
+            hint = "derive the shared condition once"
+        elif check == "types":
+            message = (f"rule {rule.id!r} brings the kinds of fact the rules read to more than "
+                       f"{MAX_CHILDREN_PER_NODE}; the engine handles {MAX_CHILDREN_PER_NODE}")
+            hint = "let fewer rules derive facts that other rules read"
+        else:
+            message = (f"the rule set compiles to {engine_rules} engine rules from rule "
+                       f"{rule.id!r} on; the limit is {MAX_ENGINE_RULES}")
+            hint = "split alternatives into derived facts, or use fewer rules"
+        out.append(Diagnostic("E302", message, rule.span, hint))
+    return out
+
+
+def _leaves(test: Any) -> list[dict[str, Any]]:
+    """The single tests of a test: what becomes one node of the engine's alpha network."""
+    if isinstance(test, dict) and len(test) == 1:
+        ((key, value),) = test.items()
+        if key in ("$and", "$or"):
+            return [leaf for item in value for leaf in _leaves(item)]
+    return [test]
+
+
+def _simultaneous(tests: set[str]) -> int:
+    """How many of these tests one fact can match at once: every range, 'not equal' and set
+    member test, and one equality test per property."""
+    count, properties = 0, set()
+    for text in tests:
+        (key,) = json.loads(text)
+        if key.startswith("$"):
+            count += 1
+        elif key in ("v", "k", "r", "t"):
+            properties.add(key)
+        else:
+            count += 1  # a member of a set fact: several can hold at once
+    return count + len(properties)
 
 
 def _walk_compares(condition: Condition) -> Iterable[Compare]:

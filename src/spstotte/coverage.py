@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .documents import Code, Document, Format, fill, join, render
 from .library import RuleLibrary
 from .scenarios import ScenarioResult, rule_results
+from .texts import text
 
 
 @dataclass
@@ -88,19 +90,30 @@ def coverage_of(results: Sequence[ScenarioResult], library: RuleLibrary) -> Cove
     return CoverageReport({name: list(table.values()) for name, table in sorted(tables.items())})
 
 
-def coverage_table(report: CoverageReport) -> str:
-    """A plain-text table: one line per rule, then the uncovered rules and the total."""
-    lines: list[str] = []
+def coverage_document(report: CoverageReport, lang: str = "en") -> Document:
+    """Rule coverage as a :class:`~spstotte.documents.Document`: per rule set a table of its
+    rules (``!`` marks a rule no scenario exercised) and the rules not exercised, then the
+    total."""
+    def t(key: str, **values: object) -> str:
+        return text(f"coverage.{key}", lang, **values)
+
+    doc = Document(title=t("title"), lang=lang)
     for name, rules in report.rulesets.items():
-        lines.append(f"rule coverage: {name}")
-        lines.append(f"  {'rule':<40} {'kind':<11} {'layer':<12} outcomes")
-        for r in rules:
-            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "—"
-            mark = " " if r.covered else "!"
-            lines.append(f"{mark} {r.rule_id:<40} {r.kind:<11} {r.layer:<12} {outcomes}")
+        doc.p(t("ruleset", name=name))
+        doc.table(["", *(t(f"columns.{c}") for c in ("rule", "kind", "layer", "outcomes"))],
+                  [[" " if r.covered else "!", Code(r.rule_id), r.kind, r.layer,
+                    ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "—"]
+                   for r in rules])
         missing = [r.rule_id for r in rules if not r.covered]
         if missing:
-            lines.append(f"  not exercised: {', '.join(missing)}")
-    lines.append(f"rule coverage: {report.covered}/{report.total} rules "
-                 f"({report.percent:.1f}%)")
-    return "\n".join(lines) + "\n"
+            doc.p(fill(t("not_exercised"),
+                       rules=join(Code(rule_id) for rule_id in missing)))
+    doc.p(t("total", covered=report.covered, total=report.total,
+            percent=f"{report.percent:.1f}"))
+    return doc
+
+
+def coverage_table(report: CoverageReport, lang: str = "en", fmt: Format = "text") -> str:
+    """Rule coverage as a table per rule set (one line per rule), the rules not exercised and
+    the total: plain text by default (``fmt`` ``"markdown"`` or ``"html"``), in ``lang``."""
+    return render(coverage_document(report, lang), fmt)

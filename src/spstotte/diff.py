@@ -3,6 +3,10 @@
 "What does this municipality do differently?" gets a mechanical answer: parameters changed,
 rules added, removed, overridden or changed, paths offered, support areas and referral
 targets. With more than two rule sets the result is a side-by-side comparison table.
+
+The kinds of change (:attr:`Change.kind`) are stable identifiers; the documents
+(:func:`diff_document`, :func:`comparison_document`) show them, and every heading, in Danish or
+English from the text catalogue, rendered as Markdown, HTML or text.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .describe import describe
+from .documents import Code, Document, Format, Inline, Strong, fill, join, render, runs
 from .resolve import ResolvedRule, ResolvedRuleSet, _canonical
+from .texts import text
 
 
 def _unparametrised(value: Any) -> Any:
@@ -49,8 +55,12 @@ def _show(value: Any) -> str:
 class Change:
     """One difference between two rule sets."""
 
-    kind: str          # parameter, rule added/removed/changed/overridden, path, area, referral
+    #: What changed, a stable identifier: ``municipality``, ``paths``, ``parameter``,
+    #: ``rule added``/``removed``/``changed``/``overridden``, ``override removed``,
+    #: ``support area``/``referral``/``delivery form`` ``added``/``removed``.
+    kind: str
     name: str
+    #: The values and texts, in the language the diff was made in.
     before: str = ""
     after: str = ""
     detail: str = ""
@@ -69,7 +79,7 @@ class RuleSetDiff:
         return [c for c in self.changes if c.kind == kind]
 
 
-def _what_changed(old: ResolvedRule, new: ResolvedRule) -> str:
+def _what_changed(old: ResolvedRule, new: ResolvedRule) -> list[str]:
     parts = []
     if _unparametrised(_canonical(old.condition)) != _unparametrised(_canonical(new.condition)):
         parts.append("condition")
@@ -77,12 +87,20 @@ def _what_changed(old: ResolvedRule, new: ResolvedRule) -> str:
             or old.paths != new.paths):
         parts.append("conclusion")
     if old.legal_basis != new.legal_basis:
-        parts.append("legal basis")
+        parts.append("legal_basis")
     if old.title != new.title or old.note != new.note:
         parts.append("text")
     if old.layer != new.layer:
-        parts.append(f"layer {old.layer} → {new.layer}")
-    return ", ".join(parts) or "content"
+        parts.append("layer")
+    return parts or ["content"]
+
+
+def _aspects(parts: list[str], old: ResolvedRule, new: ResolvedRule, lang: str) -> str:
+    """What changed in a rule, in words: ``condition, legal basis``."""
+    return ", ".join(
+        text("diff.aspects.layer", lang, before=text(f"rulebook.layers.{old.layer}", lang),
+             after=text(f"rulebook.layers.{new.layer}", lang)) if part == "layer"
+        else text(f"diff.aspects.{part}", lang) for part in parts)
 
 
 def diff_rulesets(a: ResolvedRuleSet, b: ResolvedRuleSet, lang: str = "en") -> RuleSetDiff:
@@ -131,12 +149,13 @@ def diff_rulesets(a: ResolvedRuleSet, b: ResolvedRuleSet, lang: str = "en") -> R
                                                                     title(a)),
                        after=describe(rule.condition, lang, title(b))))
         else:
-            detail = _what_changed(old, rule)
+            parts = _what_changed(old, rule)
             before = after = ""
-            if "condition" in detail:
+            if "condition" in parts:
                 before = describe(old.condition, lang, title(a))
                 after = describe(rule.condition, lang, title(b))
-            add(Change("rule changed", rule.id, before=before, after=after, detail=detail))
+            add(Change("rule changed", rule.id, before=before, after=after,
+                       detail=_aspects(parts, old, rule, lang)))
     for kind, ta, tb in (("support area", a.support_areas, b.support_areas),
                          ("referral", a.referrals, b.referrals),
                          ("delivery form", a.delivery_forms, b.delivery_forms)):
@@ -148,72 +167,107 @@ def diff_rulesets(a: ResolvedRuleSet, b: ResolvedRuleSet, lang: str = "en") -> R
     return result
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _kind(kind: str, lang: str) -> str:
+    """A change kind in words: ``rule removed`` → ``regel fjernet``."""
+    return text(f"diff.kinds.{kind.replace(' ', '_')}", lang)
 
 
-def diff_markdown(diff: RuleSetDiff) -> str:
-    """A two-way diff as a Markdown table."""
-    lines = [f"# Differences: `{diff.a}` → `{diff.b}`", ""]
+def _name(change: Change, lang: str) -> Inline:
+    if change.kind in ("municipality", "paths"):
+        return text(f"diff.names.{change.kind}", lang)
+    return Code(change.name)
+
+
+def _value(change: Change, value: str) -> Inline:
+    """Values of parameters and paths are identifiers, shown as code."""
+    if change.kind in ("parameter", "paths") and value and value != "—":
+        return Code(value)
+    return value
+
+
+def diff_document(diff: RuleSetDiff, lang: str = "en") -> Document:
+    """A two-way diff as a :class:`~spstotte.documents.Document`: a table of the changes."""
+    title = fill(text("diff.title", lang), a=Code(diff.a), b=Code(diff.b))
+    doc = Document(title="".join(title), lang=lang)
+    doc.h(1, title)
     if not diff.changes:
-        return "\n".join([*lines, "No differences.", ""])
-    lines += [f"{len(diff.changes)} difference(s).", "",
-              "| change | name | before | after | detail |", "|---|---|---|---|---|"]
-    for c in diff.changes:
-        lines.append(f"| {c.kind} | `{c.name}` | {_cell(c.before)} | {_cell(c.after)} | "
-                     f"{_cell(c.detail)} |")
-    return "\n".join(lines) + "\n"
+        doc.p(text("diff.none", lang))
+        return doc
+    doc.p(text("diff.count", lang, n=len(diff.changes)))
+    doc.table([text(f"diff.columns.{c}", lang)
+               for c in ("change", "name", "before", "after", "detail")],
+              [[_kind(c.kind, lang), _name(c, lang), _value(c, c.before), _value(c, c.after),
+                c.detail]
+               for c in diff.changes])
+    return doc
 
 
-def comparison_markdown(rulesets: Sequence[ResolvedRuleSet], lang: str = "en") -> str:
-    """Several rule sets side by side: paths, parameters, and which rules each has."""
+def diff_markdown(diff: RuleSetDiff, lang: str = "en", fmt: Format = "markdown") -> str:
+    """A two-way diff as a table: Markdown (or ``fmt`` ``"html"``, ``"text"``), with headings
+    and change kinds in ``lang``. The diff's own texts are in the language it was made in
+    (:func:`diff_rulesets`)."""
+    return render(diff_document(diff, lang), fmt)
+
+
+def comparison_document(rulesets: Sequence[ResolvedRuleSet], lang: str = "en") -> Document:
+    """Several rule sets side by side as a :class:`~spstotte.documents.Document`: paths,
+    parameters, which rules each has, the overrides, and the support areas."""
+    def t(key: str, **values: object) -> str:
+        return text(f"diff.comparison.{key}", lang, **values)
+
     names = [rs.id for rs in rulesets]
-    header = "| | " + " | ".join(f"`{n}`" for n in names) + " |"
-    rule_line = "|---|" + "---|" * len(names)
-    lines = [f"# Comparison: {', '.join(names)}", "",
-             "*Generated by `spstotte diff " + " ".join(names) + "`; do not edit.*", "",
-             "## Municipalities and paths", "", header, rule_line]
-    lines.append("| municipality | " + " | ".join(
-        f"{rs.municipality_name} ({rs.municipality_code})" for rs in rulesets) + " |")
-    lines.append("| paths offered (in order) | " + " | ".join(
-        ", ".join(rs.offered_paths) for rs in rulesets) + " |")
-    lines.append("| rules | " + " | ".join(str(len(rs.rules)) for rs in rulesets) + " |")
-    lines += ["", "## Parameters", "", header, rule_line]
+    doc = Document(title=t("title", names=", ".join(names)), lang=lang)
+    doc.h(1, doc.title)
+    doc.p(fill(t("generated"), command=Code("spstotte diff " + " ".join(names))))
+    header: list[Inline] = ["", *(Code(n) for n in names)]
+    doc.h(2, t("municipalities"))
+    doc.table(header, [
+        [t("municipality"), *(f"{rs.municipality_name} ({rs.municipality_code})"
+                              for rs in rulesets)],
+        [t("paths_offered"), *(join(Code(p) for p in rs.offered_paths) or "—"
+                               for rs in rulesets)],
+        [t("rule_count"), *(str(len(rs.rules)) for rs in rulesets)],
+    ])
+    doc.h(2, t("parameters"))
     params = sorted({p for rs in rulesets for p in rs.parameters} - {"municipality_code"})
-    for name in params:
-        lines.append(f"| `{name}` | " + " | ".join(
-            _show(rs.parameters[name].value) if name in rs.parameters else "—"
-            for rs in rulesets) + " |")
-    lines += ["", "## Rules", "",
-              "✓ law layer as is · **M** municipal rule · **O** overrides the law layer · "
-              "— not in the rule set", "", "| rule | " + " | ".join(
-                  f"`{n}`" for n in names) + " |", rule_line]
+    doc.table(header, [
+        [Code(name), *(Code(_show(rs.parameters[name].value)) if name in rs.parameters
+                       else "—" for rs in rulesets)] for name in params])
+    doc.h(2, t("rules"))
+    doc.p(fill(t("legend"), m=Strong("M"), o=Strong("O")))
     ids: dict[str, str] = {}
     for rs in rulesets:
         for rule in rs.rules:
             ids.setdefault(rule.id, rule.title.get(lang))
 
-    def mark(rs: ResolvedRuleSet, rule_id: str) -> str:
+    def mark(rs: ResolvedRuleSet, rule_id: str) -> Inline:
         if not rs.has_rule(rule_id):
             return "—"
         rule = rs.rule(rule_id)
         if rule.override is not None:
-            return "**O**"
-        return "**M**" if rule.layer == "municipality" else "✓"
+            return Strong("O")
+        return Strong("M") if rule.layer == "municipality" else "✓"
 
-    for rule_id, rule_title in sorted(ids.items()):
-        lines.append(f"| `{rule_id}` {_cell(rule_title)} | " + " | ".join(
-            mark(rs, rule_id) for rs in rulesets) + " |")
+    doc.table([t("rule"), *header[1:]], [
+        [runs(Code(rule_id), " ", rule_title), *(mark(rs, rule_id) for rs in rulesets)]
+        for rule_id, rule_title in sorted(ids.items())])
     overrides = [(rs.id, r) for rs in rulesets for r in rs.rules if r.override is not None]
     if overrides:
-        lines += ["", "## Overrides and why", ""]
-        for name, rule in overrides:
-            assert rule.override is not None
-            lines.append(f"- `{name}` overrides `{rule.id}`: {rule.override.reason.get(lang)}")
-    lines += ["", "## Support areas", "", header, rule_line]
+        doc.h(2, t("overrides"))
+        doc.ul(fill(t("override"), ruleset=Code(name), rule=Code(rule.id),
+                    reason=rule.override.reason.get(lang))
+               for name, rule in overrides if rule.override is not None)
+    doc.h(2, t("support_areas"))
     vocabulary = sorted({c for rs in rulesets for a in rs.support_areas.values() for c in a.covers})
-    for area in vocabulary:
-        lines.append(f"| `{area}` | " + " | ".join(
-            ", ".join(name for name, a in rs.support_areas.items() if area in a.covers) or "—"
-            for rs in rulesets) + " |")
-    return "\n".join(lines) + "\n"
+    doc.table(header, [
+        [Code(area), *(join(Code(name) for name, a in rs.support_areas.items()
+                            if area in a.covers) or "—" for rs in rulesets)]
+        for area in vocabulary])
+    return doc
+
+
+def comparison_markdown(rulesets: Sequence[ResolvedRuleSet], lang: str = "en",
+                        fmt: Format = "markdown") -> str:
+    """Several rule sets side by side: Markdown (or ``fmt`` ``"html"``, ``"text"``), in
+    ``lang``."""
+    return render(comparison_document(rulesets, lang), fmt)

@@ -11,8 +11,8 @@ from .conditions import ALLOWED_OPS
 from .errors import ERROR_CODES
 from .facts import FACTS
 
-_GROUPS = {"Y": "Reading YAML", "R": "Rule files", "E": "Engine limits", "S": "Scenario files",
-           "P": "Profiles", "L": "Lint warnings"}
+_GROUPS = {"X": "Any input", "Y": "Reading YAML", "R": "Rule files", "E": "Engine limits",
+           "S": "Scenario files", "P": "Profiles", "L": "Lint warnings"}
 
 
 def facts_markdown() -> str:

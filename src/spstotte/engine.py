@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -55,6 +57,25 @@ class _Sids:
 
 
 _SIDS = _Sids()
+
+#: Every network loaded in this process, so that a forked child can abandon them (below).
+_NETWORKS: weakref.WeakSet[Network] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child inherits the parent's locks as they were at the fork (held, if another
+    thread held them: the child would wait for ever) and the engine's states of evaluations
+    in flight in other threads (whose sids the child could reuse). The child starts afresh:
+    new locks and sids, and the inherited networks abandoned (never used, never freed: their
+    engine state belongs to the parent's threads). Libraries compile new ones on first use."""
+    global _SIDS
+    _SIDS = _Sids()
+    for network in list(_NETWORKS):
+        network._abandon_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _field_json(name: str, fact_id: str, value: FactValue) -> str:
@@ -100,6 +121,11 @@ class Network:
             self._handle = dre.create_ruleset(name, compiled.definition)
         except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
             raise EngineError(f"the engine rejected rule set {ruleset.id!r}: {exc}") from None
+        _NETWORKS.add(self)
+
+    def _abandon_after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._retired = self._deleted = True
 
     # -- lifetime ---------------------------------------------------------------------------
 

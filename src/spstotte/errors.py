@@ -67,6 +67,46 @@ class Diagnostic:
         }
 
 
+#: How many problems are reported at most; the rest are counted ("and N more").
+MAX_REPORTED: int = 200
+
+
+class Collector:
+    """Diagnostics collected in order, without duplicates, in linear time, at most
+    :data:`MAX_REPORTED` of them plus one that counts the rest."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_REPORTED if limit is None else limit
+        self._items: dict[Diagnostic, None] = {}
+        self.more = 0
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic in self._items:
+            return
+        if len(self._items) >= self.limit:
+            self.more += 1
+            return
+        self._items[diagnostic] = None
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[Diagnostic]:
+        """The diagnostics, and a last one saying how many more were found, if any."""
+        out = list(self._items)
+        if self.more:
+            out.append(Diagnostic("X001", f"and {self.more} more problem(s) not shown", None,
+                                  "fix the ones above and run again"))
+        return out
+
+
 class SpstotteError(Exception):
     """Base class of every error the library raises on bad input."""
 
@@ -125,12 +165,20 @@ class UnknownMunicipalityError(SpstotteError, LookupError):
         self.reason = reason
         listing = ", ".join(self.available) or "none"
         why = f" ({reason})" if reason else ""
+        shown = repr(requested)
+        if len(shown) > 60:  # never echo a huge input back
+            shown = shown[:56] + "…" + shown[-1]
         super().__init__(
-            f"no rule set for municipality {requested!r}{why}; rule sets exist for: {listing}"
+            f"no rule set for municipality {shown}{why}; rule sets exist for: {listing}"
         )
 
     def __reduce__(self) -> tuple[type[UnknownMunicipalityError], tuple[object, ...]]:
         return (type(self), (self.requested, self.available, self.reason))
+
+
+class InputError(SpstotteError, ValueError):
+    """Bad input that is neither a profile nor a rule file: a git revision, a path to write
+    to, a backend name. The message says what, where and how to fix it."""
 
 
 class EngineError(SpstotteError):
@@ -159,6 +207,9 @@ def _codes(*entries: ErrorCode) -> dict[str, ErrorCode]:
 #: The catalogue of diagnostic codes. ``Y`` = YAML reading, ``R`` = rule files, ``E`` = engine
 #: limits, ``S`` = scenario files, ``P`` = profiles, ``L`` = lint warnings.
 ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
+    ErrorCode("X001", "more problems not shown", f"More than {MAX_REPORTED} problems were "
+              "found; the first ones are reported and the rest counted, so that a broken or "
+              "hostile file cannot flood the output.", "Fix the problems shown and run again."),
     ErrorCode("Y001", "YAML syntax error", "The file is not valid YAML.",
               "Fix the indentation or quoting at the position shown."),
     ErrorCode("Y002", "duplicate key", "A mapping has the same key twice; YAML would silently keep "

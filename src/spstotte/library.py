@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +23,7 @@ from .compiler import compile_ruleset
 from .engine import Network
 from .errors import (
     Diagnostic,
+    InputError,
     ProfileError,
     ProfileProblem,
     RuleSetError,
@@ -102,6 +105,7 @@ class RuleLibrary:
             municipality_dirs if municipality_dirs is not None else [default_municipalities]))
         self._lock = threading.RLock()
         self._entries: dict[Path, _Entry] = {}
+        _LIBRARIES.add(self)
         self._law_cache: list[LoadedYaml] | None = None
         self._index: list[MunicipalityInfo] | None = None
         self._broken: dict[str, RuleSetError] = {}
@@ -231,6 +235,8 @@ class RuleLibrary:
             UnknownMunicipalityError: no rule set for the municipality.
             RuleSetError: the rule files have errors.
         """
+        if backend not in ("rete", "reference"):
+            raise InputError(f"backend {backend!r} is not one of 'rete' and 'reference'")
         citizen = CitizenProfile.parse(profile)
         decision_date = _decision_date(on)
         facts = profile_facts(citizen, decision_date)
@@ -320,6 +326,23 @@ def load_many(paths: Sequence[Path] | Any) -> list[LoadedYaml]:
 
 _default: RuleLibrary | None = None
 _default_lock = threading.Lock()
+
+#: Every library of this process, so that a forked child can start them afresh.
+_LIBRARIES: weakref.WeakSet[RuleLibrary] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """New locks, and no compiled networks, in a forked child (see engine._after_fork_in_child:
+    the inherited networks are abandoned; each library compiles new ones on first use)."""
+    global _default_lock
+    _default_lock = threading.Lock()
+    for library in list(_LIBRARIES):
+        library._lock = threading.RLock()
+        library._entries = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def default_library() -> RuleLibrary:

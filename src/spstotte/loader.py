@@ -15,16 +15,18 @@ PyYAML's global state.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Diagnostic, RuleSetError, Span
+from .errors import Collector, Diagnostic, RuleSetError, Span
 
 MAX_FILE_BYTES: Final = 2_000_000
 MAX_DEPTH: Final = 40
@@ -40,6 +42,7 @@ _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _FLOAT_RE = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 _BOOL_VALUES: Final = {"true": True, "True": True, "TRUE": True,
@@ -121,24 +124,22 @@ class _Builder:
         self.file = file
         self.value_spans: dict[DataPath, Span] = {}
         self.key_spans: dict[DataPath, Span] = {}
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics = Collector()
         self._seen: set[int] = set()
 
     def fail(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
-        diagnostic = Diagnostic(code, message, _span(self.file, node), hint)
-        if diagnostic not in self.diagnostics:
-            self.diagnostics.append(diagnostic)
+        self.diagnostics.add(Diagnostic(code, message, _span(self.file, node), hint))
 
     def build(self, node: Node, path: DataPath, depth: int = 0) -> Any:
         self.value_spans[path] = _span(self.file, node)
         if id(node) in self._seen:
             # The composer hands back the same node for an alias (*name). Aliases let a tiny
-            # file expand exponentially ("billion laughs") and hide where a value comes from.
+            # file expand exponentially ("billion laughs"), a long text repeated by alias costs
+            # gigabytes, and either hides where a value comes from: no alias is allowed.
             self.fail("Y005", "the value anchored here is reused through an alias (*name); "
                       "aliases are not allowed", node, "write the value out where it is used")
             return None
-        if isinstance(node, (SequenceNode, MappingNode)):
-            self._seen.add(id(node))
+        self._seen.add(id(node))
         if depth > MAX_DEPTH:
             self.fail("Y004", f"nesting deeper than {MAX_DEPTH} levels", node,
                       "rule files never need this depth; simplify the structure")
@@ -181,6 +182,13 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         text = node.value
+        surrogate = _SURROGATE.search(text)
+        if surrogate:
+            # A "\ud800" escape gives half of a UTF-16 pair: no character, and no UTF-8.
+            self.fail("Y003", f"the escape \\u{ord(surrogate.group()):04x} is half of a UTF-16 "
+                      "surrogate pair, not a character", node,
+                      "write the character itself, or its \\U escape with 8 hex digits")
+            return text.encode("utf-8", "replace").decode("utf-8")
         if node.tag == _STR or node.style in ("'", '"', "|", ">"):
             return text
         if node.tag in _PATTERNS and not _PATTERNS[node.tag].match(text):
@@ -224,7 +232,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > MAX_FILE_BYTES:
         raise RuleSetError([Diagnostic(
-            "Y004", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", Span(file, 1, 1),
+            "Y004", f"file is larger than the limit of {MAX_FILE_BYTES} bytes", Span(file, 1, 1),
             "split the file",
         )])
     source = _decode(raw, file)
@@ -265,7 +273,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
     builder = _Builder(file)
     data = None if node is None else builder.build(node, ())
     if builder.diagnostics:
-        raise RuleSetError(builder.diagnostics)
+        raise RuleSetError(builder.diagnostics.items())
     return LoadedYaml(file, data, builder.value_spans, builder.key_spans)
 
 
@@ -281,14 +289,38 @@ def _yaml_hint(problem: str) -> str | None:
     return "check indentation and quoting around this position"
 
 
-def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedYaml:
-    """Read a YAML file (see :func:`load_yaml_text`)."""
+def read_bounded(path: str | Path, display_name: str | None = None) -> bytes:
+    """The bytes of a regular file, reading at most :data:`MAX_FILE_BYTES` plus one (so that
+    an endless device costs no memory); FIFOs, devices and folders are refused before they
+    are opened (opening a FIFO would block)."""
     name = display_name or str(path)
     try:
-        raw = Path(path).read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise RuleSetError([Diagnostic(
+                "Y006", "not a regular file (a folder, pipe or device)", Span(name, 1, 1),
+                "give the path of a YAML file")])
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise RuleSetError([Diagnostic("Y006", f"cannot read file: {exc.strerror or exc}",
                                        Span(name, 1, 1), "check the path")]) from None
+
+
+def read_stream_bounded(stream: BinaryIO | None, name: str) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` plus one bytes of a stream (standard input)."""
+    try:
+        if stream is None:
+            raise ValueError("no stream")
+        return stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise RuleSetError([Diagnostic("Y006", f"cannot read {name}: {exc}", Span(name, 1, 1),
+                                       "pass the profile as a file, or pipe it in")]) from None
+
+
+def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedYaml:
+    """Read a YAML file (see :func:`load_yaml_text`)."""
+    name = display_name or str(path)
+    raw = read_bounded(path, name)
     return replace(load_yaml_text(raw, name), path=Path(path).resolve())
 
 

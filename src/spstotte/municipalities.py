@@ -84,7 +84,11 @@ def municipality_code(value: object) -> int:
         code = value
     elif isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if len(text) > 4:
+                raise MunicipalityLookupError(
+                    f"{text[:12]}{'…' if len(text) > 12 else ''} is not a municipality code",
+                    "give the three-digit code (e.g. 101) or the municipality's name")
             code = int(text)
         else:
             folded = fold_name(text)

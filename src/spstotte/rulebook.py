@@ -3,56 +3,78 @@
 Parameters with their values and legal basis; each rule in plain words (its condition, what
 follows, its legal basis and verbatim quotes, and what it overrides in the law layer and why);
 support areas, delivery forms, referral targets and recorded differences between texts.
-Markdown or HTML, Danish or English.
+Built as a :class:`~spstotte.documents.Document` and rendered from the document templates as
+Markdown, HTML or text, in Danish or English; every word comes from the text catalogue, and
+values (support-need levels, social problems, paths, yes/no) are shown with their labels.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from typing import Any, Literal
+from typing import Any
 
 from .conditions import Derive, Grant, Guidance, Inform, Obligation, Refer, Require
 from .describe import describe, law_citation
-from .resolve import ResolvedRule, ResolvedRuleSet
+from .documents import Code, Document, Format, Inline, Strong, fill, join, render, runs
+from .facts import FactSpec
+from .resolve import _PARAM_KIND, ResolvedParameter, ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis
 from .texts import text
+from .vocabulary import LABELS, SupportArea
 
-Format = Literal["markdown", "html"]
+#: The order of the rule kinds in the rulebook.
+_KINDS = ("derive", "require", "refer", "grant", "obligation", "inform", "guidance")
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"{text('values.yes', 'da')} / {text('values.yes', 'en')}" if value else \
-            f"{text('values.no', 'da')} / {text('values.no', 'en')}"
+
+def parameter_value(ruleset: ResolvedRuleSet, param: ResolvedParameter, lang: str) -> str:
+    """A parameter's value in words: labels for scales, social problems and municipalities,
+    path titles for paths, yes/no for a yes/no parameter.
+
+    >>> from spstotte import RuleLibrary
+    >>> roskilde = RuleLibrary().ruleset("roskilde")
+    >>> parameter_value(roskilde, roskilde.parameters["min_support_need"], "da")
+    'moderat støttebehov'
+    >>> parameter_value(roskilde, roskilde.parameters["offers_82b"], "en")
+    'no'
+    """
+    def one(value: Any) -> str:
+        if param.type == "path_list" and value in ruleset.paths:
+            return ruleset.paths[value].title.get(lang)
+        kind, vocabulary = _PARAM_KIND.get(param.type, (None, None))
+        if kind is None:
+            return str(value)
+        return FactSpec(param.name, kind, "", "", vocabulary).value_label(value, lang)
+
+    value = param.value
+    if value is None:
+        return "—"
     if isinstance(value, (tuple, list)):
-        return ", ".join(str(v) for v in value) or "—"
-    return str(value)
+        # Labels may contain commas themselves ("administration, post og økonomi").
+        separator = ", " if param.type == "int_list" else "; "
+        return separator.join(one(v) for v in value) or text("values.none", lang)
+    return one(value)
 
 
 class _Book:
     def __init__(self, ruleset: ResolvedRuleSet, lang: str) -> None:
         self.rs = ruleset
         self.lang = lang
-        self.lines: list[str] = []
+        self.doc = Document(title=ruleset.title.get(lang), lang=lang)
 
     def t(self, key: str, **values: object) -> str:
         return text(f"rulebook.{key}", self.lang, **values)
 
-    def add(self, *lines: str) -> None:
-        self.lines.extend(lines)
-
     def title(self, rule_id: str, lang: str) -> str:
         return self.rs.rule(rule_id).title.get(lang) if self.rs.has_rule(rule_id) else rule_id
 
-    def basis(self, basis: LegalBasis | None) -> list[str]:
+    def basis(self, basis: LegalBasis | None) -> list[Inline]:
         if basis is None:
             return []
-        out = [law_citation(ref, self.rs.acts.get(ref.act)) for ref in basis.law]
+        out: list[Inline] = [law_citation(ref, self.rs.acts.get(ref.act)) for ref in basis.law]
         for ref in basis.sources:
             doc = self.rs.sources[ref.source]
             quote = " ".join(ref.quote.split())
-            out.append(f"{doc.publisher}, »{doc.title}« ({doc.date}, `{doc.file}`), "
-                       f"{ref.section}: »{quote}«")
+            out.append(runs(f"{doc.publisher}, »{doc.title}« ({doc.date}, ", Code(doc.file),
+                            f"), {ref.section}: »{quote}«"))
         return out
 
     def conclusion(self, rule: ResolvedRule) -> str:
@@ -68,7 +90,7 @@ class _Book:
         if isinstance(c, Grant):
             return self.t("grant", path=rs.paths[c.path].title.get(self.lang))
         assert isinstance(c, (Obligation, Inform, Guidance))
-        text = c.text.get(self.lang)
+        said = c.text.get(self.lang)
         if isinstance(c, Obligation):
             when = []
             if isinstance(c.after_months, tuple) and c.after_months:
@@ -78,141 +100,103 @@ class _Book:
             if c.within_days:
                 when.append(self.t("within_days", n=c.within_days))
             if when:
-                text += " (" + "; ".join(when) + ")"
-        return text
+                said += " (" + "; ".join(when) + ")"
+        return said
 
-    def write(self) -> str:
-        rs = self.rs
-        self.add(f"# {rs.title.get(self.lang)}", "")
-        self.add(self.t("header", name=rs.municipality_name, code=rs.municipality_code,
-                        ruleset=rs.id, hash=rs.content_hash), "")
-        self.add(self.t("files") + ", ".join(f"`{f}`" for f in rs.files), "")
-        self.add("## " + self.t("paths"), "")
+    def label(self, key: str) -> Strong:
+        return Strong(self.t(key) + ":")
+
+    def write(self) -> Document:
+        rs, d, lang = self.rs, self.doc, self.lang
+        d.h(1, d.title)
+        d.p(fill(self.t("header"), name=rs.municipality_name, code=str(rs.municipality_code),
+                 ruleset=Code(rs.id), hash=Code(rs.content_hash)))
+        d.p(fill(self.t("files"), files=join(Code(f) for f in rs.files)))
+        d.h(2, self.t("paths"))
+        items: list[Inline] = []
         for path_id in rs.offered_paths:
             path = rs.paths[path_id]
-            self.add(f"- **{path.title.get(self.lang)}** (`{path_id}`)"
-                     + (self.t("at_most_months", n=path.max_months) if path.max_months else ""))
-        missing = [p for p in rs.paths if p not in rs.offered_paths]
-        for path_id in missing:
-            self.add(f"- ~~{rs.paths[path_id].title.get(self.lang)}~~ "
-                     + self.t("not_offered"))
-        self.add("")
-        self.add("## " + self.t("parameters"), "")
-        self.add(self.t("parameter_table"), "|---|---|---|---|---|")
-        for name, param in rs.parameters.items():
-            title = param.title.get(self.lang) if param.title else ""
-            basis = "; ".join(self.basis(param.legal_basis)) or "—"
-            self.add(f"| `{name}` | {_value(param.value)} | {title} | "
-                     f"{self.t(f'layers.{param.set_by}')} | {basis} |")
-        self.add("")
-        self.add("## " + self.t("rules"), "")
-        self.add(self.t("rules_intro"), "")
-        for kind in ("derive", "require", "refer", "grant", "obligation", "inform", "guidance"):
+            items.append(runs(Strong(path.title.get(lang)), " (", Code(path_id), ")",
+                              self.t("at_most_months", n=path.max_months)
+                              if path.max_months else ""))
+        for path_id in (p for p in rs.paths if p not in rs.offered_paths):
+            items.append(runs(rs.paths[path_id].title.get(lang), " (", Code(path_id), ") ",
+                              self.t("not_offered")))
+        d.ul(items)
+        d.h(2, self.t("parameters"))
+        d.table([self.t(f"parameter_columns.{c}")
+                 for c in ("name", "value", "meaning", "set_by", "legal_basis")],
+                [[Code(name), parameter_value(rs, param, lang),
+                  param.title.get(lang) if param.title else "",
+                  self.t(f"layers.{param.set_by}"),
+                  join(self.basis(param.legal_basis), "; ") or "—"]
+                 for name, param in rs.parameters.items()])
+        d.h(2, self.t("rules"))
+        d.p(self.t("rules_intro"))
+        for kind in _KINDS:
             rules = [r for r in rs.rules if r.kind == kind]
-            if not rules:
-                continue
-            self.add(f"### {self.t(f'kinds.{kind}')}", "")
-            for rule in rules:
-                self.rule(rule)
+            if rules:
+                d.h(3, self.t(f"kinds.{kind}"))
+                for rule in rules:
+                    self.rule(rule)
         if rs.referrals:
-            self.add("## " + self.t("referral_targets"), "")
-            for name, referral in rs.referrals.items():
-                self.add(f"- `{name}`: {referral.title.get(self.lang)}")
-            self.add("")
+            d.h(2, self.t("referral_targets"))
+            d.ul(runs(Code(name), ": ", referral.title.get(lang))
+                 for name, referral in rs.referrals.items())
         if rs.support_areas:
-            self.add("## " + self.t("support_areas"), "")
+            d.h(2, self.t("support_areas"))
             for name, area in rs.support_areas.items():
-                self.add(f"- **{area.title.get(self.lang)}** (`{name}`; "
-                         + self.t("covers") + f" {', '.join(area.covers)})")
-                for example in area.examples:
-                    self.add(f"  - {example}")
-                for excluded in area.not_included:
-                    self.add(f"  - {self.t('not_included')} {excluded}")
-            self.add("")
+                d.h(3, area.title.get(lang))
+                covers = "; ".join(_area_label(c, lang) for c in area.covers)
+                d.p(runs(Code(name), " · ", self.t("covers", areas=covers)))
+                d.ul([*area.examples,
+                      *(f"{self.t('not_included')} {excluded}" for excluded in area.not_included)])
         if rs.delivery_forms:
-            self.add("## " + self.t("delivery_forms"), "")
-            self.add(*(f"- {form.title.get(self.lang)}" for form in rs.delivery_forms.values()))
-            self.add("")
+            d.h(2, self.t("delivery_forms"))
+            d.ul(form.title.get(lang) for form in rs.delivery_forms.values())
         if rs.differences:
-            self.add("## " + self.t("differences"), "")
-            for diff in rs.differences:
-                self.add(f"- **{diff.topic.get(self.lang)}** ({', '.join(diff.sources)}): "
-                         f"{diff.choice.get(self.lang)}")
-            self.add("")
-        self.add("## " + self.t("sources"), "")
-        for name, doc in rs.sources.items():
-            note = f" {doc.note.get(self.lang)}" if doc.note else ""
-            self.add(f"- `{name}`: {doc.publisher}, »{doc.title}«, {doc.date}, {doc.kind}, "
-                     f"`{doc.file}`.{note}")
-        return "\n".join(self.lines).rstrip() + "\n"
+            d.h(2, self.t("differences"))
+            d.ul(runs(Strong(diff.topic.get(lang)), f" ({', '.join(diff.sources)}): ",
+                      diff.choice.get(lang)) for diff in rs.differences)
+        d.h(2, self.t("sources"))
+        d.ul(runs(Code(name), f": {doc.publisher}, »{doc.title}«, {doc.date}, {doc.kind}, ",
+                  Code(doc.file), ".", f" {doc.note.get(lang)}" if doc.note else "")
+             for name, doc in rs.sources.items())
+        return d
 
     def rule(self, rule: ResolvedRule) -> None:
-        layer = self.t(f"layers.{rule.layer}")
-        self.add(f"#### {rule.title.get(self.lang)}", "")
-        kind = self.t(f"condition_kinds.{rule.condition_kind.value}")
-        self.add(f"`{rule.id}` · {layer} · {kind} · `{rule.span.file}:{rule.span.line}`", "")
-        condition = describe(rule.stated_condition, self.lang, self.title)
-        self.add(f"- **{self.t('when')}:** {condition}")
-        self.add(f"- **{self.t('then')}:** {self.conclusion(rule)}")
-        for line in self.basis(rule.legal_basis):
-            self.add(f"- **{self.t('legal_basis')}:** {line}")
+        d, lang = self.doc, self.lang
+        d.h(4, rule.title.get(lang))
+        d.p(runs(Code(rule.id), " · ", self.t(f"layers.{rule.layer}"), " · ",
+                 self.t(f"condition_kinds.{rule.condition_kind.value}"), " · ",
+                 Code(f"{rule.span.file}:{rule.span.line}")))
+        items: list[Inline] = [
+            runs(self.label("when"), " ", describe(rule.stated_condition, lang, self.title)),
+            runs(self.label("then"), " ", self.conclusion(rule)),
+        ]
+        items += [runs(self.label("legal_basis"), " ", line)
+                  for line in self.basis(rule.legal_basis)]
         if rule.override is not None:
-            self.add(f"- **{self.t('replaces')}"
-                     f"** »{rule.override.replaced_title.get(self.lang)}« "
-                     f"(`{rule.override.replaced_span.file}:{rule.override.replaced_span.line}`)"
-                     f": {rule.override.reason.get(self.lang)}")
+            where = f"{rule.override.replaced_span.file}:{rule.override.replaced_span.line}"
+            items.append(runs(Strong(self.t("replaces")), " »",
+                              rule.override.replaced_title.get(lang), "« (", Code(where),
+                              "): ", rule.override.reason.get(lang)))
         if rule.note is not None:
-            self.add(f"- **{self.t('note')}:** {rule.note.get(self.lang)}")
-        self.add("")
+            items.append(runs(self.label("note"), " ", rule.note.get(lang)))
+        d.ul(items)
 
 
-def _markdown_to_html(markdown: str, lang: str) -> str:
-    """Just enough Markdown for the rulebook: headings, lists, tables, bold, code."""
-    def inline(text: str) -> str:
-        text = html.escape(text)
-        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-        text = re.sub(r"~~(.+?)~~", r"<del>\1</del>", text)
-        return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+def _area_label(area: str, lang: str) -> str:
+    labels = LABELS[SupportArea].get(area)
+    return (labels[0] if lang == "da" else labels[1]) if labels else area
 
-    out: list[str] = []
-    title = ""
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            text = line[level:].strip()
-            title = title or text
-            out.append(f"<h{level}>{inline(text)}</h{level}>")
-        elif line.startswith("|"):
-            rows = []
-            while i < len(lines) and lines[i].startswith("|"):
-                if not set(lines[i]) <= {"|", "-"}:
-                    rows.append([c.strip() for c in lines[i].strip("|").split(" | ")])
-                i += 1
-            head, *body = rows
-            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head)
-                       + "</tr></thead><tbody>" + "".join(
-                           "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>"
-                           for row in body) + "</tbody></table>")
-            continue
-        elif line.lstrip().startswith("- "):
-            items = []
-            while i < len(lines) and lines[i].lstrip().startswith("- "):
-                items.append(f"<li>{inline(lines[i].lstrip()[2:])}</li>")
-                i += 1
-            out.append("<ul>" + "".join(items) + "</ul>")
-            continue
-        elif line.strip():
-            out.append(f"<p>{inline(line)}</p>")
-        i += 1
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title></head>\n<body>\n" + "\n".join(out)
-            + "\n</body>\n</html>\n")
+
+def rulebook_document(ruleset: ResolvedRuleSet, lang: str = "da") -> Document:
+    """A municipality's resolved rule set as a :class:`~spstotte.documents.Document`."""
+    return _Book(ruleset, lang).write()
 
 
 def rulebook(ruleset: ResolvedRuleSet, fmt: Format = "markdown", lang: str = "da") -> str:
-    """A municipality's resolved rule set as a readable document (Markdown or HTML)."""
-    markdown = _Book(ruleset, lang).write()
-    return _markdown_to_html(markdown, lang) if fmt == "html" else markdown
+    """A municipality's resolved rule set as a readable document: ``fmt`` is ``"markdown"``,
+    ``"html"`` or ``"text"``, ``lang`` is ``"da"`` or ``"en"``."""
+    return render(rulebook_document(ruleset, lang), fmt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,16 @@ def failure_report(result: ScenarioResult, lang: str = "da") -> str:
     return "\n".join(lines)
 
 
+#: Characters XML 1.0 does not allow anywhere, not even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    """Text an XML 1.0 reader accepts: a forbidden character (a control character from a
+    "\x01" escape in a scenario name) is written as its \\x escape."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def junit_xml(results: list[ScenarioResult], seconds: float) -> str:
     """A JUnit XML report: one test case per scenario, named by file and scenario name."""
     failed = sum(not r.passed for r in results)
@@ -36,12 +47,13 @@ def junit_xml(results: list[ScenarioResult], seconds: float) -> str:
                                 failures=str(failed), errors="0", time=f"{seconds:.3f}")
     for result in results:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=result.scenario.span.file, name=result.scenario.name,
-            file=result.scenario.span.file, line=str(result.scenario.span.line))
+            suite, "testcase", classname=_xml(result.scenario.span.file),
+            name=_xml(result.scenario.name), file=_xml(result.scenario.span.file),
+            line=str(result.scenario.span.line))
         if not result.passed:
             message = result.error or "; ".join(result.failures)
-            failure = ElementTree.SubElement(case, "failure", message=message)
-            failure.text = failure_report(result)
+            failure = ElementTree.SubElement(case, "failure", message=_xml(message))
+            failure.text = _xml(failure_report(result))
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compiler import compile_ruleset
-from .errors import Diagnostic, RuleSetError
+from .errors import Collector, Diagnostic, RuleSetError
 from .library import load_many
 from .lint import lint
 from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
@@ -62,13 +62,9 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
     default_law, default_municipalities = bundled_dirs()
     law_folder = Path(law_dir) if law_dir is not None else default_law
     sources = find_sources_dir(sources_dir)
-    diagnostics: list[Diagnostic] = []
+    collected = Collector()
     checked: list[str] = []
-
-    def add(found: Sequence[Diagnostic]) -> None:
-        for d in found:
-            if d not in diagnostics:
-                diagnostics.append(d)
+    add = collected.extend
 
     try:
         law = load_many(iter_yaml_files(law_folder)) if law_folder.is_dir() else []
@@ -105,7 +101,7 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
             add(exc.diagnostics)
             continue
         add(check_ruleset(ruleset, sources))
-    return diagnostics, checked
+    return collected.items(), checked
 
 
 def _is_law_path(path: Path, law_folder: Path) -> bool:

@@ -1,0 +1,168 @@
+"""The engine's limits: a rule set that validates never hangs or crashes the engine.
+
+durable_rules hangs for ever (in C, holding the GIL) when one node of its alpha network has 512
+children, and fails an assert (error 303) when one fact matches 65 nodes at once. The compiler
+counts what the engine builds and refuses a rule set past a margin (E302, at the rule that
+crosses it). Each limit is probed just under and just over: the rule set just under is compiled
+and evaluated in a subprocess, so that a hang fails the test (after a generous timeout, reported)
+instead of stopping the run; the one just over is refused with its position.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from spstotte import RuleLibrary, RuleSetError
+from spstotte.compiler import MAX_CHILDREN_PER_NODE, MAX_SIMULTANEOUS_MATCHES, compile_ruleset
+from spstotte.loader import load_yaml_file
+from spstotte.resolve import resolve_loaded
+
+#: Generous: an evaluation takes milliseconds; only a hang comes near it (see
+#: test_suite_hygiene.py: a timeout only ever catches a hang).
+HANG_TIMEOUT = 300
+
+HEADER = """\
+layer: municipality
+id: grænse
+title: {da: Grænse, en: Limit}
+municipality: {code: 101, name: København}
+sources: {own: {file: t, publisher: K, title: T, date: x, kind: t, municipality: 101}}
+rules:
+"""
+
+RULE = """\
+  - id: {id}
+    title: {{da: Regel {id}, en: Rule {id}}}
+    legal_basis: {{sources: [{{source: own, section: S, quote: ordret citat}}]}}
+    when: {when}
+    then: {{inform: {{paths: [p85], text: {{da: T, en: T}}}}}}
+"""
+
+
+def write(folder: Path, rules: list[tuple[str, str]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "graense.yaml"
+    path.write_text(HEADER.replace("grænse", "graense") + "".join(
+        RULE.format(id=rule_id, when=when) for rule_id, when in rules), encoding="utf-8")
+    return path
+
+
+def refused(folder: Path) -> list[tuple[str, int, str]]:
+    with pytest.raises(RuleSetError) as info:
+        compile_ruleset(resolve_loaded(RuleLibrary()._law_files(),
+                                       load_yaml_file(folder / "graense.yaml")))
+    return [(d.code, d.span.line if d.span else 0, d.message) for d in info.value.diagnostics]
+
+
+def evaluates_in_a_subprocess(folder: Path, profile: dict[str, object]) -> str:
+    """Compile the rule set and evaluate a profile in a fresh interpreter; the outcome."""
+    code = (
+        "import json, sys\n"
+        "from spstotte import RuleLibrary\n"
+        "library = RuleLibrary(municipality_dirs=[sys.argv[1]])\n"
+        "verdict = library.evaluate(json.loads(sys.argv[2]), municipality=101, "
+        "on='2026-11-23')\n"
+        "print(verdict.outcome.value)\n")
+    try:
+        result = subprocess.run([sys.executable, "-c", code, str(folder), json.dumps(profile)],
+                                capture_output=True, text=True, timeout=HANG_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the engine did not finish within {HANG_TIMEOUT} s: the rule set hangs it")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def most_accepted(make: Callable[[int], list[tuple[str, str]]], folder: Path,
+                  low: int, high: int) -> int:
+    """The largest n whose rule set the compiler accepts (accepted at low, refused at high)."""
+    while high - low > 1:
+        middle = (low + high) // 2
+        path = write(folder, make(middle))
+        # Resolve and compile only: the engine itself is only ever fed in a subprocess.
+        try:
+            compile_ruleset(resolve_loaded(RuleLibrary()._law_files(), load_yaml_file(path)))
+            low = middle
+        except RuleSetError:
+            high = middle
+    return low
+
+
+def age_list(n: int) -> list[tuple[str, str]]:
+    """One rule: age in a list of n values."""
+    values = ", ".join(str(1000 + i) for i in range(n))
+    return [("long_list", f"{{fact: age, in: [{values}]}}")]
+
+
+def age_lists(rules: int, each: int) -> list[tuple[str, str]]:
+    """Several rules, each with its own list of ages."""
+    return [(f"list_{r}", "{fact: age, in: [" + ", ".join(
+        str(1000 + r * each + i) for i in range(each)) + "]}") for r in range(rules)]
+
+
+def age_ranges(n: int) -> list[tuple[str, str]]:
+    """n rules, each 'age at least k': a fact of a high age matches them all at once."""
+    return [(f"from_{k}", f"{{fact: age, gte: {20 + k}}}") for k in range(n)]
+
+
+def test_a_long_list_of_values_is_refused_just_past_the_margin_and_runs_just_under(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "municipalities"
+    largest = most_accepted(age_list, folder, 1, 600)
+    # The margin sits below the engine's 512, counting the law layer's own tests on age.
+    assert MAX_CHILDREN_PER_NODE - 20 < largest < MAX_CHILDREN_PER_NODE
+    write(folder, age_list(largest))
+    assert evaluates_in_a_subprocess(folder, {"birth_date": "1990-01-01"}) in (
+        "needs_information", "forwarded")
+    write(folder, age_list(largest + 1))
+    ((code, line, message),) = refused(folder)
+    assert code == "E302" and line == 7
+    assert message.startswith("rule 'long_list' brings the conditions on age to "
+                              f"{MAX_CHILDREN_PER_NODE + 1} different tests")
+
+
+def test_many_rules_with_lists_on_one_fact_are_refused_at_the_rule_that_crosses(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "municipalities"
+    write(folder, age_lists(12, 42))  # 504 ages: hung the engine before the guard counted them
+    (found,) = refused(folder)
+    assert found[0] == "E302" and "different tests" in found[2]
+    # The rule that crosses is named, at its line (rules are 5 lines each from line 7).
+    crossing = int(found[2].split("'list_")[1].split("'")[0])
+    assert found[1] == 7 + 5 * crossing
+    write(folder, age_lists(10, 40))
+    assert evaluates_in_a_subprocess(folder, {"birth_date": "1990-01-01"}) in (
+        "needs_information", "forwarded")
+
+
+def test_tests_that_hold_at_once_are_refused_just_past_the_margin_and_run_just_under(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "municipalities"
+    largest = most_accepted(age_ranges, folder, 1, 80)
+    assert MAX_SIMULTANEOUS_MATCHES - 12 < largest <= MAX_SIMULTANEOUS_MATCHES
+    write(folder, age_ranges(largest))
+    # 105 years old: every 'age at least k' holds at once.
+    assert evaluates_in_a_subprocess(folder, {"birth_date": "1921-01-01"}) in (
+        "needs_information", "forwarded")
+    write(folder, age_ranges(largest + 1))
+    ((code, line, message),) = refused(folder)
+    # The rule that crosses is named, at its line (rules are 5 lines each from line 7).
+    crossing = int(message.split("'from_")[1].split("'")[0])
+    assert code == "E302" and line == 7 + 5 * crossing
+    assert "can hold at once" in message
+
+
+def test_validate_reports_an_engine_limit_with_its_position(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from spstotte.cli import main
+
+    path = write(tmp_path / "municipalities", age_list(600))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:7:" in err or "graense.yaml:7:" in err
+    assert "error[E302]" in err and "instead of listing values" in err
