@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,11 @@ from spstotte.engine import Network
 from spstotte.facts import profile_facts
 from spstotte.reference import evaluate_reference
 from spstotte.testing import decision_dates, profile_data
+
+#: Only a hang reaches it (a worker thread that never stops).
+HANG_TIMEOUT = 300
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_fnv1a_matches_known_vectors() -> None:
@@ -91,8 +97,14 @@ def test_eight_threads_give_the_same_verdicts_as_one(
 
 
 def test_reload_under_load_retires_old_networks_safely(
-        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
-    lib = RuleLibrary()
+        profile: Callable[..., dict[str, object]], tmp_path: Path) -> None:
+    """Threads evaluate while the rule files change and reload: every verdict is right, every
+    replaced network is retired, and a reload with unchanged files keeps the network."""
+    folder = tmp_path / "municipalities"
+    folder.mkdir()
+    original = (ROOT / "municipalities" / "roskilde.yaml").read_text("utf-8")
+    (folder / "roskilde.yaml").write_text(original, "utf-8")
+    lib = RuleLibrary(municipality_dirs=[folder])
     expected = lib.evaluate(profile(), municipality=265, on="2026-11-23").outcome
     stop = threading.Event()
     seen: list[object] = []
@@ -106,20 +118,92 @@ def test_reload_under_load_retires_old_networks_safely(
                 failures.append(exc)
                 return
 
-    workers = [threading.Thread(target=evaluate_forever) for _ in range(4)]
+    # Daemon threads, stopped in `finally`: a failed assertion must not leave them spinning.
+    workers = [threading.Thread(target=evaluate_forever, daemon=True) for _ in range(4)]
     for worker in workers:
         worker.start()
-    networks = []
-    for _ in range(15):
-        networks.append(lib._entry(265).network)
-        lib.reload()
-    stop.set()
-    for worker in workers:
-        worker.join()
+    replaced = []
+    try:
+        for version in range(8):
+            network = lib._entry(265).network
+            lib.reload()
+            assert lib._entry(265).network is network  # the files did not change: kept
+            # A comment changes the bytes, not the rules: a new network all the same. Written
+            # atomically, as a deployment does, so that no thread reads half a file.
+            staged = tmp_path / "staged.yaml"
+            staged.write_text(original + f"# version {version}\n", "utf-8")
+            staged.replace(folder / "roskilde.yaml")
+            lib.reload()
+            assert lib._entry(265).network is not network
+            replaced.append(network)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=HANG_TIMEOUT)
+    assert not any(worker.is_alive() for worker in workers)
     assert not failures
     assert seen and set(seen) == {expected}
-    assert all(n.retired for n in networks)
+    assert all(n.retired for n in replaced)
     lib.close()
+    assert lib._entries == {} and lib._previous == {}
+
+
+def test_a_compile_begun_before_a_reload_serves_its_caller_but_is_not_installed(
+        profile: Callable[..., dict[str, object]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "municipalities"
+    folder.mkdir()
+    (folder / "roskilde.yaml").write_text(
+        (ROOT / "municipalities" / "roskilde.yaml").read_text("utf-8"), "utf-8")
+    lib = RuleLibrary(municipality_dirs=[folder])
+    compiling, go_on = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow_first_compile(ruleset: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            compiling.set()
+            go_on.wait(HANG_TIMEOUT)
+        return compile_ruleset(ruleset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("spstotte.library.compile_ruleset", slow_first_compile)
+    outcomes: list[object] = []
+    early = threading.Thread(target=lambda: outcomes.append(
+        lib.evaluate(profile(), municipality=265, on="2026-11-23").outcome), daemon=True)
+    early.start()
+    assert compiling.wait(HANG_TIMEOUT)
+    lib.reload()
+    installed = lib._entry(265).network  # compiled anew: the reload came after the first began
+    go_on.set()
+    early.join(HANG_TIMEOUT)
+    assert outcomes == [lib.evaluate(profile(), municipality=265, on="2026-11-23").outcome]
+    assert len(calls) == 2 and lib._entry(265).network is installed
+    stale = lib._previous[folder / "roskilde.yaml"].network
+    lib.reload()
+    assert lib._entry(265).network is installed and stale.retired
+    lib.close()
+
+
+def test_threads_waiting_for_a_failing_compile_all_get_its_error(
+        rules_dir: Callable[[str, str], RuleLibrary],
+        profile: Callable[..., dict[str, object]]) -> None:
+    lib = rules_dir("broken.yaml", "layer: municipality\nid: broken\n"
+                                   "municipality: {code: 101, name: København}\nrules: []\n")
+    errors: list[BaseException] = []
+
+    def evaluate() -> None:
+        try:
+            lib.evaluate(profile(), municipality=101, on="2026-11-23")
+        except RuleSetError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=evaluate, daemon=True) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(HANG_TIMEOUT)
+    assert len(errors) == 6 and lib._pending == {}
+    assert all("title" in str(error) for error in errors)
 
 
 def test_a_retired_network_refuses_new_evaluations(library: RuleLibrary) -> None:

@@ -331,7 +331,7 @@ def test_markdown_escape_is_reversible_by_a_commonmark_renderer() -> None:
 
 def test_a_rule_title_with_markup_is_text_in_the_html_letter(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
-    library = rules_dir("bad.yaml", """\
+    library = rules_dir("markup.yaml", """\
 layer: municipality
 id: markup
 title: {da: M, en: M}

@@ -89,3 +89,12 @@ def test_the_public_names_load_on_first_use() -> None:
                             check=True)
     assert result.stdout.split(" ", 1)[0] == "[]"
     assert result.stdout.strip().endswith("True")
+
+
+def test_no_public_name_is_shadowed_by_a_module_of_the_same_name() -> None:
+    """A lazily loaded name must not share its name with a submodule: once the submodule is
+    imported, Python sets it as the package attribute, and the name would be the module."""
+    import spstotte
+
+    modules = {p.stem for p in (Path(spstotte.__file__).parent).glob("*.py")}
+    assert not (set(spstotte.__all__) & modules)

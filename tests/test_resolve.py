@@ -45,7 +45,7 @@ def errors(rules_dir: Callable[[str, str], RuleLibrary], body: str) -> list[tupl
 
 
 def test_a_valid_municipality_resolves(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
-    library = rules_dir("ok.yaml", HEADER + "rules:\n" + rule())
+    library = rules_dir("bad.yaml", HEADER + "rules:\n" + rule())
     ruleset = library.ruleset(101)
     assert ruleset.rule("x").layer == "municipality"
     assert ruleset.rule("grant_p85").kind == "grant"
@@ -120,7 +120,7 @@ def test_a_valid_override_replaces_the_law_rule(
                       then=OBLIGATION).replace(
         "    when:", "    overrides: handleplan_consider\n"
         "    reason: {da: Altid plan, en: Always a plan}\n    when:")
-    ruleset = rules_dir("ok.yaml", HEADER + "rules:\n" + overriding).ruleset(101)
+    ruleset = rules_dir("bad.yaml", HEADER + "rules:\n" + overriding).ruleset(101)
     replaced = ruleset.rule("handleplan_consider")
     assert replaced.layer == "municipality"
     assert replaced.condition_kind.value == "service_level"
@@ -223,8 +223,8 @@ def test_the_resolved_order_and_hash_do_not_depend_on_file_order(
         tmp_path: object) -> None:
     a = rule("a", when="{fact: age, gte: 18}", then="derive")
     b = rule("b", when="{rule: a}")
-    first = rules_dir("one.yaml", HEADER + "rules:\n" + a + b).ruleset(101)
-    second = rules_dir("one.yaml", HEADER + "rules:\n" + b + a)
+    first = rules_dir("bad.yaml", HEADER + "rules:\n" + a + b).ruleset(101)
+    second = rules_dir("bad.yaml", HEADER + "rules:\n" + b + a)
     second.reload()
     other = second.ruleset(101)
     assert [r.id for r in first.rules] == [r.id for r in other.rules]

@@ -11,7 +11,7 @@ from spstotte import RuleLibrary
 from spstotte.cli import main
 from spstotte.diff import diff_rulesets
 from spstotte.resolve import ResolvedRuleSet
-from spstotte.rulebook import rulebook
+from spstotte.rulebooks import rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
 

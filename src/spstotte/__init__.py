@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     )
     from .library import MunicipalityInfo, RuleLibrary, evaluate, library_version
     from .profile import CitizenProfile, LivingSituation
-    from .rulebook import rulebook
+    from .rulebooks import rulebook
     from .validate import validate_paths
     from .verdict import Outcome, Status, Verdict
     from .vocabulary import (
@@ -56,7 +56,7 @@ _HOME = {
     **dict.fromkeys(("MunicipalityInfo", "RuleLibrary", "evaluate", "library_version"),
                     "library"),
     "CitizenProfile": "profile", "LivingSituation": "profile",
-    "rulebook": "rulebook", "validate_paths": "validate",
+    "rulebook": "rulebooks", "validate_paths": "validate",
     "Outcome": "verdict", "Status": "verdict", "Verdict": "verdict",
     **dict.fromkeys(("Applicant", "HousingKind", "Impairment", "Provision", "SocialProblem",
                      "SupportArea", "SupportNeed"), "vocabulary"),

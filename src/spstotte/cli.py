@@ -54,6 +54,15 @@ def _library_options(parser: argparse.ArgumentParser) -> None:
                         help="folder of municipal rule sets (repeatable; default: bundled)")
 
 
+def _percent(text: str) -> float:
+    from .coverage import percent
+
+    try:
+        return percent(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spstotte",
@@ -80,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     _library_options(te)
     te.add_argument("--coverage", action="store_true", help="print rule coverage")
     te.add_argument("--coverage-json", metavar="FILE", help="write rule coverage as JSON")
-    te.add_argument("--fail-under", type=float, metavar="PERCENT",
+    te.add_argument("--fail-under", type=_percent, metavar="PERCENT",
                     help="fail if rule coverage is below PERCENT")
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
 
@@ -310,7 +319,7 @@ def _git_show(command: list[str], folder: Path, spec: str, failure: str) -> byte
 
 
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
-    from .rulebook import rulebook
+    from .rulebooks import rulebook
 
     out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
     return EXIT_OK
@@ -355,7 +364,8 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 
     diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
                                           sources_dir=args.sources)
-    errors = {d for d in diagnostics if d.severity is Severity.ERROR or args.strict}
+    errors = {d for d in diagnostics if d.severity is Severity.ERROR
+              or (args.strict and d.severity is Severity.WARNING)}
     if args.format == "json":
         report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -363,8 +373,11 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         for d in diagnostics:
             print(d.one_line(), file=sys.stderr if d in errors else out)
         status = "FAILED" if errors else "ok"
+        notes = sum(d.severity is Severity.NOTE for d in diagnostics)
+        warnings = len(diagnostics) - len(errors) - notes
         out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
-                  f"{len(diagnostics) - len(errors)} warning(s)\n")
+                  f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
+                  + "\n")
     return EXIT_RULE_ERRORS if errors else EXIT_OK
 
 

@@ -117,3 +117,15 @@ def coverage_table(report: CoverageReport, lang: str = "en", fmt: Format = "text
     """Rule coverage as a table per rule set (one line per rule), the rules not exercised and
     the total: plain text by default (``fmt`` ``"markdown"`` or ``"html"``), in ``lang``."""
     return render(coverage_document(report, lang), fmt)
+
+
+def percent(text: str) -> float:
+    """A coverage threshold: a number from 0 to 100 (``nan`` and ``inf`` would let every run
+    pass or none)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100:  # also false for nan
+        raise ValueError(f"{text!r} is not a percentage from 0 to 100")
+    return value

@@ -122,10 +122,14 @@ class Network:
         except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
             raise EngineError(f"the engine rejected rule set {ruleset.id!r}: {exc}") from None
         _NETWORKS.add(self)
+        # A network nobody refers to any more (its library was dropped without close())
+        # frees its engine ruleset when it is collected.
+        self._finalizer = weakref.finalize(self, dre.delete_ruleset, self._handle)
 
     def _abandon_after_fork(self) -> None:
         self._lock = threading.Lock()
         self._retired = self._deleted = True
+        self._finalizer.detach()  # the engine state belongs to the parent's threads
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -154,7 +158,7 @@ class Network:
     def _delete(self) -> None:
         if not self._deleted:
             self._deleted = True
-            dre.delete_ruleset(self._handle)
+            self._finalizer()  # delete_ruleset, once
 
     @property
     def retired(self) -> bool:

@@ -8,7 +8,7 @@ The catalogue of codes is :data:`ERROR_CODES`; ``docs/errors.md`` is generated f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Final
 
@@ -26,10 +26,12 @@ class Span:
 
 
 class Severity(StrEnum):
-    """How serious a diagnostic is. ``--strict`` turns warnings into errors."""
+    """How serious a diagnostic is. ``--strict`` turns warnings into errors; a note only
+    informs (an override of the law layer, listed so that a reviewer sees every one)."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,25 @@ class ProfileError(SpstotteError, ValueError):
     """A citizen profile has a wrong type, an unknown field or an impossible value."""
 
     def __init__(self, problems: Sequence[ProfileProblem]) -> None:
-        self.problems: tuple[ProfileProblem, ...] = tuple(problems)
+        listed = [_short_problem(p) for p in problems[:MAX_REPORTED]]
+        if len(problems) > MAX_REPORTED:
+            listed.append(ProfileProblem("", f"and {len(problems) - MAX_REPORTED} more "
+                                         "problem(s) not shown", "fix the ones above and run "
+                                         "again"))
+        self.problems: tuple[ProfileProblem, ...] = tuple(listed)
         super().__init__("\n".join(p.format() for p in self.problems))
 
     def __reduce__(self) -> tuple[type[ProfileError], tuple[tuple[ProfileProblem, ...]]]:
         return (type(self), (self.problems,))
+
+
+def _short_problem(problem: ProfileProblem) -> ProfileProblem:
+    """A problem whose field path and message echo at most a short piece of the input."""
+    if len(problem.path) <= 80 and len(problem.message) <= 300:
+        return problem
+    path = problem.path if len(problem.path) <= 80 else problem.path[:77] + "…"
+    message = problem.message if len(problem.message) <= 300 else problem.message[:297] + "…"
+    return replace(problem, path=path, message=message)
 
 
 class UnknownMunicipalityError(SpstotteError, LookupError):
@@ -207,6 +223,10 @@ def _codes(*entries: ErrorCode) -> dict[str, ErrorCode]:
 #: The catalogue of diagnostic codes. ``Y`` = YAML reading, ``R`` = rule files, ``E`` = engine
 #: limits, ``S`` = scenario files, ``P`` = profiles, ``L`` = lint warnings.
 ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
+    ErrorCode("L406", "an override of the law layer", "A note, not a problem: the municipality "
+              "replaces a law-layer obligation, information or guidance with its own, for the "
+              "reason given. validate lists every override so that a reviewer sees them all.",
+              "Nothing to fix; check that the reason holds."),
     ErrorCode("X001", "more problems not shown", f"More than {MAX_REPORTED} problems were "
               "found; the first ones are reported and the rest counted, so that a broken or "
               "hostile file cannot flood the output.", "Fix the problems shown and run again."),
@@ -314,6 +334,13 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = _codes(
               "templates:' names a folder that does not exist next to its rule file.",
               "Give a folder relative to the rule file, with letter.text.j2, "
               "letter.markdown.j2 or letter.html.j2 in it."),
+    ErrorCode("R229", "two rule files for one municipality", "Two or more rule files claim the "
+              "same municipality code; which one decides would depend on how the municipality "
+              "is named, so neither is used.", "Keep one rule set per municipality."),
+    ErrorCode("R230", "the id differs from the file name", "A rule file's 'id' is not its file "
+              "name. Decisions record the id and municipalities are found by file name, so a "
+              "decision could name another rule set than the one that made it.",
+              "Rename the file or change the id so that they are the same."),
     ErrorCode("E301", "rule too complex for the engine", "The rule compiles to more patterns or "
               "alternatives than the engine handles safely.",
               "Split the condition into derived facts (rules that 'derive')."),

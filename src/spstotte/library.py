@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import os
+import re
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
@@ -23,15 +25,17 @@ from .compiler import compile_ruleset
 from .engine import Network
 from .errors import (
     Diagnostic,
+    EngineError,
     InputError,
     ProfileError,
     ProfileProblem,
     RuleSetError,
     Span,
+    SpstotteError,
     UnknownMunicipalityError,
 )
 from .facts import assessment_facts, profile_facts
-from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
+from .loader import LoadedYaml, iter_yaml_files, load_yaml_file, load_yaml_text, read_bounded
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
 from .reference import evaluate_reference
@@ -63,10 +67,22 @@ class MunicipalityInfo:
         return f"{self.slug} ({self.code} {self.name})"
 
 
+@dataclass
+class _Compile:
+    """A compile in progress: threads that need the same files wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    waiters: int = 0
+    entry: _Entry | None = None
+    error: SpstotteError | None = None
+
+
 @dataclass(frozen=True)
 class _Entry:
     ruleset: ResolvedRuleSet
     network: Network
+    #: The SHA-256 of the rule files' bytes it was compiled from.
+    fingerprint: str = ""
 
 
 def _relative(path: Path) -> str:
@@ -106,9 +122,18 @@ class RuleLibrary:
         self._lock = threading.RLock()
         self._entries: dict[Path, _Entry] = {}
         _LIBRARIES.add(self)
-        self._law_cache: list[LoadedYaml] | None = None
+        #: Parsed rule files by path, with the SHA-256 of the bytes they were parsed from: a
+        #: reload re-reads and hashes every file, but parses only those that changed.
+        self._parsed: dict[Path, tuple[str, str, LoadedYaml | RuleSetError]] = {}
         self._index: list[MunicipalityInfo] | None = None
         self._broken: dict[str, RuleSetError] = {}
+        self._conflicts: dict[int, RuleSetError] = {}
+        #: Counts reloads, so that a compile that began before one is not kept after it.
+        self._generation = 0
+        #: Rule sets from before the last reload, kept while their files have not changed.
+        self._previous: dict[Path, _Entry] = {}
+        #: Compiles in progress, by file, fingerprint and generation: other threads wait for them.
+        self._pending: dict[tuple[Path, str, int], _Compile] = {}
 
     # -- discovery --------------------------------------------------------------------------
 
@@ -127,7 +152,7 @@ class RuleLibrary:
                 continue
             for path in iter_yaml_files(directory):
                 try:
-                    data = load_yaml_file(path, _relative(path)).data
+                    data = self._read(path)[1].data
                 except RuleSetError as exc:
                     # Unreadable: it may be the rule set asked for, so its errors are shown
                     # rather than "no rule set" (see find()).
@@ -142,7 +167,14 @@ class RuleLibrary:
                         "R102", "the file does not say which municipality it is for",
                         Span(_relative(path), 1, 1),
                         "add 'municipality: {code: ..., name: ...}' (one of the 98 codes)")])
-        return found
+        # Two files for one municipality: neither is used, whichever way it is asked for.
+        for code, claims in _claims(found).items():
+            error = RuleSetError(duplicate_municipality(code, [c.file for c in claims],
+                                                        _relative))
+            for claim in claims:
+                self._broken[claim.slug] = error
+            self._conflicts[code] = error
+        return [info for info in found if info.code not in self._conflicts]
 
     def find(self, municipality: str | int) -> MunicipalityInfo:
         """The rule set of a municipality, by code (``101``), name or rule-set file name.
@@ -163,6 +195,8 @@ class RuleLibrary:
             code = municipality_code(municipality)
         except MunicipalityLookupError as exc:
             raise UnknownMunicipalityError(municipality, available, str(exc)) from None
+        if code in self._conflicts:
+            raise self._conflicts[code]
         for entry in entries:
             if entry.code == code:
                 return entry
@@ -173,24 +207,153 @@ class RuleLibrary:
 
     # -- rule sets --------------------------------------------------------------------------
 
+    def _read(self, path: Path) -> tuple[str, LoadedYaml]:
+        """A rule file parsed, with the SHA-256 of its bytes; parsed again only if they changed."""
+        name = _relative(path)
+        raw = read_bounded(path, name)
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            cached = self._parsed.get(path)
+        if cached is not None and cached[:2] == (digest, name):
+            parsed = cached[2]
+        else:
+            try:
+                parsed = replace(load_yaml_text(raw, name), path=path.resolve())
+            except RuleSetError as exc:
+                parsed = exc
+            with self._lock:
+                self._parsed[path] = (digest, name, parsed)
+        if isinstance(parsed, RuleSetError):
+            raise parsed
+        return digest, parsed
+
     def _law_files(self) -> list[LoadedYaml]:
-        if self._law_cache is None:
-            if not self.law_dir.is_dir():
-                raise RuleSetError([Diagnostic("Y006", f"law layer folder {self.law_dir} not "
-                                               "found", Span(str(self.law_dir), 1, 1))])
-            self._law_cache = load_many(iter_yaml_files(self.law_dir))
-        return self._law_cache
+        """The law layer's files, parsed."""
+        return self._read_law(hashlib.sha256())
+
+    def _read_law(self, digest: Any) -> list[LoadedYaml]:
+        if not self.law_dir.is_dir():
+            raise RuleSetError([Diagnostic("Y006", f"law layer folder {self.law_dir} not "
+                                           "found", Span(str(self.law_dir), 1, 1))])
+        law: list[LoadedYaml] = []
+        problems: list[Diagnostic] = []
+        for path in iter_yaml_files(self.law_dir):
+            try:
+                part, loaded = self._read(path)
+            except RuleSetError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            digest.update(f"{path}\0{part}\0".encode())
+            law.append(loaded)
+        if problems:
+            raise RuleSetError(problems)
+        return law
+
+    def _snapshot(self, file: Path) -> tuple[str, list[LoadedYaml], LoadedYaml]:
+        """The law layer's files and a municipality's file as they are now, and the SHA-256
+        of all their bytes: the fingerprint that a compiled network is kept by. The compile
+        uses these very files, so a file replaced meanwhile cannot mix two versions."""
+        digest = hashlib.sha256()
+        law = self._read_law(digest)
+        part, municipal = self._read(file)
+        digest.update(f"{file}\0{part}\0".encode())
+        return digest.hexdigest(), law, municipal
 
     def _entry(self, municipality: str | int) -> _Entry:
-        info = self.find(municipality)
+        """The current rule set and network of a municipality (not held for an evaluation)."""
+        entry = self._lease(municipality)
+        entry.network.release()
+        return entry
+
+    def _lease(self, municipality: str | int) -> _Entry:
+        """The current rule set of a municipality with its network acquired for one
+        evaluation: the caller releases it. Every call returns after at most one compile
+        (its own or one it waits for), however often the library is reloaded meanwhile."""
+        while True:
+            info = self.find(municipality)
+            with self._lock:
+                # Networks are retired only after they leave both dictionaries, so acquiring
+                # one found there under the lock cannot fail; the check is defensive.
+                entry = self._entries.get(info.file)
+                if entry is not None and entry.network.acquire():
+                    return entry
+                generation = self._generation
+            # Outside the lock from here: reading, resolving and compiling take a while, and a
+            # reload or another rule set never waits for them.
+            fingerprint, law, municipal = self._snapshot(info.file)
+            with self._lock:
+                current = generation == self._generation
+                installed = self._entries.get(info.file)
+                previous = self._previous.get(info.file)
+                # Any network compiled from these same bytes serves this evaluation, even if
+                # a reload came meanwhile (reloads are frequent, compiles slow).
+                for kept in (installed, previous):
+                    if (kept is not None and kept.fingerprint == fingerprint
+                            and kept.network.acquire()):
+                        if kept is previous and current and installed is None:
+                            # Reloaded, but the files did not change: the network is kept.
+                            self._entries[info.file] = self._previous.pop(info.file)
+                        return kept
+                # A compile begun before the last reload is not installed; the next one is.
+                key = (info.file, fingerprint, generation)
+                job = self._pending.get(key)
+                mine = job is None
+                if job is None:
+                    job = self._pending[key] = _Compile()
+                else:
+                    job.waiters += 1  # its network is acquired for us when it is done
+            if not mine:
+                job.done.wait()
+                if job.error is not None:
+                    raise job.error
+                assert job.entry is not None
+                return job.entry
+            return self._compile(info, (fingerprint, law, municipal), generation, job)
+
+    def _compile(self, info: MunicipalityInfo,
+                 snapshot: tuple[str, list[LoadedYaml], LoadedYaml], generation: int,
+                 job: _Compile) -> _Entry:
+        fingerprint, law, municipal = snapshot
+        key = (info.file, fingerprint, generation)
+        try:
+            ruleset = resolve_loaded(law, municipal)
+            fresh = _Entry(ruleset, Network(ruleset, compile_ruleset(ruleset)), fingerprint)
+        except BaseException as exc:
+            with self._lock:
+                self._pending.pop(key, None)
+            job.error = exc if isinstance(exc, SpstotteError) else None
+            if job.error is None:  # not ours to hand on (KeyboardInterrupt, ...): waiters fail
+                job.error = EngineError(f"compiling rule set {info.slug!r} was interrupted")
+            job.done.set()
+            raise
         with self._lock:
-            entry = self._entries.get(info.file)
-            if entry is None:
-                ruleset = resolve_loaded(self._law_files(),
-                                         load_yaml_file(info.file, _relative(info.file)))
-                entry = _Entry(ruleset, Network(ruleset, compile_ruleset(ruleset)))
-                self._entries[info.file] = entry
-            return entry
+            self._pending.pop(key, None)
+            current = generation == self._generation
+            kept = (self._entries if current else self._previous).get(info.file)
+            retire: _Entry | None = None
+            if kept is None:
+                # Installed; or, reloaded while compiling, kept for the next lookup with these
+                # files (a reload does not mean they changed).
+                result = fresh
+                if current:
+                    retire = self._previous.pop(info.file, None)
+                    self._entries[info.file] = fresh
+                else:
+                    self._previous[info.file] = fresh
+            elif kept.fingerprint == fingerprint:
+                # Another compile of the same files was kept first: use that one.
+                result, retire = kept, fresh
+            else:
+                # Other files are kept: this one serves the evaluations that asked for it and
+                # is freed when they are done.
+                result = retire = fresh
+            for _ in range(1 + job.waiters):
+                result.network.acquire()  # for this caller and each thread waiting for it
+        job.entry = result
+        job.done.set()
+        if retire is not None:
+            retire.network.retire()
+        return result
 
     def ruleset(self, municipality: str | int) -> ResolvedRuleSet:
         """The resolved rule set of a municipality.
@@ -202,19 +365,34 @@ class RuleLibrary:
         return self._entry(municipality).ruleset
 
     def reload(self) -> None:
-        """Re-read the rule files. Evaluations in progress finish on the old rule sets, whose
-        engine networks are freed when the last of them is done."""
+        """Re-read the rule files. A rule set whose files did not change keeps its compiled
+        network; a changed one is compiled on first use, and evaluations in progress finish on
+        the old one, whose engine network is freed when the last of them is done. A reload
+        never waits for a compile in progress."""
+        retired: list[_Entry] = []
         with self._lock:
-            old = list(self._entries.values())
+            for file, entry in self._entries.items():
+                older = self._previous.get(file)
+                if older is not None and older is not entry:
+                    retired.append(older)
+                self._previous[file] = entry
             self._entries = {}
-            self._law_cache = None
             self._index = None
-        for entry in old:
+            self._conflicts = {}
+            self._generation += 1
+        for entry in retired:
             entry.network.retire()
 
     def close(self) -> None:
         """Free every compiled network (once evaluations in progress are done)."""
-        self.reload()
+        with self._lock:
+            entries = [*self._entries.values(), *self._previous.values()]
+            self._entries, self._previous = {}, {}
+            self._index = None
+            self._parsed = {}
+            self._generation += 1
+        for entry in entries:
+            entry.network.retire()
 
     # -- evaluation -------------------------------------------------------------------------
 
@@ -240,21 +418,17 @@ class RuleLibrary:
         citizen = CitizenProfile.parse(profile)
         decision_date = _decision_date(on)
         facts = profile_facts(citizen, decision_date)
-        while True:
-            entry = self._entry(municipality)
+        entry = self._lease(municipality)
+        try:
             _check_assessments(citizen, entry.ruleset)
             if entry.ruleset.assessment_points:
                 facts = {**facts, **assessment_facts(citizen, entry.ruleset.assessment_points)}
             if backend == "reference":
                 results = evaluate_reference(entry.ruleset, facts)
-                break
-            if entry.network.acquire():
-                try:
-                    results = entry.network.evaluate_acquired(facts)
-                finally:
-                    entry.network.release()
-                break
-            # The rule set was reloaded between lookup and use: take the new one.
+            else:
+                results = entry.network.evaluate_acquired(facts)
+        finally:
+            entry.network.release()
         return build_verdict(entry.ruleset, facts, results, decision_date, citizen.masked(),
                              library_version(), backend, citizen.assessments)
 
@@ -288,6 +462,9 @@ FIRST_DECISION_DATE = date(1900, 1, 1)
 LAST_DECISION_DATE = date(2199, 12, 31)
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _decision_date(on: date | str | None) -> date:
     if on is None:
         return date.today()
@@ -297,6 +474,10 @@ def _decision_date(on: date | str | None) -> date:
         day = on
     else:
         try:
+            # Only YYYY-MM-DD: Python also reads '20261123' and '2026-W48-1', which the
+            # documentation does not promise and a typo could turn into another date.
+            if not isinstance(on, str) or not _ISO_DATE.fullmatch(on):
+                raise ValueError(on)
             day = date.fromisoformat(on)
         except (TypeError, ValueError):
             raise ProfileError([ProfileProblem(
@@ -308,6 +489,23 @@ def _decision_date(on: date | str | None) -> date:
             f"{FIRST_DECISION_DATE.isoformat()} to {LAST_DECISION_DATE.isoformat()}",
             "check the decision date")])
     return day
+
+
+def _claims(found: Sequence[MunicipalityInfo]) -> dict[int, list[MunicipalityInfo]]:
+    by_code: dict[int, list[MunicipalityInfo]] = {}
+    for info in found:
+        by_code.setdefault(info.code, []).append(info)
+    return {code: claims for code, claims in by_code.items() if len(claims) > 1}
+
+
+def duplicate_municipality(code: int, files: Sequence[Path | str],
+                           display: Any = str) -> list[Diagnostic]:
+    """R229 for each of several rule files that claim the same municipality."""
+    names = [display(Path(f)) for f in files]
+    return [Diagnostic("R229", f"{len(names)} rule files claim municipality {code} "
+                       f"({MUNICIPALITY_NAMES.get(code, code)}): {', '.join(names)}",
+                       Span(name, 1, 1), "keep one rule set per municipality; move or delete "
+                       "the others") for name in names]
 
 
 def load_many(paths: Sequence[Path] | Any) -> list[LoadedYaml]:
@@ -339,6 +537,8 @@ def _after_fork_in_child() -> None:
     for library in list(_LIBRARIES):
         library._lock = threading.RLock()
         library._entries = {}
+        library._previous = {}
+        library._pending = {}
 
 
 if hasattr(os, "register_at_fork"):

@@ -34,7 +34,16 @@ def lint(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     out.extend(_unused_parameters(ruleset))
     out.extend(_unused_derived(ruleset))
     out.extend(_missing_texts(ruleset))
+    out.extend(_overrides(ruleset))
     return out
+
+
+def _overrides(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
+    """A note for every law-layer rule the municipality replaces, with its reason."""
+    return [Diagnostic("L406", f"rule {rule.id!r} overrides the law layer's "
+                       f"{rule.override.rule!r}: {rule.override.reason.en}", rule.span,
+                       None, Severity.NOTE)
+            for rule in ruleset.rules if rule.override is not None]
 
 
 def _never_fires(ruleset: ResolvedRuleSet) -> list[Diagnostic]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -156,6 +156,22 @@ DISCRETIONARY_POINTS: tuple[str, ...] = (
 _ASSESSMENT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
+#: The most items a list in a profile may have: every vocabulary is far shorter, and a list of
+#: 300,000 items would otherwise cost seconds and hundreds of megabytes to refuse.
+MAX_LIST_ITEMS = 100
+
+
+def _bounded_list(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set, frozenset)) and len(value) > MAX_LIST_ITEMS:
+        raise ValueError(f"at most {MAX_LIST_ITEMS} items (this list has {len(value)}); each "
+                         "value is listed once")
+    return value
+
+
+T = TypeVar("T")
+BoundedSet = Annotated[frozenset[T], BeforeValidator(_bounded_list)]
+
+
 def _consent(value: Any) -> Any:
     # Older profiles wrote consent as true/false: true is given, false not (yet) given.
     if value is True:
@@ -175,7 +191,7 @@ class Assessment(_Frozen):
     them (forvaltningsloven § 24, stk. 1, 2. pkt.). The library never writes them itself.
     """
 
-    finding: StrictBool | frozenset[Provision] | None = Field(
+    finding: StrictBool | BoundedSet[Provision] | None = Field(
         default=None, description="The finding: true/false, or for covered_by_provision a list "
         "of provisions.")
     considerations: str | None = Field(
@@ -211,7 +227,7 @@ class CitizenProfile(_Frozen):
     living_situation: LivingSituation | None = None
     physical_impairment: Impairment | None = None
     mental_impairment: Impairment | None = None
-    social_problems: frozenset[SocialProblem] | None = Field(
+    social_problems: BoundedSet[SocialProblem] | None = Field(
         default=None, description="Social problems; an empty list means none."
     )
     support_need: SupportNeed | None = Field(default=None, description="VUM støttebehov.")
@@ -221,7 +237,7 @@ class CitizenProfile(_Frozen):
     met_by_advice: StrictBool | None = Field(
         default=None, description="The need can be met by advice and guidance."
     )
-    covered_by_provision: frozenset[Provision] | None = Field(
+    covered_by_provision: BoundedSet[Provision] | None = Field(
         default=None, description="Other provisions that cover the need; empty means none."
     )
     specialist_treatment_sought: StrictBool | None = Field(
@@ -249,10 +265,10 @@ class CitizenProfile(_Frozen):
     particular_social_problems: StrictBool | None = Field(
         default=None, description="The caseworker's finding that the citizen's social problems "
         "are særlige sociale problemer (§ 85), where the kind of problem does not settle it.")
-    current_help: frozenset[Provision] | None = Field(
+    current_help: BoundedSet[Provision] | None = Field(
         default=None, description="Help the citizen already receives; empty means none.")
     urgent: StrictBool | None = Field(default=None, description="Acute need for support.")
-    requested_support_areas: frozenset[SupportArea] | None = None
+    requested_support_areas: BoundedSet[SupportArea] | None = None
     motivated: StrictBool | None = Field(
         default=None, description="Motivated for the support and for change."
     )

@@ -44,7 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="print rule coverage of the scenarios")
     group.addoption("--spstotte-coverage-json", metavar="FILE",
                     help="write rule coverage as JSON")
-    group.addoption("--spstotte-fail-under", type=float, metavar="PERCENT",
+    group.addoption("--spstotte-fail-under", type=str, metavar="PERCENT",
                     help="fail if rule coverage is below PERCENT")
     group.addoption("--spstotte-lang", choices=("da", "en"), default="da",
                     help="language of trails in failure reports")
@@ -146,11 +146,17 @@ class ScenarioItem(pytest.Item):
 
 
 def _fail_under(config: pytest.Config) -> float | None:
+    from .coverage import percent
+
     option = config.getoption("spstotte_fail_under")
-    if option is not None:
-        return float(option)
-    ini = str(config.getini("spstotte_fail_under") or "").strip()
-    return float(ini) if ini else None
+    text = str(option) if option is not None else str(
+        config.getini("spstotte_fail_under") or "").strip()
+    if not text:
+        return None
+    try:
+        return percent(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"spstotte_fail_under: {exc}") from None
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,

@@ -961,6 +961,7 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         resolver.declare(parsed, "law")
     for parsed in law:
         resolver.add_rules(parsed, "law")
+        _check_file_name(resolver, parsed.model.id, parsed.loaded)
     muni = municipality.model if municipality else None
     if municipality is not None and muni is not None:
         loaded = municipality.loaded
@@ -974,6 +975,7 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
         elif muni.municipality.code not in MUNICIPALITY_NAMES:
             resolver.fail("R104", f"{muni.municipality.code} is not a municipality code",
                           loaded.span(("municipality", "code")))
+        _check_file_name(resolver, muni.id, loaded)
         if muni.extends not in (None, "law"):
             resolver.fail("R217", f"a municipality extends the law layer, not {muni.extends!r}",
                           loaded.span(("extends",)))
@@ -1031,6 +1033,16 @@ def resolve(law: Sequence[_ParsedFile], municipality: _ParsedFile | None,
                            if r.assessment_fact is not None},
     )
     return replace(ruleset, content_hash=content_hash(ruleset))
+
+
+def _check_file_name(resolver: _Resolver, rule_set_id: str, loaded: LoadedYaml) -> None:
+    """A rule file's id is its file name: decisions record the id, and the municipality is
+    asked for by file name, so the two must not differ."""
+    if loaded.path is not None and loaded.path.stem != rule_set_id:
+        resolver.fail("R230", f"the id {rule_set_id!r} differs from the file name "
+                      f"{loaded.path.name!r}", loaded.span(("id",)),
+                      f"rename the file to {rule_set_id}.yaml, or set 'id: "
+                      f"{loaded.path.stem}'")
 
 
 def _check_letter(resolver: _Resolver, letter: LetterSettings, loaded: LoadedYaml) -> None:

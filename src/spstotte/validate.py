@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .compiler import compile_ruleset
 from .errors import Collector, Diagnostic, RuleSetError
-from .library import load_many
+from .library import duplicate_municipality, load_many
 from .lint import lint
 from .loader import LoadedYaml, iter_yaml_files, load_yaml_file
 from .resolve import ResolvedRuleSet, resolve_loaded
@@ -31,6 +31,19 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _duplicate_claims(municipal: Sequence[LoadedYaml]) -> list[Diagnostic]:
+    """R229 where two of the files checked are for the same municipality."""
+    by_code: dict[int, list[str]] = {}
+    for loaded in municipal:
+        data = loaded.data if isinstance(loaded.data, dict) else {}
+        info = data.get("municipality")
+        code = info.get("code") if isinstance(info, dict) else None
+        if isinstance(code, int):
+            by_code.setdefault(code, []).append(loaded.file)
+    return [d for code, files in by_code.items() if len(files) > 1
+            for d in duplicate_municipality(code, files)]
 
 
 def _is_law(loaded: LoadedYaml) -> bool:
@@ -86,6 +99,7 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
         if _is_law(loaded):
             continue  # a law-layer file named on the command line: checked with the layer
         municipal.append(loaded)
+    add(_duplicate_claims(municipal))
     if law and (not paths or any(_is_law_path(p, law_folder) for p in paths)):
         try:
             ruleset = resolve_loaded(law, None)
