@@ -24,6 +24,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def scaled(n: int) -> int:
+    """``n`` examples with the "ci" profile (max_examples=100), proportionally more with a
+    profile that asks for more (HYPOTHESIS_PROFILE=thorough: 50 times as many)."""
+    return n * max(1, (settings.default.max_examples or 100) // 100)
 SOURCES = ROOT.parent / "shared" / "sources"
 
 #: A complete profile that is granted § 85 in Roskilde (and § 82 b in Testby).

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from spstotte import Verdict
 from spstotte.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "citizen.yaml")
 SOURCES = ROOT.parent / "shared" / "sources"
 needs_sources = pytest.mark.skipif(

@@ -19,9 +19,9 @@ from types import ModuleType
 import pytest
 
 import spstotte
+from conftest import ROOT
 from spstotte import docgen
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT, scaled
 from spstotte import CitizenProfile, EngineError, RuleLibrary, RuleSetError
 from spstotte.compiler import WHITELIST, compile_ruleset, fnv1a_32
 from spstotte.engine import Network
@@ -22,7 +23,6 @@ from spstotte.testing import decision_dates, profile_data
 #: Only a hang reaches it (a worker thread that never stops).
 HANG_TIMEOUT = 300
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_fnv1a_matches_known_vectors() -> None:
@@ -42,7 +42,7 @@ def test_only_whitelisted_operators_are_emitted(
     assert '"t": "__done__"' in definition  # the sentinel
 
 
-@settings(max_examples=2000)
+@settings(max_examples=scaled(300))
 @given(data=profile_data(), on=decision_dates(), which=st.sampled_from([265, 101]))
 def test_the_network_and_the_reference_interpreter_agree(
         library: RuleLibrary, testby: RuleLibrary, data: dict[str, object], on: date,

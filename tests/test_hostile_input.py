@@ -9,21 +9,19 @@ test_suite_hygiene.py), so that a hang fails its test instead of the run.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
+from conftest import ROOT
 from spstotte import InputError, RuleLibrary, RuleSetError, UnknownMunicipalityError
 from spstotte.errors import MAX_REPORTED
 from spstotte.loader import MAX_FILE_BYTES, load_yaml_text
 
-ROOT = Path(__file__).resolve().parents[1]
 HANG_TIMEOUT = 300
 PROFILE = ROOT / "examples" / "citizen.yaml"
 
@@ -293,14 +291,32 @@ def test_a_rule_file_whose_id_is_not_its_name_is_refused(tmp_path: Path) -> None
 
 # ------------------------------------------------------------------------------- 10 Ctrl-C
 
-def test_ctrl_c_while_starting_ends_quietly_with_130() -> None:
-    process = subprocess.Popen([sys.executable, "-m", "spstotte", "validate"], cwd=str(ROOT),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.4)  # inside the imports or the validation, never after (it takes seconds)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=HANG_TIMEOUT)
+#: A Ctrl-C at a chosen moment, without timing: the signal is sent by the process to itself
+#: while the command-line module is imported, or while the command runs.
+CTRL_C_AT = {
+    "import": """
+import importlib.abc, os, signal, sys
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "spstotte.cli":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+""",
+    "command": """
+import os, signal, spstotte.cli
+spstotte.cli.main = lambda: os.kill(os.getpid(), signal.SIGINT) or 0
+""",
+}
+
+
+@pytest.mark.parametrize("moment", sorted(CTRL_C_AT))
+def test_ctrl_c_ends_quietly_with_130(moment: str) -> None:
+    script = CTRL_C_AT[moment] + "from spstotte._entry import run\nrun()\n"
+    process = subprocess.run([sys.executable, "-c", script], cwd=str(ROOT), capture_output=True,
+                             text=True, timeout=HANG_TIMEOUT)
     assert process.returncode == 130
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "Traceback" not in process.stderr and "KeyboardInterrupt" not in process.stderr
 
 
 # --------------------------------------------------------------------------------------- also

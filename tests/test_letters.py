@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from conftest import ROOT
 from spstotte import Outcome, RuleLibrary, RuleSetError, Verdict
 from spstotte.decision import decision_text, letter_kind, provisions_relied_on
 from spstotte.documents import Document, markdown_escape, render
 from spstotte.scenarios import find_scenario_files, load_scenarios
 
-ROOT = Path(__file__).resolve().parents[1]
 ON = "2026-11-23"
 
 #: The publishers of every bundled municipality's texts, as they would appear in a letter.

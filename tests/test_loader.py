@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from conftest import ROOT
+from spstotte import loader
 from spstotte.errors import RuleSetError, Span
 from spstotte.loader import load_yaml_text
 
@@ -60,3 +64,44 @@ def test_deep_nesting_and_huge_files_are_bounded() -> None:
     assert codes("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 60)))[0][0] == "Y004"
     assert codes("a: " + "x" * 2_100_000)[0][0] == "Y004"
     assert codes("a: " + "9" * 40)[0][0] == "Y004"
+
+
+def _both_parsers(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """What the loader gives with libyaml's parser and with PyYAML's own."""
+    def load() -> object:
+        try:
+            loaded = load_yaml_text(text, "f.yaml")
+        except RuleSetError as exc:
+            return [d.format() for d in exc.diagnostics]
+        return loaded.data, loaded.value_spans, loaded.key_spans
+
+    fast = load()
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_FastEvents", None)
+        slow = load()
+    return fast, slow
+
+
+@pytest.mark.skipif(loader._FastEvents is None, reason="PyYAML was built without libyaml")
+@pytest.mark.parametrize("path", sorted(
+    path for folder in ("rules", "municipalities", "examples", "tests/fixtures", "src/spstotte")
+    for path in (ROOT / folder).rglob("*.yaml")), ids=lambda p: p.name)
+def test_libyaml_and_pyyaml_read_every_bundled_file_alike(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _both_parsers(path.read_text("utf-8"), monkeypatch)
+    assert fast == slow
+
+
+@pytest.mark.skipif(loader._FastEvents is None, reason="PyYAML was built without libyaml")
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: yes\nc: 010\nd: 1:30\ne: 2026-01-01\nf: ~\ng: 1.5e3\nh: '1'\n",
+    "é: [æ, 'ø', \"å\"]\n  x: 1\n", "a: b\n---\nc: d\n", "a: &x 1\nb: *x\n",
+    "a: &x 1\nb: &x 2\n", "a: *nothing\n", "k: v: w\n", "a: \x07\n", "ab\n  é: \ufffe\n",
+    "{a: 1, a: 2}\n", "? [a]\n: 1\n", "a: !!int abc\n", "a:\n\t- 1\n", "[" * 100,
+    "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - x\n",
+    "a: |\n  line\n  line\nb: >\n  fold\n", "<<: {a: 1}\n", "", "# only a comment\n",
+])
+def test_libyaml_and_pyyaml_agree_on_odd_and_broken_text(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _both_parsers(text, monkeypatch)
+    assert fast == slow

@@ -96,3 +96,37 @@ def test_options_come_from_ini(pytester: pytest.Pytester) -> None:
     pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
                                                               "{outcome: granted_85}")))
     assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED
+
+
+REFUSAL = scenario_file(("Afslag", "{outcome: granted_85}")).replace(
+    "support_need: moderate", "support_need: light").replace(
+    "{outcome: granted_85}", "{outcome: refused}")
+
+
+def test_parallel_workers_report_the_same_coverage_as_one_process(
+        pytester: pytest.Pytester) -> None:
+    # Four files, so that each of the two workers runs only some of the scenarios.
+    for name in ("a", "b"):
+        pytester.makefile(".scenarios.yaml", **{name: scenario_file(("Bevilling",
+                                                                     "{outcome: granted_85}"))})
+    for name in ("c", "d"):
+        pytester.makefile(".scenarios.yaml", **{name: REFUSAL})
+    alone, parallel = pytester.path / "alone.json", pytester.path / "parallel.json"
+    one = pytester.runpytest_subprocess(f"--spstotte-coverage-json={alone}",
+                                        "--spstotte-fail-under=100")
+    two = pytester.runpytest_subprocess("-n", "2", f"--spstotte-coverage-json={parallel}",
+                                        "--spstotte-fail-under=100")
+    assert one.ret == two.ret == pytest.ExitCode.TESTS_FAILED  # below 100 % either way
+    two.stdout.fnmatch_lines(["*rule coverage * is below 100%*"])
+    assert alone.read_text(encoding="utf-8") == parallel.read_text(encoding="utf-8")
+    assert '"met": 2' in parallel.read_text(encoding="utf-8")
+
+
+def test_parallel_workers_do_not_enforce_coverage_when_scenarios_are_deselected(
+        pytester: pytest.Pytester) -> None:
+    pytester.makefile(".scenarios.yaml", a=scenario_file(("Bevilling", "{outcome: granted_85}")),
+                      b=REFUSAL)
+    result = pytester.runpytest_subprocess("-n", "2", "--spstotte-fail-under=100",
+                                           "-k", "Bevilling")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*deselected; rule coverage is not enforced*"])

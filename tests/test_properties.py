@@ -21,7 +21,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import BASE_PROFILE
+from conftest import BASE_PROFILE, scaled
 from spstotte import CitizenProfile, Outcome, RuleLibrary, Status, Verdict
 from spstotte.facts import profile_facts
 from spstotte.loader import load_yaml_text
@@ -35,11 +35,6 @@ TESTBY = 101
 ALL_CODES = (*BUNDLED, TESTBY)
 SUPPORT_LEVELS = ("none", "light", "moderate", "high", "complete")
 
-
-def scaled(n: int) -> int:
-    """``n`` examples with the "ci" profile (max_examples=100), proportionally more with a
-    profile that asks for more (HYPOTHESIS_PROFILE=thorough: 50 times as many)."""
-    return n * max(1, (settings.default.max_examples or 100) // 100)
 
 
 #: Every field a profile can give, filled so that BASE_PROFILE stays granted.

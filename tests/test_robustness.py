@@ -29,7 +29,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import BASE_PROFILE, ROOT
+from conftest import BASE_PROFILE, ROOT, scaled
 from spstotte import (
     CitizenProfile,
     ProfileError,
@@ -42,14 +42,8 @@ from spstotte import (
 from spstotte.cli import main
 from spstotte.errors import ERROR_CODES, Diagnostic
 from spstotte.loader import load_yaml_text
-from spstotte.scenarios import load_scenarios
+from spstotte.scenarios import load_scenarios, run_scenario
 from spstotte.testing import decision_dates, profile_data
-
-
-def scaled(n: int) -> int:
-    """``n`` examples with the "ci" profile (max_examples=100), proportionally more with a
-    profile that asks for more (HYPOTHESIS_PROFILE=thorough: 50 times as many)."""
-    return n * max(1, (settings.default.max_examples or 100) // 100)
 
 
 def with_fixtures(n: int, **kw: Any) -> settings:
@@ -603,7 +597,7 @@ def test_malformed_profile_files_exit_3_without_a_traceback(
 @with_fixtures(80)
 @given(name=st.sampled_from(sorted(SCENARIO_FILES)), draw=st.data())
 def test_malformed_scenario_files_give_scenario_errors(
-        tmp_path: Path, name: str, draw: st.DataObject) -> None:
+        tmp_path: Path, library: RuleLibrary, name: str, draw: st.DataObject) -> None:
     raw = draw.draw(mutated_yaml(name), label="scenario file")
     path = tmp_path / f"s{next(_counter)}_{name}"
     path.write_bytes(raw)
@@ -612,7 +606,13 @@ def test_malformed_scenario_files_give_scenario_errors(
     except ScenarioError as exc:
         _check_diagnostics(exc.diagnostics, {path.name: raw})
     else:
-        assert isinstance(scenarios, list)
+        # Read without error: every scenario points into the file, and runs to a result (a
+        # verdict checked against its expectations, or a typed error), never an exception.
+        lines = len(raw.decode("utf-8", "replace").splitlines()) + 1  # any line break YAML has
+        for scenario in scenarios:
+            assert scenario.name.strip() and 1 <= scenario.span.line <= lines
+            result = run_scenario(scenario, library)
+            assert (result.verdict is None) == (result.error is not None)
 
 
 def test_the_unmutated_files_load_and_a_broken_one_is_refused(tmp_path: Path) -> None:

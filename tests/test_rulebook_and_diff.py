@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from spstotte import RuleLibrary
 from spstotte.cli import main
 from spstotte.diff import diff_rulesets
 from spstotte.resolve import ResolvedRuleSet
 from spstotte.rulebooks import rulebook
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_rulebook_writes_out_every_rule(library: RuleLibrary) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from conftest import ROOT
 from spstotte.cli import main
 from spstotte.loader import load_yaml_file, load_yaml_text
 from spstotte.schema import KINDS, schema_json
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
 
 

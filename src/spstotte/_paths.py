@@ -14,9 +14,3 @@ def bundled_dirs() -> tuple[Path, Path]:
         return packaged / "rules", packaged / "municipalities"
     checkout = _PACKAGE.parents[1]  # src/spstotte -> repository root
     return checkout / "rules", checkout / "municipalities"
-
-
-def bundled_schemas_dir() -> Path:
-    """The folder of JSON Schemas shipped with the library."""
-    packaged = _PACKAGE / "_data" / "schemas"
-    return packaged if packaged.is_dir() else _PACKAGE.parents[1] / "schemas"

@@ -73,18 +73,33 @@ class CoverageReport:
         }
 
 
+#: What coverage needs of one scenario's verdict: its municipality and each rule's outcome.
+#: Plain data, so that test processes running in parallel can send it to the one that reports.
+CoverageRecord = tuple[str | int, dict[str, str]]
+
+
+def coverage_records(results: Sequence[ScenarioResult]) -> list[CoverageRecord]:
+    """The coverage records of scenario results (those that reached a verdict)."""
+    return [(result.scenario.municipality, rule_results(result.verdict))
+            for result in results if result.verdict is not None]
+
+
 def coverage_of(results: Sequence[ScenarioResult], library: RuleLibrary) -> CoverageReport:
     """Rule coverage of a scenario run."""
+    return coverage_of_records(coverage_records(results), library)
+
+
+def coverage_of_records(records: Sequence[CoverageRecord],
+                        library: RuleLibrary) -> CoverageReport:
+    """Rule coverage from coverage records, as gathered from one or several processes."""
     tables: dict[str, dict[str, RuleCoverage]] = {}
-    for result in results:
-        if result.verdict is None:
-            continue
-        ruleset = library.ruleset(result.scenario.municipality)
+    for municipality, outcomes in records:
+        ruleset = library.ruleset(municipality)
         table = tables.get(ruleset.id)
         if table is None:
             table = tables[ruleset.id] = {
                 r.id: RuleCoverage(r.id, r.kind, r.layer) for r in ruleset.rules}
-        for rule_id, outcome in rule_results(result.verdict).items():
+        for rule_id, outcome in outcomes.items():
             if rule_id in table:
                 table[rule_id].outcomes[outcome] += 1
     return CoverageReport({name: list(table.values()) for name, table in sorted(tables.items())})

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
 from .facts import fact_spec
-from .ruleformat import Act, LawRef, Text
+from .ruleformat import Act, LawRef
 
 _OPS = {
     Op.EQ: ("er", "is"), Op.NE: ("er ikke", "is not"),
@@ -100,13 +100,3 @@ def law_citation(ref: LawRef, act: Act | None) -> str:
     if ref.nr is not None:
         text += f", nr. {ref.nr}"
     return text
-
-
-def yes_no(value: bool, lang: str) -> str:
-    """``ja``/``nej`` or ``yes``/``no``."""
-    return ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no")
-
-
-def both(fn: Callable[[str], str]) -> Text:
-    """A :class:`Text` from a function of the language."""
-    return Text(da=fn("da"), en=fn("en"))

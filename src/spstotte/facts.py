@@ -303,8 +303,3 @@ def fact_json(value: FactValue) -> object:
     if isinstance(value, frozenset):
         return sorted(value)
     return value
-
-
-def known_facts(facts: Mapping[str, FactValue]) -> dict[str, object]:
-    """Only the known facts, JSON-ready."""
-    return {name: fact_json(value) for name, value in facts.items() if value is not None}

@@ -9,12 +9,14 @@ edit these files by hand:
 * duplicate keys, explicit tags and merge keys (``<<``) are errors, not silent surprises;
 * the file must be UTF-8; size and nesting depth are bounded.
 
-It is built on ``yaml.SafeLoader``'s composer (never the unsafe loader) and never changes
-PyYAML's global state.
+It is built on PyYAML's parser events (libyaml's C parser where available, PyYAML's own
+otherwise), composed without recursion; it never constructs Python objects from tags, never
+uses an unsafe loader and never changes PyYAML's global state.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import stat
@@ -71,23 +73,128 @@ for _tag, _regexp, _first in (
     _StrictResolver.add_implicit_resolver(_tag, _regexp, _first)
 
 
-class _Composer(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    yaml.constructor.SafeConstructor,
-    _StrictResolver,
-):
-    """A composer only: we build values ourselves from the node tree (see ``_Builder``)."""
+class _PythonEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python parser: the events of a YAML text, with PyYAML's own error messages
+    and positions counted in characters."""
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        _StrictResolver.__init__(self)
+
+
+#: libyaml's parser, in C: the same events about twenty times faster (None in a PyYAML
+#: built without libyaml).
+def _libyaml_parser() -> Any:
+    try:
+        return importlib.import_module("yaml.cyaml").CParser
+    except (ImportError, AttributeError):  # pragma: no cover - PyYAML built without libyaml
+        return None
+
+
+_FastEvents: Any = _libyaml_parser()
+
+_RESOLVER = _StrictResolver()
+
+
+def _resolve(kind: type[Node], value: str | None, implicit: Any) -> str:
+    """The tag of an untagged node, by the strict rules above."""
+    tag: str = _RESOLVER.resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+    return tag
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
+
+
+def _compose(parser: Any) -> Node | None:
+    """The node tree of a single-document stream, built from the parser's events.
+
+    PyYAML's composer does this by recursion; here a stack bounded by :data:`MAX_DEPTH` does
+    it, so that no input, however deeply nested, can exhaust the interpreter's (or libyaml's
+    C) stack. Aliases give back the node they name, as PyYAML's composer does, so that the
+    builder can refuse them."""
+    parser.get_event()  # stream start
+    event: Any = parser.get_event()
+    if isinstance(event, yaml.StreamEndEvent):
+        return None
+    anchors: dict[str, Node] = {}
+    stack: list[list[Any]] = []  # [collection node, pending mapping key]
+    root: Node | None = None
+    while True:
+        event = parser.get_event()
+        if isinstance(event, yaml.DocumentEndEvent):
+            break
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            stack.pop()[0].end_mark = event.end_mark
+            continue
+        node: Node
+        start: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", start)
+            node = anchors[event.anchor]
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _resolve(ScalarNode, event.value, event.implicit)
+            # libyaml gives a plain scalar the style '', PyYAML None.
+            node = ScalarNode(tag, event.value, start, start, style=event.style or None)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(stack) > MAX_DEPTH:
+                raise _TooDeep(event.start_mark)
+            kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = _resolve(kind, None, event.implicit)
+            node = kind(tag, [], start, None, flow_style=event.flow_style)
+        else:  # pragma: no cover - the parser yields no other event inside a document
+            raise yaml.composer.ComposerError(None, None, f"unexpected {event}",
+                                              event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            if anchor in anchors:
+                raise yaml.composer.ComposerError(
+                    "found duplicate anchor", anchors[anchor].start_mark,
+                    f"found duplicate anchor {anchor!r}", event.start_mark)
+            anchors[anchor] = node
+        if not stack:
+            root = node
+        elif isinstance(stack[-1][0], SequenceNode):
+            stack[-1][0].value.append(node)
+        elif stack[-1][1] is None:
+            stack[-1][1] = node
+        else:
+            stack[-1][0].value.append((stack[-1][1], node))
+            stack[-1][1] = None
+        if isinstance(node, (SequenceNode, MappingNode)) and not isinstance(
+                event, yaml.AliasEvent):
+            stack.append([node, None])
+    event = parser.get_event()
+    if not isinstance(event, yaml.StreamEndEvent):
+        raise yaml.composer.ComposerError("expected a single document in the stream", None,
+                                          "but found another document", event.start_mark)
+    return root
+
+
+def _parse(source: str) -> Node | None:
+    """The node tree of a YAML text: libyaml's parser where PyYAML has it; PyYAML's own parser
+    otherwise, and for any text libyaml refuses, so that errors read and point the same."""
+    if _FastEvents is not None:
+        fast = _FastEvents(source)
+        try:
+            return _compose(fast)
+        except yaml.YAMLError:
+            pass
+        finally:
+            fast.dispose()
+    slow = _PythonEvents(source)
+    try:
+        return _compose(slow)
+    finally:
+        slow.dispose()
 
 
 @dataclass(frozen=True)
@@ -242,11 +349,14 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
         col = index - (source.rfind("\n", 0, index) + 1) + 1
         raise RuleSetError([Diagnostic("Y003", "NUL character in text", Span(file, line, col),
                                        "the file is binary or corrupted")])
-    composer: _Composer | None = None
     try:
         # PyYAML checks the characters while the reader is built: that is inside the try too.
-        composer = _Composer(source)
-        node = composer.get_single_node()
+        node = _parse(source)
+    except _TooDeep as exc:
+        raise RuleSetError([Diagnostic(
+            "Y004", f"nesting deeper than {MAX_DEPTH} levels",
+            Span(file, exc.mark.line + 1, exc.mark.column + 1),
+            "rule files never need this depth; simplify the structure")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
@@ -264,12 +374,6 @@ def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
     except yaml.YAMLError as exc:
         raise RuleSetError([Diagnostic("Y001", str(exc).splitlines()[0], Span(file, 1, 1),
                                        None)]) from None
-    except RecursionError:
-        raise RuleSetError([Diagnostic("Y004", "nesting too deep to read", Span(file, 1, 1),
-                                       "simplify the structure")]) from None
-    finally:
-        if composer is not None:
-            composer.dispose()
     builder = _Builder(file)
     data = None if node is None else builder.build(node, ())
     if builder.diagnostics:

@@ -116,8 +116,3 @@ def municipality_code(value: object) -> int:
         f"{value!r} is not one of the 98 municipality codes",
         "municipality codes are three digits, from 101 (København) to 860 (Hjørring)",
     )
-
-
-def municipality_name(code: int) -> str:
-    """The official name of a municipality code."""
-    return MUNICIPALITY_NAMES[code]

@@ -13,6 +13,9 @@ Options (command line, or the ini keys in brackets):
 * ``--spstotte-fail-under PERCENT`` [``spstotte_fail_under``]: fail the run when rule coverage
   is lower (only when every scenario was selected and passed);
 * ``--spstotte-lang da|en``: the language of the trail in failure reports.
+
+Under pytest-xdist (``pytest -n 2``) each worker sends the rule outcomes of its scenarios to
+the controller, which reports and enforces the coverage of the whole run.
 """
 
 from __future__ import annotations
@@ -27,11 +30,24 @@ import pytest
 from .errors import ScenarioError
 from .library import RuleLibrary
 from .runner import failure_report
-from .scenarios import SCENARIO_SUFFIX, Scenario, ScenarioResult, load_scenarios, run_scenario
+from .scenarios import (
+    SCENARIO_SUFFIX,
+    Scenario,
+    ScenarioResult,
+    load_scenarios,
+    rule_results,
+    run_scenario,
+)
 
 _LIBRARY = pytest.StashKey[RuleLibrary]()
-_RESULTS = pytest.StashKey[list[ScenarioResult]]()
+#: Per scenario that reached a verdict: its municipality and each rule's outcome (plain data,
+#: gathered from the xdist workers too).
+_RECORDS = pytest.StashKey[list[tuple[str | int, dict[str, str]]]]()
+#: Whether any scenario ran (in this process or a worker).
+_RAN = pytest.StashKey[int]()
 _DESELECTED = pytest.StashKey[int]()
+#: The key of the workers' reports in xdist's ``workeroutput``.
+_WORKER_OUTPUT = "spstotte_coverage"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,7 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
         str(p) for p in config.getini("spstotte_municipalities")] or None
     config.stash[_LIBRARY] = RuleLibrary(rules, municipalities) if (
         rules or municipalities) else RuleLibrary()
-    config.stash[_RESULTS] = []
+    config.stash[_RECORDS] = []
+    config.stash[_RAN] = 0
     config.stash[_DESELECTED] = 0
 
 
@@ -129,7 +146,10 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         """Evaluate the scenario and compare with its expectations."""
         result = run_scenario(self.scenario, self.config.stash[_LIBRARY])
-        self.config.stash[_RESULTS].append(result)
+        self.config.stash[_RAN] += 1
+        if result.verdict is not None:
+            self.config.stash[_RECORDS].append(
+                (self.scenario.municipality, rule_results(result.verdict)))
         if not result.passed:
             raise ScenarioFailed(result)
 
@@ -159,15 +179,32 @@ def _fail_under(config: pytest.Config) -> float | None:
         raise pytest.UsageError(f"spstotte_fail_under: {exc}") from None
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """(xdist controller) Gather a worker's coverage records."""
+    report = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if report is None:
+        return
+    data = json.loads(report)
+    config = node.config
+    config.stash[_RECORDS].extend((m, o) for m, o in data["records"])
+    config.stash[_RAN] += data["ran"]
+    config.stash[_DESELECTED] += data["deselected"]
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
     """Print and check rule coverage."""
-    from .coverage import coverage_of, coverage_table
+    from .coverage import coverage_of_records, coverage_table
 
-    results = config.stash.get(_RESULTS, [])
-    if not results:
+    if _is_worker(config) or not config.stash.get(_RAN, 0):
         return
-    report = coverage_of(results, config.stash[_LIBRARY])
+    records = config.stash[_RECORDS]
+    report = coverage_of_records(records, config.stash[_LIBRARY])
     if config.getoption("spstotte_coverage"):
         terminalreporter.write(coverage_table(report))
     path = config.getoption("spstotte_coverage_json")
@@ -191,13 +228,19 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Turn a coverage shortfall into a failed run."""
-    from .coverage import coverage_of
+    """Turn a coverage shortfall into a failed run (in an xdist worker: send the records)."""
+    from .coverage import coverage_of_records
 
     config = session.config
-    results = config.stash.get(_RESULTS, [])
-    limit = _fail_under(config)
-    if not results or limit is None or exitstatus != 0 or config.stash.get(_DESELECTED, 0):
+    if _is_worker(config):
+        config.workeroutput[_WORKER_OUTPUT] = json.dumps({  # type: ignore[attr-defined]
+            "records": config.stash.get(_RECORDS, []), "ran": config.stash.get(_RAN, 0),
+            "deselected": config.stash.get(_DESELECTED, 0)})
         return
-    if coverage_of(results, config.stash[_LIBRARY]).percent < limit:
+    limit = _fail_under(config)
+    if (not config.stash.get(_RAN, 0) or limit is None or exitstatus != 0
+            or config.stash.get(_DESELECTED, 0)):
+        return
+    records = config.stash[_RECORDS]
+    if coverage_of_records(records, config.stash[_LIBRARY]).percent < limit:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

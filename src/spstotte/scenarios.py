@@ -179,11 +179,6 @@ class ScenarioResult:
         return not self.failures and self.error is None
 
 
-def is_scenario_file(path: Path) -> bool:
-    """Whether a path is a scenario file by its name."""
-    return path.name.endswith(SCENARIO_SUFFIX)
-
-
 def load_scenarios(path: str | Path, display_name: str | None = None) -> list[Scenario]:
     """Read and validate a scenario file.
 
@@ -385,7 +380,6 @@ __all__ = [
     "ScenarioResult",
     "check",
     "find_scenario_files",
-    "is_scenario_file",
     "load_scenarios",
     "rule_results",
     "run_paths",
