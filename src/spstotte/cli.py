@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .errors import (
-    InputError,
-    ProfileError,
+    ExitCode,
     RuleSetError,
-    ScenarioError,
     Severity,
     SpstotteError,
-    UnknownMunicipalityError,
 )
 
 if TYPE_CHECKING:
@@ -30,13 +26,6 @@ if TYPE_CHECKING:
     from .resolve import ResolvedRuleSet
     from .verdict import Verdict
 
-EXIT_OK = 0
-EXIT_RULE_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_BAD_INPUT = 3
-EXIT_INTERNAL = 70
-EXIT_OUTPUT = 74  # EX_IOERR: the output could not be written (closed stdout, disk full)
-EXIT_INTERRUPTED = 130
 
 
 def _profile_options(parser: argparse.ArgumentParser) -> None:
@@ -127,20 +116,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:
         # Started with a closed standard output or error ('spstotte ... >&-'): nothing can be
         # said, and nothing decided should be lost silently.
-        return EXIT_OUTPUT
+        return ExitCode.OUTPUT
     try:
         code = _main(argv)
         sys.stdout.flush()
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. '| head'): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except (OSError, ValueError) as exc:  # stdout closed or full ("/dev/full")
         _say(f"error: cannot write the output: {getattr(exc, 'strerror', None) or exc}")
-        return EXIT_OUTPUT
+        return ExitCode.OUTPUT
     return code
 
 
@@ -177,18 +166,12 @@ def _main(argv: Sequence[str] | None) -> int:
             from .runner import run_cli
 
             return run_cli(args, out)
-    except (ProfileError, UnknownMunicipalityError) as exc:
-        _print_error(exc)
-        return EXIT_BAD_INPUT
-    except (RuleSetError, ScenarioError) as exc:
-        for d in exc.diagnostics:
-            print(d.one_line(), file=sys.stderr)
-        return EXIT_RULE_ERRORS
-    except SpstotteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except SpstotteError as exc:  # each error class says what to print and how to end
+        for line in exc.report_lines():
+            print(line, file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         raise  # handled by main()
     except OSError as exc:
@@ -197,30 +180,20 @@ def _main(argv: Sequence[str] | None) -> int:
         # A file named on the command line cannot be written (--junit, -o, --write ...).
         _say(f"error: cannot write {exc.filename}: {exc.strerror or exc}; check the path "
              "and its permissions")
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("SPSTOTTE_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set SPSTOTTE_DEBUG=1 for details "
               "and please report it)", file=sys.stderr)
-        return EXIT_INTERNAL
-    return EXIT_USAGE  # pragma: no cover - argparse requires a command
-
-
-def _print_error(exc: SpstotteError) -> None:
-    if isinstance(exc, ProfileError):
-        for problem in exc.problems:
-            print(problem.format().replace("\n  hint: ", "; hint: "), file=sys.stderr)
-    else:
-        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.INTERNAL
+    return ExitCode.USAGE  # pragma: no cover - argparse requires a command
 
 
 def _library(args: argparse.Namespace) -> RuleLibrary:
-    from .library import RuleLibrary, default_library
+    from .library import RuleLibrary
 
-    if args.rules or args.municipalities:
-        return RuleLibrary(args.rules, args.municipalities)
-    return default_library()
+    return RuleLibrary.from_options(args.rules, args.municipalities)
 
 
 def _verdict(args: argparse.Namespace) -> Verdict | int:
@@ -238,7 +211,7 @@ def _verdict(args: argparse.Namespace) -> Verdict | int:
     except RuleSetError as exc:  # the profile file itself is unreadable: bad input
         for d in exc.diagnostics:
             print(d.one_line(), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     profile = CitizenProfile.parse(loaded.data, spans=loaded) \
         if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
     return _library(args).evaluate(profile, municipality=args.municipality, on=args.on)
@@ -251,7 +224,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     if isinstance(verdict, int):
         return verdict
     out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -261,68 +234,21 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     if isinstance(verdict, int):
         return verdict
     out.write(decision_text(verdict, args.lang, args.format, library=_library(args)))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
     """A rule set named by a municipality, a file path, or FILE@GIT-REVISION."""
-    from .library import RuleLibrary, default_library, load_many
-    from .loader import iter_yaml_files, load_yaml_file, load_yaml_text
-    from .resolve import resolve_loaded
+    from .library import RuleLibrary
 
-    library = RuleLibrary(law_dir) if law_dir else default_library()
-    path, _, revision = spec.partition("@")
-    if revision:
-        # A revision is a name, never an option: 'vejle.yaml@--output=x' must not reach git
-        # as '--output' (it would write a file). Checked, and passed after --end-of-options.
-        if not _REVISION.fullmatch(revision):
-            raise InputError(f"{spec}: {revision!r} is not a git revision; write a branch, "
-                             "tag or commit (letters, digits and . _ / ~ ^ -, not starting "
-                             "with -)")
-        target = Path(path)
-        shown = _git_show(["git", "show", "--end-of-options", f"{revision}:./{target.name}"],
-                          target.parent, spec, f"git could not show {path} at {revision}")
-        loaded = load_yaml_text(shown, f"{path}@{revision}")
-    elif Path(spec).is_file():
-        loaded = load_yaml_file(spec)
-    else:
-        return library.ruleset(spec)
-    law = load_many(list(iter_yaml_files(library.law_dir)))
-    return resolve_loaded(law, loaded)
-
-
-#: A git revision as people write one: a branch, tag, hash, HEAD~2, main^, v1.0.
-_REVISION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/~^-]{0,199}")
-
-
-def _git_show(command: list[str], folder: Path, spec: str, failure: str) -> bytes:
-    """git's output, at most the size of a rule file plus one byte."""
-    import subprocess
-
-    from .loader import MAX_FILE_BYTES
-
-    try:
-        with subprocess.Popen(command, cwd=str(folder) if str(folder) else None,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-            assert process.stdout is not None and process.stderr is not None
-            output = process.stdout.read(MAX_FILE_BYTES + 1)
-            if len(output) > MAX_FILE_BYTES:
-                process.kill()
-            error = process.stderr.read(10_000)
-            process.wait()
-    except OSError as exc:
-        raise InputError(f"{spec}: {failure}: {exc}") from None
-    if process.returncode != 0 and len(output) <= MAX_FILE_BYTES:
-        message = error.decode(errors="replace").strip() or f"exit {process.returncode}"
-        raise InputError(f"{spec}: {failure}: {message}")
-    return output
+    return RuleLibrary.from_options(law_dir).load_ruleset(spec)
 
 
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
     from .rulebooks import rulebook
 
     out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _diff(args: argparse.Namespace, out: TextIO) -> int:
@@ -330,7 +256,7 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
 
     if len(args.rulesets) < 2:
         print("error: diff needs two or more rule sets", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
     if len(rulesets) == 2:
         text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
@@ -341,7 +267,7 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         out.write(text)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -350,13 +276,13 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
     if args.write:
         for path in write_schemas(Path(args.write)):
             out.write(f"wrote {path}\n")
-        return EXIT_OK
+        return ExitCode.OK
     if not args.kind:
         print("error: name a schema (rules, profile, scenarios) or use --write DIR",
               file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     out.write(schema_json(args.kind))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -378,7 +304,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
                   f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
                   + "\n")
-    return EXIT_RULE_ERRORS if errors else EXIT_OK
+    return ExitCode.RULE_ERRORS if errors else ExitCode.OK
 
 
 def _municipalities(out: TextIO) -> int:
@@ -386,7 +312,7 @@ def _municipalities(out: TextIO) -> int:
 
     for info in default_library().municipalities():
         out.write(f"{info.code}\t{info.name}\t{info.slug}\t{info.file}\n")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import Final
+from enum import IntEnum, StrEnum
+from typing import ClassVar, Final
 
 
 @dataclass(frozen=True, order=True)
@@ -109,17 +109,47 @@ class Collector:
         return out
 
 
+class ExitCode(IntEnum):
+    """The exit codes of the ``spstotte`` command (README, "Command line")."""
+
+    OK = 0
+    #: The rule files or the scenarios have errors, or a scenario failed.
+    RULE_ERRORS = 1
+    USAGE = 2
+    #: Bad input: the profile, the municipality, the date, a path, a git revision.
+    BAD_INPUT = 3
+    INTERNAL = 70
+    #: The output could not be written (closed standard output, disk full): EX_IOERR.
+    OUTPUT = 74
+    INTERRUPTED = 130
+
+
 class SpstotteError(Exception):
-    """Base class of every error the library raises on bad input."""
+    """Base class of every error the library raises on bad input.
+
+    Each class says how the command line ends when it meets one (``exit_code``) and what it
+    prints (``report_lines``), so that a new error class needs no change to the CLI."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.BAD_INPUT
+
+    def report_lines(self) -> list[str]:
+        """What the command line prints for this error, a problem per line."""
+        return [f"error: {self}"]
 
 
 class DiagnosticsError(SpstotteError):
     """An error that carries diagnostics: every problem found, each with its position, code
     and hint."""
 
+    exit_code: ClassVar[ExitCode] = ExitCode.RULE_ERRORS
+
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    def report_lines(self) -> list[str]:
+        """One line per diagnostic: ``file:line:col: error[CODE] message; hint: ...``."""
+        return [d.one_line() for d in self.diagnostics]
 
     def __reduce__(self) -> tuple[type[DiagnosticsError], tuple[tuple[Diagnostic, ...]]]:
         return (type(self), (self.diagnostics,))
@@ -158,6 +188,10 @@ class ProfileError(SpstotteError, ValueError):
                                          "again"))
         self.problems: tuple[ProfileProblem, ...] = tuple(listed)
         super().__init__("\n".join(p.format() for p in self.problems))
+
+    def report_lines(self) -> list[str]:
+        """One line per problem, with its field path (and file:line:col where known)."""
+        return [p.format().replace("\n  hint: ", "; hint: ") for p in self.problems]
 
     def __reduce__(self) -> tuple[type[ProfileError], tuple[tuple[ProfileProblem, ...]]]:
         return (type(self), (self.problems,))

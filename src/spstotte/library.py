@@ -135,6 +135,16 @@ class RuleLibrary:
         #: Compiles in progress, by file, fingerprint and generation: other threads wait for them.
         self._pending: dict[tuple[Path, str, int], _Compile] = {}
 
+    @classmethod
+    def from_options(cls, rules: str | Path | None = None,
+                     municipalities: Sequence[str | Path] | None = None) -> RuleLibrary:
+        """The library a command or a test run asks for with ``--rules`` and
+        ``--municipalities``: over those folders, or, when neither is given, the process's
+        shared library of the bundled rule files (see :func:`default_library`)."""
+        if rules is None and not municipalities:
+            return default_library()
+        return cls(rules, list(municipalities) if municipalities else None)
+
     # -- discovery --------------------------------------------------------------------------
 
     def municipalities(self) -> list[MunicipalityInfo]:
@@ -363,6 +373,28 @@ class RuleLibrary:
             RuleSetError: the rule files have errors.
         """
         return self._entry(municipality).ruleset
+
+    def load_ruleset(self, spec: str) -> ResolvedRuleSet:
+        """A rule set named by a municipality (code, name or rule-set name), a rule file's
+        path, or ``FILE@GIT-REVISION`` (the file as it was at that revision), resolved over
+        this library's law layer.
+
+        Raises:
+            UnknownMunicipalityError: ``spec`` is neither a file nor a municipality with a
+                rule set.
+            RuleSetError: the rule files have errors.
+            InputError: the revision is not a git revision, or git cannot show the file.
+        """
+        from ._git import show_file
+
+        path, _, revision = spec.partition("@")
+        if revision:
+            loaded = load_yaml_text(show_file(path, revision), spec)
+        elif Path(spec).is_file():
+            loaded = self._read(Path(spec))[1]
+        else:
+            return self.ruleset(spec)
+        return resolve_loaded(self._law_files(), loaded)
 
     def reload(self) -> None:
         """Re-read the rule files. A rule set whose files did not change keeps its compiled

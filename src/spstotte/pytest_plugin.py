@@ -74,8 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     rules = config.getoption("spstotte_rules") or _first(config.getini("spstotte_rules"))
     municipalities = config.getoption("spstotte_municipalities") or [
         str(p) for p in config.getini("spstotte_municipalities")] or None
-    config.stash[_LIBRARY] = RuleLibrary(rules, municipalities) if (
-        rules or municipalities) else RuleLibrary()
+    config.stash[_LIBRARY] = RuleLibrary.from_options(rules, municipalities)
     config.stash[_RECORDS] = []
     config.stash[_RAN] = 0
     config.stash[_DESELECTED] = 0

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TextIO
 from xml.etree import ElementTree
 
-from .library import RuleLibrary, default_library
+from .errors import ExitCode
+from .library import RuleLibrary
 from .render import verdict_text
 from .scenarios import ScenarioResult, run_paths
 
@@ -62,13 +63,12 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     from ._paths import bundled_dirs
     from .coverage import coverage_of, coverage_table
 
-    library: RuleLibrary = (RuleLibrary(args.rules, args.municipalities)
-                            if args.rules or args.municipalities else default_library())
+    library = RuleLibrary.from_options(args.rules, args.municipalities)
     paths = [Path(p) for p in args.paths] if args.paths else [bundled_dirs()[1]]
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 3
+        return ExitCode.BAD_INPUT
     start = time.perf_counter()
     results, problems = run_paths(paths, library)
     seconds = time.perf_counter() - start
@@ -83,7 +83,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     failed = len(results) - passed
     if args.junit:
         Path(args.junit).write_text(junit_xml(results, seconds), encoding="utf-8")
-    status = 1 if failed or problems or not results else 0
+    status = ExitCode.RULE_ERRORS if failed or problems or not results else ExitCode.OK
     if args.coverage or args.coverage_json or args.fail_under is not None:
         report = coverage_of(results, library)
         if args.coverage:
@@ -94,7 +94,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
                 encoding="utf-8")
         if args.fail_under is not None and report.percent < args.fail_under:
             out.write(f"rule coverage {report.percent:.1f}% is below {args.fail_under:g}%\n")
-            status = 1
+            status = ExitCode.RULE_ERRORS
     summary = f"{passed} passed, {failed} failed"
     if problems:
         summary += f", {len(problems)} file error(s)"

@@ -1,0 +1,64 @@
+"""How the library is built and asked for rule sets, and how its errors end the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from spstotte import (
+    InputError,
+    ProfileError,
+    RuleLibrary,
+    RuleSetError,
+    SpstotteError,
+    UnknownMunicipalityError,
+)
+from spstotte.errors import ExitCode, ScenarioError
+from spstotte.library import default_library
+
+
+def test_each_error_class_carries_its_exit_code() -> None:
+    assert {cls.__name__: int(cls.exit_code) for cls in (
+        RuleSetError, ScenarioError, ProfileError, UnknownMunicipalityError, InputError)} == {
+        "RuleSetError": 1, "ScenarioError": 1, "ProfileError": 3,
+        "UnknownMunicipalityError": 3, "InputError": 3}
+
+
+def test_the_command_line_ends_as_the_error_class_says(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from spstotte import cli
+
+    class DiskGone(SpstotteError):
+        exit_code = ExitCode.OUTPUT
+
+        def report_lines(self) -> list[str]:
+            return ["error: first", "error: second"]
+
+    def fail(*_: object) -> int:
+        raise DiskGone("x")
+
+    monkeypatch.setattr(cli, "_municipalities", fail)
+    assert cli.main(["municipalities"]) == 74
+    assert capsys.readouterr().err.splitlines() == ["error: first", "error: second"]
+
+
+def test_from_options_shares_the_bundled_library_unless_folders_are_given() -> None:
+    assert RuleLibrary.from_options() is default_library()
+    assert RuleLibrary.from_options(None, []) is default_library()
+    own = RuleLibrary.from_options(ROOT / "rules", [ROOT / "municipalities"])
+    assert own is not default_library() and own.law_dir == ROOT / "rules"
+    assert [m.code for m in own.municipalities()] == [265, 540, 630]
+
+
+def test_a_rule_set_is_named_by_municipality_file_or_revision(tmp_path: Path) -> None:
+    library = RuleLibrary.from_options()
+    by_name = library.load_ruleset("vejle")
+    by_file = library.load_ruleset(str(ROOT / "municipalities" / "vejle.yaml"))
+    assert by_name.id == by_file.id == "vejle"
+    assert [r.id for r in by_name.rules] == [r.id for r in by_file.rules]
+    with pytest.raises(InputError, match="is not a git revision"):
+        library.load_ruleset("municipalities/vejle.yaml@--output=x")
+    with pytest.raises(UnknownMunicipalityError):
+        library.load_ruleset("atlantis")
