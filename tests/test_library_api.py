@@ -62,3 +62,23 @@ def test_a_rule_set_is_named_by_municipality_file_or_revision(tmp_path: Path) ->
         library.load_ruleset("municipalities/vejle.yaml@--output=x")
     with pytest.raises(UnknownMunicipalityError):
         library.load_ruleset("atlantis")
+
+
+def test_rule_sets_are_discovered_from_their_headers(tmp_path: Path) -> None:
+    original = (ROOT / "municipalities" / "vejle.yaml").read_text("utf-8")
+    (tmp_path / "vejle.yaml").write_text(original + "broken: [\n", "utf-8")
+    roskilde = (ROOT / "municipalities" / "roskilde.yaml").read_text("utf-8")
+    header = "municipality: {code: 265, name: Roskilde}\n"
+    assert header in roskilde
+    (tmp_path / "roskilde.yaml").write_text(roskilde.replace(header, "") + header, "utf-8")
+    library = RuleLibrary(municipality_dirs=[tmp_path])
+    # Found by the header alone, though Vejle's file breaks after it and Roskilde's header is
+    # its last line; the broken file's error comes, with its position, when it is used.
+    assert [(m.slug, m.code) for m in library.municipalities()] == [
+        ("roskilde", 265), ("vejle", 630)]
+    assert library.ruleset(265).id == "roskilde"
+    with pytest.raises(RuleSetError) as info:
+        library.ruleset(630)
+    lines = original.count("\n")
+    assert [(d.code, d.span.line if d.span else 0) for d in info.value.diagnostics] == [
+        ("Y001", lines + 2)]

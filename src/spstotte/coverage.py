@@ -66,8 +66,10 @@ class CoverageReport:
             "rulesets": {
                 name: {
                     "uncovered": [r.rule_id for r in rules if not r.covered],
+                    # Outcomes sorted: the same run gives the same file, in parallel too.
                     "rules": {r.rule_id: {"kind": r.kind, "layer": r.layer,
-                                          "covered": r.covered, "outcomes": dict(r.outcomes)}
+                                          "covered": r.covered,
+                                          "outcomes": dict(sorted(r.outcomes.items()))}
                               for r in rules},
                 } for name, rules in self.rulesets.items()},
         }

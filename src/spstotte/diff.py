@@ -18,7 +18,8 @@ from typing import Any
 
 from .describe import describe
 from .documents import Code, Document, Format, Inline, Strong, fill, join, render, runs
-from .resolve import ResolvedRule, ResolvedRuleSet, _canonical
+from .fingerprint import canonical
+from .resolve import ResolvedRule, ResolvedRuleSet
 from .texts import text
 
 
@@ -37,7 +38,7 @@ def _unparametrised(value: Any) -> Any:
 
 
 def _rule_content(rule: ResolvedRule) -> str:
-    data = _unparametrised(_canonical(rule))
+    data = _unparametrised(canonical(rule))
     for key in ("depth", "quote_spans"):
         data.pop(key, None)
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
@@ -81,9 +82,9 @@ class RuleSetDiff:
 
 def _what_changed(old: ResolvedRule, new: ResolvedRule) -> list[str]:
     parts = []
-    if _unparametrised(_canonical(old.condition)) != _unparametrised(_canonical(new.condition)):
+    if _unparametrised(canonical(old.condition)) != _unparametrised(canonical(new.condition)):
         parts.append("condition")
-    if (_unparametrised(_canonical(old.conclusion)) != _unparametrised(_canonical(new.conclusion))
+    if (_unparametrised(canonical(old.conclusion)) != _unparametrised(canonical(new.conclusion))
             or old.paths != new.paths):
         parts.append("conclusion")
     if old.legal_basis != new.legal_basis:

@@ -35,7 +35,14 @@ from .errors import (
     UnknownMunicipalityError,
 )
 from .facts import assessment_facts, profile_facts
-from .loader import LoadedYaml, iter_yaml_files, load_yaml_file, load_yaml_text, read_bounded
+from .loader import (
+    LoadedYaml,
+    iter_yaml_files,
+    load_yaml_file,
+    load_yaml_text,
+    read_bounded,
+    read_header,
+)
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
 from .reference import evaluate_reference
@@ -125,6 +132,8 @@ class RuleLibrary:
         #: Parsed rule files by path, with the SHA-256 of the bytes they were parsed from: a
         #: reload re-reads and hashes every file, but parses only those that changed.
         self._parsed: dict[Path, tuple[str, str, LoadedYaml | RuleSetError]] = {}
+        #: The ``municipality:`` headers of rule files, by path, with the SHA-256 of the bytes.
+        self._headers: dict[Path, tuple[str, str, Any]] = {}
         self._index: list[MunicipalityInfo] | None = None
         self._broken: dict[str, RuleSetError] = {}
         self._conflicts: dict[int, RuleSetError] = {}
@@ -162,14 +171,13 @@ class RuleLibrary:
                 continue
             for path in iter_yaml_files(directory):
                 try:
-                    data = self._read(path)[1].data
+                    header = self._header(path)
                 except RuleSetError as exc:
                     # Unreadable: it may be the rule set asked for, so its errors are shown
                     # rather than "no rule set" (see find()).
                     self._broken[path.stem] = exc
                     continue
-                info = data.get("municipality") if isinstance(data, dict) else None
-                code = info.get("code") if isinstance(info, dict) else None
+                code = header.get("code") if isinstance(header, dict) else None
                 if isinstance(code, int) and code in MUNICIPALITY_NAMES:
                     found.append(MunicipalityInfo(path.stem, code, MUNICIPALITY_NAMES[code], path))
                 else:
@@ -216,6 +224,32 @@ class RuleLibrary:
                                        f"{MUNICIPALITY_NAMES[code]} has no rule set")
 
     # -- rule sets --------------------------------------------------------------------------
+
+    def _header(self, path: Path) -> Any:
+        """The ``municipality:`` header of a rule file, read from its first lines only (a
+        folder of 98 rule files is discovered without parsing them); cached by content."""
+        name = _relative(path)
+        raw = read_bounded(path, name)
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            parsed, header = self._parsed.get(path), self._headers.get(path)
+        if parsed is not None and parsed[:2] == (digest, name):
+            if isinstance(parsed[2], RuleSetError):
+                raise parsed[2]
+            data = parsed[2].data
+            return data.get("municipality") if isinstance(data, dict) else None
+        if header is not None and header[:2] == (digest, name):
+            value = header[2]
+        else:
+            try:
+                value = read_header(raw, "municipality", name)
+            except RuleSetError as exc:
+                value = exc
+            with self._lock:
+                self._headers[path] = (digest, name, value)
+        if isinstance(value, RuleSetError):
+            raise value
+        return value
 
     def _read(self, path: Path) -> tuple[str, LoadedYaml]:
         """A rule file parsed, with the SHA-256 of its bytes; parsed again only if they changed."""
@@ -422,6 +456,7 @@ class RuleLibrary:
             self._entries, self._previous = {}, {}
             self._index = None
             self._parsed = {}
+            self._headers = {}
             self._generation += 1
         for entry in entries:
             entry.network.retire()

@@ -9,15 +9,12 @@ All problems of all files are collected and raised together as one :class:`RuleS
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass, replace
-from enum import Enum
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .conditions import (
     LIST_OPS,
@@ -47,6 +44,7 @@ from .conditions import (
 from .diagnose import diagnostics_from
 from .errors import Diagnostic, RuleSetError, Span
 from .facts import FactKind, assessment_fact, fact_spec
+from .fingerprint import content_hash
 from .loader import LoadedYaml
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .ruleformat import (
@@ -1083,38 +1081,6 @@ def _offered_paths(resolver: _Resolver) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- content hash
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Span):
-        return None
-    if isinstance(value, BaseModel):
-        return _canonical(value.model_dump(mode="json", by_alias=True))
-    if is_dataclass(value) and not isinstance(value, type):
-        out = {"__type__": type(value).__name__}
-        for f in fields(value):
-            if f.name in ("span", "_index", "content_hash", "files", "quote_spans", "citations",
-                          "memo", "parameters_used"):
-                continue
-            out[f.name] = _canonical(getattr(value, f.name))
-        return out
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_canonical(v) for v in value)
-    return value
-
-
-def content_hash(ruleset: ResolvedRuleSet) -> str:
-    """A SHA-256 of the rule set's content: the same rules give the same hash, whatever the file
-    layout, order or positions."""
-    payload = json.dumps(_canonical(ruleset), sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
 
 def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None) -> ResolvedRuleSet:
     """Validate and resolve loaded YAML files; raise :class:`RuleSetError` with every problem."""
