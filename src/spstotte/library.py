@@ -14,12 +14,12 @@ import os
 import re
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .compiler import compile_ruleset
 from .engine import Network
@@ -92,6 +92,9 @@ class _Entry:
     fingerprint: str = ""
 
 
+_T = TypeVar("_T")
+
+
 def _relative(path: Path) -> str:
     """How a rule file is named in errors and trails: relative to the working directory when it
     is below it (editors can open it), else as ``<folder>/<file>`` (e.g. ``rules/law.yaml`` for
@@ -131,7 +134,7 @@ class RuleLibrary:
         _LIBRARIES.add(self)
         #: Parsed rule files by path, with the SHA-256 of the bytes they were parsed from: a
         #: reload re-reads and hashes every file, but parses only those that changed.
-        self._parsed: dict[Path, tuple[str, str, LoadedYaml | RuleSetError]] = {}
+        self._parsed: dict[Path, tuple[str, str, Any]] = {}
         #: The ``municipality:`` headers of rule files, by path, with the SHA-256 of the bytes.
         self._headers: dict[Path, tuple[str, str, Any]] = {}
         self._index: list[MunicipalityInfo] | None = None
@@ -228,48 +231,35 @@ class RuleLibrary:
     def _header(self, path: Path) -> Any:
         """The ``municipality:`` header of a rule file, read from its first lines only (a
         folder of 98 rule files is discovered without parsing them); cached by content."""
-        name = _relative(path)
-        raw = read_bounded(path, name)
-        digest = hashlib.sha256(raw).hexdigest()
-        with self._lock:
-            parsed, header = self._parsed.get(path), self._headers.get(path)
-        if parsed is not None and parsed[:2] == (digest, name):
-            if isinstance(parsed[2], RuleSetError):
-                raise parsed[2]
-            data = parsed[2].data
-            return data.get("municipality") if isinstance(data, dict) else None
-        if header is not None and header[:2] == (digest, name):
-            value = header[2]
-        else:
-            try:
-                value = read_header(raw, "municipality", name)
-            except RuleSetError as exc:
-                value = exc
-            with self._lock:
-                self._headers[path] = (digest, name, value)
-        if isinstance(value, RuleSetError):
-            raise value
-        return value
+        return self._by_content(self._headers, path, lambda raw, name: read_header(
+            raw, "municipality", name))[1]
 
     def _read(self, path: Path) -> tuple[str, LoadedYaml]:
         """A rule file parsed, with the SHA-256 of its bytes; parsed again only if they changed."""
+        return self._by_content(self._parsed, path, lambda raw, name: replace(
+            load_yaml_text(raw, name), path=path.resolve()))
+
+    def _by_content(self, cache: dict[Path, tuple[str, str, Any]], path: Path,
+                    read: Callable[[bytes, str], _T]) -> tuple[str, _T]:
+        """``read(bytes, name)`` of a file, and the SHA-256 of its bytes, from ``cache`` while
+        the bytes are the same (a file's errors are cached, and raised, too)."""
         name = _relative(path)
         raw = read_bounded(path, name)
         digest = hashlib.sha256(raw).hexdigest()
         with self._lock:
-            cached = self._parsed.get(path)
+            cached = cache.get(path)
         if cached is not None and cached[:2] == (digest, name):
-            parsed = cached[2]
+            value = cached[2]
         else:
             try:
-                parsed = replace(load_yaml_text(raw, name), path=path.resolve())
+                value = read(raw, name)
             except RuleSetError as exc:
-                parsed = exc
+                value = exc
             with self._lock:
-                self._parsed[path] = (digest, name, parsed)
-        if isinstance(parsed, RuleSetError):
-            raise parsed
-        return digest, parsed
+                cache[path] = (digest, name, value)
+        if isinstance(value, RuleSetError):
+            raise value
+        return digest, value
 
     def _law_files(self) -> list[LoadedYaml]:
         """The law layer's files, parsed."""
