@@ -230,3 +230,25 @@ def test_the_resolved_order_and_hash_do_not_depend_on_file_order(
     assert [r.id for r in first.rules] == [r.id for r in other.rules]
     assert first.content_hash == other.content_hash
     assert first.rule_position("a") < first.rule_position("b")
+
+
+def test_a_constant_that_does_not_fit_its_fact_raises_with_the_reason() -> None:
+    from spstotte.conditions import InvalidValue, Op, check_value
+    from spstotte.facts import fact_spec
+
+    age, need = fact_spec("age"), fact_spec("support_need")
+    assert check_value(age, Op.IN, [20, 18, 20]) == (18, 20)
+    assert check_value(need, Op.GTE, "moderate") == "moderate"
+    for spec, op, raw, reason in [
+        (age, Op.EQ, "18", "age is a whole number, not '18'"),
+        (age, Op.IN, [], "'in' takes a non-empty list"),
+        (age, Op.EQ, [18], "'eq' takes a single value, not a list"),
+        (need, Op.GTE, "not_assessed", "'not_assessed' has no rank and cannot be compared with "
+                                       "gte"),
+        (need, Op.IN, ["high", "huge"], "'huge' is not a value of support_need"),
+        # A text that starts with '!' is a value like any other, not a message.
+        (need, Op.EQ, "!high", "'!high' is not a value of support_need"),
+    ]:
+        with pytest.raises(InvalidValue) as info:
+            check_value(spec, op, raw)
+        assert str(info.value) == reason

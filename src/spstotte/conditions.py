@@ -344,9 +344,10 @@ class ConditionParser:
                 self._fail("R103", "a value is a constant or {param: name}", value_path)
                 return None
             return Compare(name, op, ParamRef(raw_value["param"], self.span(value_path)), span)
-        value = check_value(spec, op, raw_value)
-        if isinstance(value, str) and value.startswith("!"):
-            self._fail("R203", value[1:], value_path, value_hint(spec, op))
+        try:
+            value = check_value(spec, op, raw_value)
+        except InvalidValue as exc:
+            self._fail("R203", str(exc), value_path, value_hint(spec, op))
             return None
         return Compare(name, op, value, span)
 
@@ -490,40 +491,50 @@ def _type_name(value: object) -> str:
             type(None): "empty"}.get(type(value), type(value).__name__)
 
 
+class InvalidValue(ValueError):
+    """A constant in a condition does not fit its fact; the message says why."""
+
+
 def check_value(spec: FactSpec, op: Op, raw: Any) -> Value:
-    """Check a constant against a fact; returns the normalised value, or ``"!message"``."""
+    """Check a constant against a fact; return the normalised value.
+
+    Raises:
+        InvalidValue: the constant does not fit the fact or the operator.
+    """
     if op is Op.KNOWN:
-        return raw if isinstance(raw, bool) else "!'known' takes true or false"
+        if not isinstance(raw, bool):
+            raise InvalidValue("'known' takes true or false")
+        return raw
     if op in LIST_OPS:
         if not isinstance(raw, list) or not raw:
-            return f"!'{op.value}' takes a non-empty list"
-        items = [check_scalar(spec, op, item) for item in raw]
-        for item in items:
-            if isinstance(item, str) and item.startswith("!"):
-                return item
-        return tuple(sorted(set(items), key=str))
+            raise InvalidValue(f"'{op.value}' takes a non-empty list")
+        return tuple(sorted({check_scalar(spec, op, item) for item in raw}, key=str))
     if isinstance(raw, list):
-        return f"!'{op.value}' takes a single value, not a list"
+        raise InvalidValue(f"'{op.value}' takes a single value, not a list")
     return check_scalar(spec, op, raw)
 
 
 def check_scalar(spec: FactSpec, op: Op, raw: Any) -> Scalar:
     """Check one scalar value against a fact (see :func:`check_value`)."""
     if spec.kind is FactKind.BOOL:
-        return raw if isinstance(raw, bool) else f"!{spec.name} is true or false, not {raw!r}"
+        if not isinstance(raw, bool):
+            raise InvalidValue(f"{spec.name} is true or false, not {raw!r}")
+        return raw
     if spec.kind is FactKind.INT:
-        return raw if _is_int(raw) else f"!{spec.name} is a whole number, not {raw!r}"
+        if not _is_int(raw):
+            raise InvalidValue(f"{spec.name} is a whole number, not {raw!r}")
+        return int(raw)
     if spec.kind is FactKind.MUNICIPALITY:
         if raw == "none" and spec.name.endswith("placed_by_municipality"):
             return "none"
         try:
             return municipality_code(raw)
         except MunicipalityLookupError as exc:
-            return f"!{exc}"
+            raise InvalidValue(str(exc)) from None
     if not isinstance(raw, str) or raw not in spec.values:
-        return f"!{raw!r} is not a value of {spec.name}"
+        raise InvalidValue(f"{raw!r} is not a value of {spec.name}")
     if op in ORDER_OPS and raw == "not_assessed":
-        return f"!{raw!r} has no rank and cannot be compared with {op.value}"
+        raise InvalidValue(f"{raw!r} has no rank and cannot be compared with {op.value}")
     return raw
 
 

@@ -29,6 +29,7 @@ from .conditions import (
     Grant,
     Guidance,
     Inform,
+    InvalidValue,
     Not,
     Obligation,
     Op,
@@ -758,9 +759,10 @@ class _Resolver:
             if param.value is None:
                 return condition  # law layer checked on its own: the municipality sets it
             raw = list(param.value) if isinstance(param.value, tuple) else param.value
-            value = check_value(spec, condition.op, raw)
-            if isinstance(value, str) and value.startswith("!"):
-                self.fail("R214", f"parameter {ref.name!r}: {value[1:]}", ref.span)
+            try:
+                value = check_value(spec, condition.op, raw)
+            except InvalidValue as exc:
+                self.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
                 return condition
             return Compare(condition.fact, condition.op, value, condition.span, ref.name)
         return condition
