@@ -13,6 +13,8 @@ paths are exercised too; ``known=1`` gives complete profiles.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,12 +48,10 @@ def decision_dates(start: date = _FIRST_DAY, end: date = _LAST_DAY) -> st.Search
                                                             if start <= d <= end]))
 
 
-def _maybe(strategy: st.SearchStrategy[Any], known: float = 0.8) -> st.SearchStrategy[Any]:
-    """The value about ``known`` of the time, else ``None`` (unknown). Shrinks towards known."""
-    if known >= 1:
-        return strategy
-    return st.floats(0, 1, exclude_max=True).flatmap(
-        lambda x: strategy if x < known else st.none())
+def _maybe(draw: st.DrawFn, strategy: st.SearchStrategy[Any], known: float) -> Any:
+    """A value about ``known`` of the time, else ``None`` (unknown). Shrinks towards known
+    (the chance shrinks towards 0)."""
+    return draw(strategy) if draw(_CHANCE) < known else None
 
 
 def _values(enum: Any) -> st.SearchStrategy[str]:
@@ -85,58 +85,95 @@ def _cpr(born: date) -> st.SearchStrategy[str]:
         lambda t: f"{born:%d%m}{yy:02d}-{t[0]}{t[1]:03d}")
 
 
+#: The simple fields of a profile: each a value of its vocabulary, a set of them, or a bool.
+_SIMPLE_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "physical_impairment": _values(Impairment),
+    "mental_impairment": _values(Impairment),
+    "social_problems": _sets(SocialProblem),
+    "support_need": _values(SupportNeed),
+    "met_by_open_offers": st.booleans(),
+    "met_by_advice": st.booleans(),
+    "covered_by_provision": _sets(Provision),
+    "specialist_treatment_sought": st.booleans(),
+    "improvement_expected": st.booleans(),
+    "at_risk": st.booleans(),
+    "particular_social_problems": st.booleans(),
+    "current_help": _sets(Provision),
+    "applicant": _values(Applicant),
+    "consent": _values(Consent),
+    "accepts_straksforloeb": st.booleans(),
+    "urgent": st.booleans(),
+    "requested_support_areas": _sets(SupportArea),
+    "motivated": st.booleans(),
+    "able_to_attend_groups": st.booleans(),
+}
+
+
+@dataclass(frozen=True)
+class _ProfileStrategies:
+    """The strategies of one (municipality, known) choice, built once: building them on
+    every draw cost more than drawing from them."""
+
+    birth: st.SearchStrategy[date]
+    how: st.SearchStrategy[str]
+    residence: st.SearchStrategy[Any]
+    housing: st.SearchStrategy[str]
+    placed: st.SearchStrategy[Any]
+    stay: st.SearchStrategy[Any]
+    simple: tuple[tuple[str, st.SearchStrategy[Any]], ...]
+
+
+#: A chance in [0, 1): drawn to decide whether a field is known.
+_CHANCE = st.floats(0, 1, exclude_max=True)
+
+
+@functools.cache
+def _strategies(home: int | None, known: float) -> _ProfileStrategies:
+    favourites = [265, 540, 630] + ([home] if home else [])
+    return _ProfileStrategies(
+        birth=_birth_date(date(2026, 11, 23)),
+        how=st.sampled_from(["birth_date", "cpr", "both", "none"]),
+        residence=st.one_of(st.sampled_from(favourites),
+                            st.sampled_from(sorted(MUNICIPALITY_NAMES))),
+        housing=_values(HousingKind),
+        placed=st.one_of(st.sampled_from(favourites), st.just("none")),
+        stay=st.sampled_from(favourites),
+        simple=tuple(_SIMPLE_FIELDS.items()),
+    )
+
+
+_ONE_IN_TEN = st.integers(0, 9)
+
+
 @st.composite
 def profile_data(draw: st.DrawFn, municipality: int | str | None = None,
                  known: float = 0.8) -> dict[str, Any]:
     """Raw profile data (a dict, as a form or a JSON API would send it)."""
     home = municipality_code(municipality) if municipality is not None else None
-    codes = sorted(MUNICIPALITY_NAMES)
-    favourites = [265, 540, 630] + ([home] if home else [])
+    strategies = _strategies(home, known)
     data: dict[str, Any] = {}
-    born = draw(_birth_date(date(2026, 11, 23)))
-    how = draw(st.sampled_from(["birth_date", "cpr", "both", "none"]))
+    born = draw(strategies.birth)
+    how = draw(strategies.how)
     if how in ("birth_date", "both"):
         data["birth_date"] = born.isoformat()
     if how in ("cpr", "both") and born.year >= 1858:
         data["cpr"] = draw(_cpr(born))
-    residence = draw(_maybe(st.one_of(st.sampled_from(favourites), st.sampled_from(codes)),
-                            known))
+    residence = _maybe(draw, strategies.residence, known)
     if residence is not None:
         data["residence_municipality"] = residence
-    if draw(st.floats(0, 1)) < known:
-        kind = draw(_values(HousingKind))
+    if draw(_CHANCE) < known:
+        kind = draw(strategies.housing)
         living: dict[str, Any] = {"kind": kind}
-        placed = draw(_maybe(st.one_of(st.sampled_from(favourites), st.just("none")), known))
+        placed = _maybe(draw, strategies.placed, known)
         if placed is not None:
             living["placed_by_municipality"] = placed
-        if kind == "homeless" or draw(st.integers(0, 9)) == 0:
-            stay = draw(_maybe(st.sampled_from(favourites), known))
+        if kind == "homeless" or draw(_ONE_IN_TEN) == 0:
+            stay = _maybe(draw, strategies.stay, known)
             if stay is not None:
                 living["usual_stay_municipality"] = stay
         data["living_situation"] = living
-    simple: dict[str, st.SearchStrategy[Any]] = {
-        "physical_impairment": _values(Impairment),
-        "mental_impairment": _values(Impairment),
-        "social_problems": _sets(SocialProblem),
-        "support_need": _values(SupportNeed),
-        "met_by_open_offers": st.booleans(),
-        "met_by_advice": st.booleans(),
-        "covered_by_provision": _sets(Provision),
-        "specialist_treatment_sought": st.booleans(),
-        "improvement_expected": st.booleans(),
-        "at_risk": st.booleans(),
-        "particular_social_problems": st.booleans(),
-        "current_help": _sets(Provision),
-        "applicant": _values(Applicant),
-        "consent": _values(Consent),
-        "accepts_straksforloeb": st.booleans(),
-        "urgent": st.booleans(),
-        "requested_support_areas": _sets(SupportArea),
-        "motivated": st.booleans(),
-        "able_to_attend_groups": st.booleans(),
-    }
-    for name, strategy in simple.items():
-        value = draw(_maybe(strategy, known))
+    for name, strategy in strategies.simple:
+        value = _maybe(draw, strategy, known)
         if value is not None:
             data[name] = value
     # Sometimes the caseworker's considerations on the discretionary points that are given.
