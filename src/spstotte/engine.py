@@ -110,6 +110,12 @@ class Network:
         self.ruleset = ruleset
         self.compiled = compiled
         self._rule_ids = [rule.id for rule in ruleset.rules]
+        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact).
+        self._conclusions: dict[str, tuple[str, bool, str | None]] = {
+            name: (self._rule_ids[action.index], action.value, action.derived)
+            for name, action in compiled.actions.items()}
+        #: The profile facts to assert, in order: (name, whether a rule tests ``known``).
+        self._fields = tuple(compiled.fields.items())
         # Serialised profile facts by (field, value): a small, bounded set in practice.
         self._fact_json: dict[tuple[str, Any], str] = {}
         self._lock = threading.Lock()
@@ -178,43 +184,45 @@ class Network:
 
     def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
         handle = self._handle
-        actions = self.compiled.actions
+        conclusions = self._conclusions
+        fact_json = self._fact_json
+        assert_fact = dre.assert_fact
+        complete_and_start_action = dre.complete_and_start_action
         sid, digest = _SIDS.take()
         tail = f', "sid": "{sid}"}}'
         results: Results = {}
         created = sentinel_done = False
         offset = 0
         try:
-            for name, tests_known in self.compiled.fields.items():
+            for name, tests_known in self._fields:
                 value = facts.get(name)
                 if value is None and not tests_known:
                     continue  # unknown: nothing to assert unless a rule asks whether it is known
                 key = (name, value)
-                text = self._fact_json.get(key)
+                text = fact_json.get(key)
                 if text is None:
-                    if len(self._fact_json) > 20_000:
-                        self._fact_json.clear()
+                    if len(fact_json) > 20_000:
+                        fact_json.clear()
                     text = _field_json(name, self.compiled.fact_ids[name], value)
-                    self._fact_json[key] = text
-                dre.assert_fact(handle, text + tail)
+                    fact_json[key] = text
+                assert_fact(handle, text + tail)
                 created = True
-            _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
+            _, offset = assert_fact(handle, _SENTINEL_FACT + tail)
             created = True
             started = dre.start_action_for_state(handle, offset)
             messages = started[1] if started else None
             while messages:
                 # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
-                name = messages[2:messages.index('"', 2)]
-                action = actions.get(name)
-                if action is None:
+                conclusion = conclusions.get(messages[2:messages.index('"', 2)])
+                if conclusion is None:
                     sentinel_done = True
                 else:
-                    rule_id = self._rule_ids[action.index]
+                    rule_id, value, derived = conclusion
                     if rule_id not in results:
-                        results[rule_id] = action.value
-                        if action.derived is not None:
-                            dre.assert_fact(handle, action.derived + tail)
-                messages = dre.complete_and_start_action(handle, offset)
+                        results[rule_id] = value
+                        if derived is not None:
+                            assert_fact(handle, derived + tail)
+                messages = complete_and_start_action(handle, offset)
             return results
         except dre.error as exc:
             raise EngineError(f"the engine failed during evaluation: {exc}") from None

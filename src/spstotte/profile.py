@@ -372,27 +372,42 @@ class CitizenProfile(_Frozen):
             raise profile_error_from(exc, spans) from None
 
 
+#: Values that hold nothing: most of a profile, skipped without further checks.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_COLLECTIONS = (list, tuple, set, frozenset)
+
+
 def _too_deep(data: Any, limit: int) -> str | None:
     """The field path of the first value nested deeper than ``limit``, or ``None``.
 
-    Iterative, so a hostile input cannot exhaust the stack; paths are only spelled out for the
-    field that is too deep (this runs on every evaluation).
+    The recursion stops at ``limit`` levels, so a hostile input cannot exhaust the stack; paths
+    are only spelled out for the field that is too deep (this runs on every evaluation).
     """
     if not isinstance(data, Mapping):
         return None
     for key, top in data.items():
-        if not isinstance(top, (Mapping, list, tuple, set, frozenset)):
+        if type(top) in _SCALARS or not isinstance(top, (Mapping, *_COLLECTIONS)):
             continue
-        stack: list[tuple[Any, int]] = [(top, 1)]
-        while stack:
-            value, depth = stack.pop()
-            if depth > limit:
-                return str(key)
-            if isinstance(value, Mapping):
-                stack.extend((v, depth + 1) for v in value.values())
-            elif isinstance(value, (list, tuple, set, frozenset)):
-                stack.extend((v, depth + 1) for v in value)
+        if 1 > limit or _holds_deeper(top, 1, limit):
+            return str(key)
     return None
+
+
+def _holds_deeper(value: Any, depth: int, limit: int) -> bool:
+    """Whether a collection at ``depth`` holds a value at a depth beyond ``limit``."""
+    children: Any
+    if isinstance(value, Mapping):
+        children = value.values()
+    elif isinstance(value, _COLLECTIONS):
+        children = value
+    else:
+        return False
+    if depth >= limit:
+        return any(True for _ in children)  # each child is one level deeper than allowed
+    for child in children:
+        if type(child) not in _SCALARS and _holds_deeper(child, depth + 1, limit):
+            return True
+    return False
 
 
 _FIELD_HINTS: dict[str, str] = {

@@ -42,15 +42,20 @@ def truth(node: Condition, facts: Mapping[str, FactValue], results: Mapping[str,
     if isinstance(node, Not):
         inner = truth(node.item, facts, results)
         return None if inner is None else not inner
-    values = [truth(item, facts, results) for item in node.items]
+    # Kleene logic: one false part decides 'all', one true part decides 'any'.
     if isinstance(node, All):
-        if False in values:
-            return False
-        return None if None in values else True
-    assert isinstance(node, AnyOf)
-    if True in values:
-        return True
-    return None if None in values else False
+        decisive = False
+    else:
+        assert isinstance(node, AnyOf)
+        decisive = True
+    unknown = False
+    for item in node.items:
+        value = truth(item, facts, results)
+        if value is None:
+            unknown = True
+        elif value == decisive:
+            return decisive
+    return None if unknown else not decisive
 
 
 def _compare(node: Compare, value: FactValue) -> bool | None:
@@ -69,8 +74,11 @@ def _compare(node: Compare, value: FactValue) -> bool | None:
             left, right = value, expected  # type: ignore[assignment]
         if left is None or right is None:
             return None  # e.g. support need 'not_assessed' has no rank
-        return {Op.LT: left < right, Op.LTE: left <= right,
-                Op.GT: left > right, Op.GTE: left >= right}[op]
+        if op is Op.LT:
+            return left < right
+        if op is Op.LTE:
+            return left <= right
+        return left > right if op is Op.GT else left >= right
     if op is Op.EQ:
         return value == expected
     if op is Op.NE:

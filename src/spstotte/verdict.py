@@ -10,10 +10,10 @@ and whether any is still missing, obligations with dates, guidance, and appeal g
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +47,8 @@ from .reference import Results, truth
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis, Text
 from .texts import text as catalogue_text
+
+_T = TypeVar("_T")
 
 __all__ = [
     "AssessmentOut", "Outcome", "Reason", "ReasonKind", "Status", "Verdict", "add_months",
@@ -367,6 +369,71 @@ CONVENTIONS: tuple[str, ...] = (
 )
 
 
+#: What a rule is to the verdict builder (see :class:`_Plan`).
+_GUIDANCE, _OBLIGATION, _INFORM, _OTHER = range(4)
+_STATUS_OF_CODE = {"m": Status.MET, "n": Status.NOT_MET, "u": Status.UNDETERMINED}
+
+
+class _Plan:
+    """What the builder needs of a rule set on every call, computed once per rule set."""
+
+    def __init__(self, ruleset: ResolvedRuleSet) -> None:
+        offered = frozenset(ruleset.offered_paths)
+        #: The requirements and referral tests: (rule, whether it is a requirement, whether it
+        #: belongs to an offered path).
+        self.requirements = tuple(
+            (rule, isinstance(rule.conclusion, Require), bool(set(rule.paths) & offered))
+            for rule in ruleset.rules if isinstance(rule.conclusion, (Require, Refer)))
+        #: Every rule with what it is to the trail, and the facts and rules it reads.
+        self.trail = tuple((rule, _GUIDANCE if isinstance(rule.conclusion, Guidance)
+                            else _OBLIGATION if isinstance(rule.conclusion, Obligation)
+                            else _INFORM if isinstance(rule.conclusion, Inform) else _OTHER,
+                            rule.id, rule.facts, rule.reads)
+                           for rule in ruleset.rules)
+        #: The offered paths: (id, the rule of its acceptance, the rule of its order).
+        self.paths = tuple((path_id, ruleset.paths[path_id].instead_of_entitlement,
+                            ruleset.paths[path_id].by_order)
+                           for path_id in ruleset.offered_paths)
+
+
+class _Decided:
+    """What follows from the statuses of the requirements alone (and the paths' acceptance and
+    order rules): the decision and who its grounds are for or against. Memoised by those."""
+
+    __slots__ = ("adverse", "decision", "favourable", "rests", "statute_decides")
+
+    def __init__(self, ruleset: ResolvedRuleSet, paths: list[PathState],
+                 states: list[RequirementState], requirements: list[Requirement]) -> None:
+        decision = self.decision = decide(paths, states)
+        outcome, chosen = decision.outcome, decision.chosen
+        reasons = [code for code, _ in decision.reasons if ruleset.has_rule(code)]
+        # What goes against the citizen owes a justification (forvaltningsloven § 22): the
+        # grounds of a refusal or referral, and for a grant the unmet requirements of a path the
+        # citizen does not get (unless the citizen accepted the granted path in its place).
+        adverse: list[str] = []
+        favourable: list[str] = []
+        if outcome in (Outcome.REFUSED, Outcome.REFERRED):
+            adverse = reasons
+        elif chosen is not None:
+            favourable = [q.rule_id for q in requirements if chosen in q.paths]
+            if not decision.replaced and not ruleset.paths[chosen].entitlement:
+                adverse = [q.rule_id for q in requirements if q.status is Status.NOT_MET
+                           and chosen not in q.paths
+                           and set(q.paths) & set(ruleset.offered_paths)]
+        else:
+            favourable = reasons
+        self.adverse = adverse
+        self.favourable = favourable
+        # Whether a statutory refusal ground of every path decides on its own.
+        offered = set(ruleset.offered_paths)
+        self.statute_decides = any(
+            q.status is Status.NOT_MET and q.on_fail == "refuse"
+            and q.condition_kind is ConditionKind.STATUTE and offered <= set(q.paths)
+            for q in requirements)
+        #: :func:`rests_on` by the service-level points asked about.
+        self.rests: dict[tuple[str, ...], bool] = {}
+
+
 class _Builder:
     def __init__(self, ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue],
                  results: Results, on: date) -> None:
@@ -374,13 +441,22 @@ class _Builder:
         self.facts = facts
         self.results = results
         self.on = on
+        plan = ruleset.memo.get("plan")
+        if plan is None:
+            plan = ruleset.memo["plan"] = _Plan(ruleset)
+        self.plan: _Plan = plan
         # Rendered legal bases and requirement texts depend only on the rule set: memoised.
         self._bases: dict[int, Basis] = ruleset.memo.setdefault("bases", {})
         self._expected: dict[str, Text] = ruleset.memo.setdefault("expected", {})
         self._steps: dict[Any, TrailStep] = ruleset.memo.setdefault("steps", {})
-        self._requirements: dict[Any, Requirement] = ruleset.memo.setdefault("requirements", {})
+        self._requirements: dict[Any, tuple[Requirement, RequirementState]] = \
+            ruleset.memo.setdefault("requirement_states", {})
+        self._decided: dict[Any, _Decided] = ruleset.memo.setdefault("decided", {})
+        # Parts of a verdict that depend on a few inputs only (a rule, a path, the date).
+        self._parts: dict[Any, Any] = ruleset.memo.setdefault("parts", {})
         # Reasons, assessments and the discretionary points behind a set of grounds repeat too.
-        self._reasons: dict[Any, Reason] = ruleset.memo.setdefault("reasons", {})
+        self._reasons: dict[Any, tuple[Requirement | None, Reason]] = ruleset.memo.setdefault(
+            "reason_of", {})
         self._assessments: dict[Any, AssessmentOut] = ruleset.memo.setdefault("assessments", {})
         self._points: dict[Any, dict[str, tuple[str, ...]]] = ruleset.memo.setdefault(
             "points", {})
@@ -444,14 +520,27 @@ class _Builder:
                     out.append(fact)
         return out
 
-    def requirement(self, rule: ResolvedRule) -> Requirement:
-        status = self.status(rule)
-        missing = tuple(self.missing(rule.condition)) if status is Status.UNDETERMINED else ()
-        key = (rule.id, status, missing)
+    def requirement(self, rule: ResolvedRule, is_require: bool
+                    ) -> tuple[Requirement, RequirementState, str]:
+        """The requirement (as :meth:`status` and :meth:`missing` find it), its state for
+        :func:`decide` and a one-letter code of its status; memoised by rule, status and
+        missing facts."""
+        value = self.results.get(rule.id)
+        if value is None:
+            code = "u"
+            missing = tuple(self.missing(rule.condition))
+        else:
+            code = "m" if (value if is_require else not value) else "n"
+            missing = ()
+        key = (rule.id, code, missing)
         found = self._requirements.get(key)
         if found is None:
-            found = self._requirements[key] = self._requirement(rule, status, missing)
-        return found
+            if len(self._requirements) > 50_000:
+                self._requirements.clear()
+            q = self._requirement(rule, _STATUS_OF_CODE[code], missing)
+            found = self._requirements[key] = (q, RequirementState(
+                q.rule_id, frozenset(q.paths), q.on_fail, q.status, q.condition_kind))
+        return found[0], found[1], code
 
     def _requirement(self, rule: ResolvedRule, status: Status,
                      missing: tuple[str, ...]) -> Requirement:
@@ -483,9 +572,10 @@ class _Builder:
     # -- trail ------------------------------------------------------------------------------
 
     def trail_step(self, rule: ResolvedRule, value: bool) -> TrailStep:
-        # Steps repeat across evaluations (same rule, conclusion and inputs): memoised.
-        key = (rule.id, value, tuple(self.facts.get(name) for name in rule.facts),
-               tuple(self.results.get(r) for r in rule.reads))
+        # Steps repeat across evaluations (same rule, conclusion and inputs): memoised. The
+        # rule fixes how many facts and rules it reads, so one flat key is unambiguous.
+        key = (rule.id, value, *map(self.facts.get, rule.facts),
+               *map(self.results.get, rule.reads))
         step = self._steps.get(key)
         if step is None:
             if len(self._steps) > 50_000:
@@ -547,45 +637,73 @@ class _Builder:
     def build(self, inputs: dict[str, Any], library_version: str, engine: str,
               assessments: Mapping[str, Assessment]) -> Verdict:
         rs = self.ruleset
+        plan = self.plan
         offered = list(rs.offered_paths)
-        rules = [r for r in rs.rules if isinstance(r.conclusion, (Require, Refer))]
-        requirements = [self.requirement(r) for r in rules]
-        states = [RequirementState(q.rule_id, frozenset(q.paths), q.on_fail, q.status,
-                                   q.condition_kind) for q in requirements]
-        paths = [self.path_state(p) for p in offered]
-        decision = decide(paths, states)
+        results = self.results
+        requirements: list[Requirement] = []
+        states: list[RequirementState] = []
+        codes: list[str] = []
+        undetermined_list: list[Requirement] = []
+        unmet_list: list[Requirement] = []
+        by_id: dict[str, Requirement] = {}
+        for rule, is_require, on_offered in plan.requirements:
+            q, state, code = self.requirement(rule, is_require)
+            by_id[q.rule_id] = q
+            requirements.append(q)
+            states.append(state)
+            codes.append(code)
+            if on_offered:
+                if code == "u":
+                    undetermined_list.append(q)
+                elif code == "n":
+                    unmet_list.append(q)
+        # The decision follows from the statuses and the paths' acceptance and order rules.
+        key = ("".join(codes), tuple(
+            (None if accepted is None else results.get(accepted),
+             None if by_order is None else results.get(by_order))
+            for _, accepted, by_order in plan.paths))
+        settled = self._decided.get(key)
+        if settled is None:
+            if len(self._decided) > 10_000:
+                self._decided.clear()
+            settled = self._decided[key] = _Decided(
+                rs, [self.path_state(p) for p in offered], states, requirements)
+        decision = settled.decision
         outcome, chosen = decision.outcome, decision.chosen
-        by_id = {q.rule_id: q for q in requirements}
 
         reasons = tuple(self.reason(code, kind, by_id) for code, kind in decision.reasons)
-        undetermined = tuple(q for q in requirements if q.status is Status.UNDETERMINED
-                             and set(q.paths) & set(offered))
-        unmet = tuple(q for q in requirements if q.status is Status.NOT_MET
-                      and set(q.paths) & set(offered))
+        undetermined = tuple(undetermined_list)
+        unmet = tuple(unmet_list)
         missing = self.missing_facts(decision, requirements)
-        assessed = self.assessments(decision, paths, states, by_id, assessments)
+        assessed = self.assessments(settled, states, by_id, assessments)
 
         trail = []
         obligations, information, guidance = [], [], []
-        for rule in rs.rules:
-            value = self.results.get(rule.id)
+        facts_get, results_get = self.facts.get, results.get
+        steps = self._steps
+        for rule, what, rule_id, facts_read, rules_read in plan.trail:
+            value = results_get(rule_id)
             if value is None:
                 continue
-            if isinstance(rule.conclusion, Guidance):
+            if what == _GUIDANCE:
+                assert isinstance(rule.conclusion, Guidance)
                 guidance.append(self.information(rule, rule.conclusion.text))
-            elif isinstance(rule.conclusion, (Obligation, Inform)):
+            elif what != _OTHER:
                 if chosen is None or chosen not in rule.paths:
                     continue
                 if isinstance(rule.conclusion, Obligation):
                     obligations.append(self.obligation(rule, rule.conclusion))
                 else:
+                    assert isinstance(rule.conclusion, Inform)
                     information.append(self.information(rule, rule.conclusion.text))
-            trail.append(self.trail_step(rule, value))
+            # Steps repeat across evaluations (same rule, conclusion and inputs): memoised.
+            step = steps.get((rule_id, value, *map(facts_get, facts_read),
+                              *map(results_get, rules_read)))
+            if step is None:
+                step = self.trail_step(rule, value)
+            trail.append(step)
 
-        referral_out = tuple(
-            ReferralOut(to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
-                        rule_id=q.rule_id, legal_basis=self.referral_basis(q))
-            for q in unmet if q.on_fail == "refer")
+        referral_out = tuple(self.referral(q) for q in unmet if q.on_fail == "refer")
         end_date = None
         if chosen is not None and rs.paths[chosen].max_months:
             end_date = add_months(self.on, rs.paths[chosen].max_months or 0)
@@ -603,10 +721,7 @@ class _Builder:
             outcome=outcome, municipality=rs.municipality_code,
             municipality_name=rs.municipality_name, decision_date=self.on, final=final,
             reasons=reasons,
-            paths=tuple(PathResult(path=p, title=rs.paths[p].title,
-                                   status=decision.path_status[p],
-                                   legal_basis=self.basis(rs.paths[p].legal_basis),
-                                   decided=p not in undecided)
+            paths=tuple(self.path_result(p, decision.path_status[p], p not in undecided)
                         for p in offered),
             trail=tuple(trail), unmet_requirements=unmet, undetermined_requirements=undetermined,
             missing_facts=missing, referrals=referral_out, obligations=tuple(obligations),
@@ -630,10 +745,32 @@ class _Builder:
             else self.results.get(path.instead_of_entitlement),
             None if path.by_order is None else self.results.get(path.by_order))
 
+    def part(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        """A part of the verdict that depends only on ``key``, memoised."""
+        found: _T | None = self._parts.get(key)
+        if found is None:
+            if len(self._parts) > 20_000:
+                self._parts.clear()
+            found = self._parts[key] = make()
+        return found
+
     def information(self, rule: ResolvedRule, text: Text) -> InformationOut:
-        return InformationOut(rule_id=rule.id, title=rule.title, text=text,
-                              condition_kind=rule.condition_kind,
-                              legal_basis=self.basis(rule.legal_basis))
+        return self.part(("information", rule.id, id(text)), lambda: InformationOut(
+            rule_id=rule.id, title=rule.title, text=text, condition_kind=rule.condition_kind,
+            legal_basis=self.basis(rule.legal_basis)))
+
+    def path_result(self, path: str, status: Status, decided: bool) -> PathResult:
+        rs = self.ruleset
+        return self.part(("path", path, status, decided), lambda: PathResult(
+            path=path, title=rs.paths[path].title, status=status,
+            legal_basis=self.basis(rs.paths[path].legal_basis), decided=decided))
+
+    def referral(self, q: Requirement) -> ReferralOut:
+        rs = self.ruleset
+        return self.part(("referral", q.rule_id, q.refer_to, id(q.legal_basis)),
+                         lambda: ReferralOut(
+            to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
+            rule_id=q.rule_id, legal_basis=self.referral_basis(q)))
 
     def referral_basis(self, requirement: Requirement) -> Basis:
         target = self.ruleset.referrals.get(requirement.refer_to or "")
@@ -664,11 +801,12 @@ class _Builder:
         q = by_id.get(code)
         key = (code, kind, id(q), self.forward_target(code) if q is not None else None)
         found = self._reasons.get(key)
-        if found is None:
+        # The requirement is kept with its reason: an id is only unique while its object lives.
+        if found is None or found[0] is not q:
             if len(self._reasons) > 50_000:
                 self._reasons.clear()
-            found = self._reasons[key] = self._reason(code, kind, by_id)
-        return found
+            found = self._reasons[key] = (q, self._reason(code, kind, by_id))
+        return found[1]
 
     def forward_target(self, code: str) -> FactValue:
         conclusion = self.ruleset.rule(code).conclusion
@@ -735,28 +873,14 @@ class _Builder:
 
     # -- assessments ------------------------------------------------------------------------
 
-    def assessments(self, decision: Decision, paths: list[PathState],
-                    states: list[RequirementState], by_id: Mapping[str, Requirement],
+    def assessments(self, decided: _Decided, states: list[RequirementState],
+                    by_id: Mapping[str, Requirement],
                     recorded: Mapping[str, Assessment]) -> tuple[AssessmentOut, ...]:
         """The points a person must assess that the decision rests on (see AssessmentOut)."""
         rs = self.ruleset
-        outcome = decision.outcome
-        chosen = decision.chosen
-        reasons = [code for code, _ in decision.reasons if rs.has_rule(code)]
-        # What goes against the citizen owes a justification (forvaltningsloven § 22): the
-        # grounds of a refusal or referral, and for a grant the unmet requirements of a path the
-        # citizen does not get (unless the citizen accepted the granted path in its place).
-        adverse: list[str] = []
-        favourable: list[str] = []
-        if outcome in (Outcome.REFUSED, Outcome.REFERRED):
-            adverse = reasons
-        elif chosen is not None:
-            favourable = [q.rule_id for q in by_id.values() if chosen in q.paths]
-            if not decision.replaced and not rs.paths[chosen].entitlement:
-                adverse = [q.rule_id for q in by_id.values() if q.status is Status.NOT_MET
-                           and chosen not in q.paths and set(q.paths) & set(rs.offered_paths)]
-        else:
-            favourable = reasons
+        # What goes against the citizen owes a justification (forvaltningsloven § 22), see
+        # _Decided.
+        adverse, favourable = decided.adverse, decided.favourable
         out: list[AssessmentOut] = []
         # 1. The discretionary points of the law the grounds read (through derived rules too).
         against = self.discretionary_points(adverse)
@@ -774,17 +898,17 @@ class _Builder:
         unassessed = [rule_id for rule_id in rs.assessment_points
                       if rule_id in by_id and by_id[rule_id].status is Status.NOT_MET
                       and (rule_id not in recorded or recorded[rule_id].finding is None)]
-        required = set(unassessed) if rests_on(paths, states, unassessed) else set()
+        asked = tuple(unassessed)
+        rests = decided.rests.get(asked)
+        if rests is None:
+            paths = [self.path_state(p) for p in self.ruleset.offered_paths]
+            rests = decided.rests[asked] = rests_on(paths, states, unassessed)
+        required = set(unassessed) if rests else set()
         # A service-level ground the decision states against the citizen needs the concrete
         # assessment too, even where another ground carries the outcome: every ground stated
         # must hold (forvaltningsloven § 24), and a service level alone never establishes one.
         # Not where a statutory refusal ground of every path decides on its own.
-        offered = set(rs.offered_paths)
-        statute_decides = any(
-            q.status is Status.NOT_MET and q.on_fail == "refuse"
-            and q.condition_kind is ConditionKind.STATUTE and offered <= set(q.paths)
-            for q in by_id.values())
-        if not statute_decides:
+        if not decided.statute_decides:
             required |= {rule_id for rule_id in unassessed if rule_id in adverse}
         for rule_id in rs.assessment_points:
             rule = rs.rule(rule_id)
@@ -878,6 +1002,9 @@ class _Builder:
     # -- obligations, appeal, support areas ---------------------------------------------------
 
     def obligation(self, rule: ResolvedRule, c: Obligation) -> ObligationOut:
+        return self.part(("obligation", rule.id, self.on), lambda: self._obligation(rule, c))
+
+    def _obligation(self, rule: ResolvedRule, c: Obligation) -> ObligationOut:
         dates: list[date] = []
         if isinstance(c.after_months, tuple):
             dates.extend(add_months(self.on, m) for m in c.after_months)
@@ -890,6 +1017,9 @@ class _Builder:
                              legal_basis=self.basis(rule.legal_basis))
 
     def appeal(self, path: str) -> AppealGuidance:
+        return self.part(("appeal", path, self.on), lambda: self._appeal(path))
+
+    def _appeal(self, path: str) -> AppealGuidance:
         scheme = self.ruleset.appeal[self.ruleset.paths[path].appeal]
         deadline = self.on + timedelta(weeks=scheme.weeks) if scheme.weeks else None
         return AppealGuidance(path=path, appealable=scheme.appealable, weeks=scheme.weeks,
@@ -899,6 +1029,9 @@ class _Builder:
     def support_areas(self) -> tuple[SupportAreaOut, ...]:
         requested = self.facts.get("requested_support_areas")
         wanted = requested if isinstance(requested, frozenset) else frozenset()
+        return self.part(("support_areas", wanted), lambda: self._support_areas(wanted))
+
+    def _support_areas(self, wanted: frozenset[str]) -> tuple[SupportAreaOut, ...]:
         return tuple(
             SupportAreaOut(id=area_id, title=area.title,
                            requested=tuple(sorted(set(area.covers) & wanted)))
