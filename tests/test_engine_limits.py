@@ -20,7 +20,8 @@ import pytest
 
 from spstotte import RuleLibrary, RuleSetError
 from spstotte.compiler import MAX_CHILDREN_PER_NODE, MAX_SIMULTANEOUS_MATCHES, compile_ruleset
-from spstotte.loader import load_yaml_file
+from spstotte.conditions import All, RuleRef
+from spstotte.loader import load_yaml_file, load_yaml_text
 from spstotte.resolve import resolve_loaded
 
 #: Generous: an evaluation takes milliseconds; only a hang comes near it (see
@@ -166,3 +167,77 @@ def test_validate_reports_an_engine_limit_with_its_position(
     err = capsys.readouterr().err
     assert f"{path}:7:" in err or "graense.yaml:7:" in err
     assert "error[E302]" in err and "instead of listing values" in err
+
+
+def _many_requirements(count: int) -> str:
+    """A municipality whose § 85 path has ``count`` requirements of its own. Each reads one of
+    ten derived facts (an age of at least 18 to 27), so that no fact's tests exceed the
+    engine's other limits: all are met at 28, and from ``age_22`` on not at 21."""
+    basis = "legal_basis: {sources: [{source: own, section: S, quote: ordret citat}]}"
+    derived = "".join(f"""\
+  - id: age_{18 + k}
+    title: {{da: Mindst {18 + k} år, en: At least {18 + k}}}
+    {basis}
+    when: {{fact: age, gte: {18 + k}}}
+    then: derive
+""" for k in range(10))
+    required = "".join(f"""\
+  - id: requirement_{i}
+    title: {{da: Krav {i}, en: Requirement {i}}}
+    {basis}
+    when: {{rule: age_{18 + i % 10}, is: true}}
+    then: {{require: {{paths: [p85]}}}}
+""" for i in range(count))
+    return f"""\
+layer: municipality
+id: bred
+title: {{da: Bred, en: Wide}}
+municipality: {{code: 265, name: Roskilde}}
+sources: {{own: {{file: t, publisher: Roskilde Kommune, title: T, date: x, kind: t,
+                 municipality: 265}}}}
+rules:
+{derived}{required}"""
+
+
+def test_sixty_requirements_on_one_path_compile_and_decide(
+        rules_dir: Callable[[str, str], RuleLibrary]) -> None:
+    library = rules_dir("bred.yaml", _many_requirements(60))
+    ruleset = library.ruleset(265)
+    # The requirements (its own and the law layer's) are read in parts of at most 12: no
+    # rule of the engine joins more than 12 facts.
+    parts = [r.id for r in ruleset.rules if r.id.startswith("grant_p85__")]
+    assert len(parts) >= 5
+    top = ruleset.rule("grant_p85").condition
+    assert isinstance(top, All) and len(top.items) == len(parts) <= 12
+    citizen = {"birth_date": "1998-01-01", "residence_municipality": 265,
+               "living_situation": {"kind": "own_home"}, "mental_impairment": "severe",
+               "support_need": "moderate", "met_by_open_offers": False, "met_by_advice": False,
+               "covered_by_provision": [], "specialist_treatment_sought": False,
+               "applicant": "self"}
+    granted = library.evaluate(citizen, municipality=265, on="2026-11-23")
+    assert granted.outcome.value == "granted_85"
+    reference = library.evaluate(citizen, municipality=265, on="2026-11-23",
+                                 backend="reference")
+    assert reference.model_dump(exclude={"record"}) == granted.model_dump(exclude={"record"})
+    young = library.evaluate({**citizen, "birth_date": "2005-01-01"}, municipality=265,
+                             on="2026-11-23")
+    assert young.outcome.value != "granted_85"
+    unmet = {q.rule_id for q in young.unmet_requirements}
+    assert {"requirement_4", "requirement_9"} <= unmet and "requirement_3" not in unmet
+
+
+def test_more_parts_than_one_rule_joins_are_read_in_parts_of_parts() -> None:
+    # 200 requirements: 18 parts, more than the 16 facts one engine rule joins, so the grant
+    # reads parts of parts. (So many derived facts exceed another of the engine's limits, the
+    # kinds of fact, which the compiler reports with a position rather than a hang.)
+    ruleset = resolve_loaded(RuleLibrary()._law_files(),
+                             load_yaml_text(_many_requirements(200), "bred.yaml"))
+    top = ruleset.rule("grant_p85").condition
+    assert isinstance(top, All) and len(top.items) <= 12
+    assert all(item.rule.startswith("grant_p85__2_") for item in top.items
+               if isinstance(item, RuleRef))
+    assert sum(r.id.startswith("grant_p85__2_") for r in ruleset.rules) == 2
+    with pytest.raises(RuleSetError) as info:
+        compile_ruleset(ruleset)
+    assert {d.code for d in info.value.diagnostics} == {"E302"}
+    assert "kinds of fact" in str(info.value)

@@ -805,21 +805,26 @@ def _generated_grants(resolver: _Resolver, rules: list[ResolvedRule],
             resolver.fail("R102", f"path {path_id!r} has no requirements", span,
                           "add rules with 'require: {paths: [...]}'")
             continue
-        if len(parts) > GRANT_PART_SIZE:
-            # The engine matches at most 16 facts in one rule: the grant reads its requirements
-            # in parts, each a generated rule that derives "these requirements are met".
+        # The engine matches at most 16 facts in one rule: the grant reads its requirements
+        # in parts, each a generated rule that derives "these requirements are met", and the
+        # parts in parts again (a tree), so a path may have any number of requirements.
+        level = 1
+        while len(parts) > GRANT_PART_SIZE:
             chunks = [parts[i:i + GRANT_PART_SIZE] for i in range(0, len(parts), GRANT_PART_SIZE)]
             refs: list[Condition] = []
             for n, chunk in enumerate(chunks, 1):
-                part_id = f"grant_{path_id}__{n}"
-                title = Text(da=f"{path.title.da}: betingelser, del {n} af {len(chunks)}",
-                             en=f"{path.title.en}: conditions, part {n} of {len(chunks)}")
+                part_id = f"grant_{path_id}__{n}" if level == 1 else \
+                    f"grant_{path_id}__{level}_{n}"
+                title = Text(da=f"{path.title.da}: betingelser, del {n} af {len(chunks)}"
+                             + (f" (niveau {level})" if level > 1 else ""),
+                             en=f"{path.title.en}: conditions, part {n} of {len(chunks)}"
+                             + (f" (level {level})" if level > 1 else ""))
                 grants.append(ResolvedRule(
                     id=part_id, title=title, legal_basis=path.legal_basis,
                     condition=All(tuple(chunk), span), conclusion=Derive(), layer="generated",
                     span=span))
                 refs.append(RuleRef(part_id, True, span))
-            parts = refs
+            parts, level = refs, level + 1
         grants.append(ResolvedRule(
             id=f"grant_{path_id}", title=path.title, legal_basis=path.legal_basis,
             condition=All(tuple(parts), span), conclusion=Grant(path_id), layer="generated",
