@@ -19,13 +19,14 @@ parts make the whole unknown. Nothing unknown is ever read as false.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import operator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
 from .errors import Diagnostic, Span
-from .facts import FACTS, FactKind, FactSpec
+from .facts import FACTS, FactKind, FactSpec, fact_spec, rank
 from .loader import DataPath, LoadedYaml
 from .municipalities import MunicipalityLookupError, municipality_code
 from .ruleformat import Text
@@ -489,6 +490,54 @@ def _is_int(value: object) -> bool:
 def _type_name(value: object) -> str:
     return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list",
             type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+#: What each operator means on a known value, for the verdict builder's reading of a
+#: condition (which parts hold, which facts are missing). The reference interpreter
+#: (reference.py) deliberately has its own, independent reading: it is the test oracle of the
+#: compiled network, and a bug shared by both could not be seen by comparing them.
+MEANINGS: dict[Op, Any] = {
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+    Op.LT: operator.lt,
+    Op.LTE: operator.le,
+    Op.GT: operator.gt,
+    Op.GTE: operator.ge,
+    Op.IN: lambda value, expected: value in expected,
+    Op.NOT_IN: lambda value, expected: value not in expected,
+    Op.CONTAINS: lambda value, expected: expected in value,
+    Op.CONTAINS_ANY: lambda value, expected: not value.isdisjoint(expected),
+    Op.CONTAINS_ALL: lambda value, expected: value.issuperset(expected),
+}
+
+
+def holds(condition: Condition, facts: Mapping[str, Any],
+          results: Mapping[str, bool]) -> bool | None:
+    """Whether a condition holds on these facts and rule results, in three-valued (Kleene)
+    logic: ``None`` when unknown facts or undetermined rules leave it open."""
+    if isinstance(condition, Compare):
+        value = facts.get(condition.fact)
+        if condition.op is Op.KNOWN:
+            return (value is not None) is condition.value
+        if value is None:
+            return None
+        expected: Any = condition.value
+        if condition.op in ORDER_OPS and fact_spec(condition.fact).kind is FactKind.ORDINAL:
+            spec = fact_spec(condition.fact)
+            value, expected = rank(spec, value), rank(spec, expected)
+            if value is None or expected is None:
+                return None  # 'not_assessed' has no rank
+        return bool(MEANINGS[condition.op](value, expected))
+    if isinstance(condition, RuleRef):
+        result = results.get(condition.rule)
+        return None if result is None else result is condition.expect
+    if isinstance(condition, Not):
+        inner = holds(condition.item, facts, results)
+        return None if inner is None else not inner
+    parts = [holds(item, facts, results) for item in condition.items]
+    if isinstance(condition, All):
+        return False if False in parts else None if None in parts else True
+    return True if True in parts else None if None in parts else False
 
 
 class InvalidValue(ValueError):

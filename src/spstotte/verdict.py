@@ -27,6 +27,7 @@ from .conditions import (
     Refer,
     Require,
     RuleRef,
+    holds,
 )
 from .describe import describe, law_citation
 from .errors import Span
@@ -43,7 +44,7 @@ from .precedence import (
     rests_on,
 )
 from .profile import Assessment
-from .reference import Results, truth
+from .reference import Results
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .ruleformat import LegalBasis, Text
 from .texts import text as catalogue_text
@@ -502,7 +503,7 @@ class _Builder:
         """Unknown facts that keep a condition undetermined (through derived rules too)."""
         seen = set() if seen is None else seen
         out: list[str] = []
-        if truth(condition, self.facts, self.results) is not None:
+        if holds(condition, self.facts, self.results) is not None:
             return out
         if isinstance(condition, Compare):
             # Unknown, or known but not comparable (a support need that is 'not_assessed').
@@ -916,7 +917,7 @@ class _Builder:
             finding = None if entry is None else entry.finding
             if finding is None and rule_id not in required:
                 continue
-            mechanical = truth(rule.stated_condition, self.facts, self.results)
+            mechanical = holds(rule.stated_condition, self.facts, self.results)
             out.append(self.assessment_out(
                 rule_id, ConditionKind.SERVICE_LEVEL, rule.title, finding,
                 None if entry is None else entry.considerations, rule_id in adverse,
