@@ -16,6 +16,7 @@ is called, so a bad rule set never hangs the process or leaks a handle.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -289,8 +290,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     note("patterns", kind, kind.startswith("f:") and len(
                         patterns_per_type[kind]) > MAX_PATTERNS_PER_FACT_TYPE, index)
                     seen = tests_per_type.setdefault(kind, set())
-                    seen.update(_dumps(leaf) for test in tests
-                                for leaf in _leaves(json.loads(test)))
+                    for test in tests:
+                        seen.update(_leaf_texts(test))
                     note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
                     note("simultaneous", kind, _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES,
                          index)
@@ -371,7 +372,7 @@ def _simultaneous(tests: set[str]) -> int:
     member test, and one equality test per property."""
     count, properties = 0, set()
     for text in tests:
-        (key,) = json.loads(text)
+        key = _leaf_key(text)
         if key.startswith("$"):
             count += 1
         elif key in ("v", "k", "r", "t"):
@@ -379,6 +380,19 @@ def _simultaneous(tests: set[str]) -> int:
         else:
             count += 1  # a member of a set fact: several can hold at once
     return count + len(properties)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _leaf_key(text: str) -> str:
+    """The one key of a single test, as JSON text (compiles read it thousands of times)."""
+    (key,) = json.loads(text)
+    return str(key)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _leaf_texts(test: str) -> tuple[str, ...]:
+    """The single tests of a test given as JSON text, each as JSON text."""
+    return tuple(_dumps(leaf) for leaf in _leaves(json.loads(test)))
 
 
 def _walk_compares(condition: Condition) -> Iterable[Compare]:
