@@ -28,15 +28,13 @@ if TYPE_CHECKING:
 def canonical(value: Any) -> Any:
     """A rule set, rule, condition or any part of one as plain JSON data without positions,
     sources or memo tables: equal for equal content, whatever the file layout or order."""
-    if isinstance(value, Span):
+    kind: type = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Span:
         return None
     if isinstance(value, BaseModel):
         return canonical(value.model_dump(mode="json", by_alias=True))
-    if is_dataclass(value) and not isinstance(value, type):
-        out = {"__type__": type(value).__name__}
-        for name in _content_fields(type(value)):
-            out[name] = canonical(getattr(value, name))
-        return out
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -45,7 +43,16 @@ def canonical(value: Any) -> Any:
         return [canonical(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(canonical(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        out = {"__type__": kind.__name__}
+        for name in _content_fields(kind):
+            out[name] = canonical(getattr(value, name))
+        return out
     return value
+
+
+#: Values that are their own canonical form (checked by exact type, the commonest case).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 #: Fields that say where something is or what was derived from it, not what it says.
