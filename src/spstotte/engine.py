@@ -201,7 +201,7 @@ class Network:
                 key = (name, value)
                 text = fact_json.get(key)
                 if text is None:
-                    if len(fact_json) > 20_000:
+                    if len(fact_json) > 4_000:
                         fact_json.clear()
                     text = _field_json(name, self.compiled.fact_ids[name], value)
                     fact_json[key] = text

@@ -51,6 +51,11 @@ from .texts import text as catalogue_text
 
 _T = TypeVar("_T")
 
+#: The most entries a memo table of the verdict builder holds (per rule set): it is emptied
+#: when full. Small enough that memory stays flat over millions of varied evaluations
+#: (benchmarks/bench_memory.py), large enough for the repeats real caseloads have.
+MEMO_LIMIT = 4_000
+
 __all__ = [
     "AssessmentOut", "Outcome", "Reason", "ReasonKind", "Status", "Verdict", "add_months",
     "build_verdict",
@@ -536,7 +541,7 @@ class _Builder:
         key = (rule.id, code, missing)
         found = self._requirements.get(key)
         if found is None:
-            if len(self._requirements) > 50_000:
+            if len(self._requirements) > MEMO_LIMIT:
                 self._requirements.clear()
             q = self._requirement(rule, _STATUS_OF_CODE[code], missing)
             found = self._requirements[key] = (q, RequirementState(
@@ -579,7 +584,7 @@ class _Builder:
                *map(self.results.get, rule.reads))
         step = self._steps.get(key)
         if step is None:
-            if len(self._steps) > 50_000:
+            if len(self._steps) > MEMO_LIMIT:
                 self._steps.clear()
             step = self._steps[key] = self._trail_step(rule, value)
         return step
@@ -665,7 +670,7 @@ class _Builder:
             for _, accepted, by_order in plan.paths))
         settled = self._decided.get(key)
         if settled is None:
-            if len(self._decided) > 10_000:
+            if len(self._decided) > MEMO_LIMIT:
                 self._decided.clear()
             settled = self._decided[key] = _Decided(
                 rs, [self.path_state(p) for p in offered], states, requirements)
@@ -750,7 +755,7 @@ class _Builder:
         """A part of the verdict that depends only on ``key``, memoised."""
         found: _T | None = self._parts.get(key)
         if found is None:
-            if len(self._parts) > 20_000:
+            if len(self._parts) > MEMO_LIMIT:
                 self._parts.clear()
             found = self._parts[key] = make()
         return found
@@ -804,7 +809,7 @@ class _Builder:
         found = self._reasons.get(key)
         # The requirement is kept with its reason: an id is only unique while its object lives.
         if found is None or found[0] is not q:
-            if len(self._reasons) > 50_000:
+            if len(self._reasons) > MEMO_LIMIT:
                 self._reasons.clear()
             found = self._reasons[key] = (q, self._reason(code, kind, by_id))
         return found[1]
@@ -929,7 +934,7 @@ class _Builder:
         key = tuple(rule_ids)
         found = self._points.get(key)
         if found is None:
-            if len(self._points) > 10_000:
+            if len(self._points) > MEMO_LIMIT:
                 self._points.clear()
             found = self._points[key] = self._discretionary_points(rule_ids)
         return found
@@ -957,7 +962,7 @@ class _Builder:
         key = (point, kind, finding, considerations, justified, rules, mechanical)
         found = self._assessments.get(key)
         if found is None:
-            if len(self._assessments) > 50_000:
+            if len(self._assessments) > MEMO_LIMIT:
                 self._assessments.clear()
             found = self._assessments[key] = self._assessment_out(
                 point, kind, title, finding, considerations, justified, rules, basis, mechanical)
