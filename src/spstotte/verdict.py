@@ -51,10 +51,20 @@ from .texts import text as catalogue_text
 
 _T = TypeVar("_T")
 
-#: The most entries a memo table of the verdict builder holds (per rule set): it is emptied
-#: when full. Small enough that memory stays flat over millions of varied evaluations
+#: The most entries a memo table of the verdict builder holds (per rule set): the oldest
+#: go first. Small enough that memory stays flat over millions of varied evaluations
 #: (benchmarks/bench_memory.py), large enough for the repeats real caseloads have.
 MEMO_LIMIT = 4_000
+
+
+def _make_room(table: dict[Any, Any]) -> None:
+    """Drop the oldest entries of a full memo table: first in, first out, so that the table
+    stays at its size and memory is reused rather than emptied and grown again."""
+    while len(table) >= MEMO_LIMIT:
+        try:
+            del table[next(iter(table))]
+        except (RuntimeError, KeyError, StopIteration):  # another thread changed it meanwhile
+            return
 
 __all__ = [
     "AssessmentOut", "Outcome", "Reason", "ReasonKind", "Status", "Verdict", "add_months",
@@ -541,8 +551,7 @@ class _Builder:
         key = (rule.id, code, missing)
         found = self._requirements.get(key)
         if found is None:
-            if len(self._requirements) > MEMO_LIMIT:
-                self._requirements.clear()
+            _make_room(self._requirements)
             q = self._requirement(rule, _STATUS_OF_CODE[code], missing)
             found = self._requirements[key] = (q, RequirementState(
                 q.rule_id, frozenset(q.paths), q.on_fail, q.status, q.condition_kind))
@@ -584,8 +593,7 @@ class _Builder:
                *map(self.results.get, rule.reads))
         step = self._steps.get(key)
         if step is None:
-            if len(self._steps) > MEMO_LIMIT:
-                self._steps.clear()
+            _make_room(self._steps)
             step = self._steps[key] = self._trail_step(rule, value)
         return step
 
@@ -670,8 +678,7 @@ class _Builder:
             for _, accepted, by_order in plan.paths))
         settled = self._decided.get(key)
         if settled is None:
-            if len(self._decided) > MEMO_LIMIT:
-                self._decided.clear()
+            _make_room(self._decided)
             settled = self._decided[key] = _Decided(
                 rs, [self.path_state(p) for p in offered], states, requirements)
         decision = settled.decision
@@ -755,8 +762,7 @@ class _Builder:
         """A part of the verdict that depends only on ``key``, memoised."""
         found: _T | None = self._parts.get(key)
         if found is None:
-            if len(self._parts) > MEMO_LIMIT:
-                self._parts.clear()
+            _make_room(self._parts)
             found = self._parts[key] = make()
         return found
 
@@ -809,8 +815,7 @@ class _Builder:
         found = self._reasons.get(key)
         # The requirement is kept with its reason: an id is only unique while its object lives.
         if found is None or found[0] is not q:
-            if len(self._reasons) > MEMO_LIMIT:
-                self._reasons.clear()
+            _make_room(self._reasons)
             found = self._reasons[key] = (q, self._reason(code, kind, by_id))
         return found[1]
 
@@ -934,8 +939,7 @@ class _Builder:
         key = tuple(rule_ids)
         found = self._points.get(key)
         if found is None:
-            if len(self._points) > MEMO_LIMIT:
-                self._points.clear()
+            _make_room(self._points)
             found = self._points[key] = self._discretionary_points(rule_ids)
         return found
 
@@ -962,8 +966,7 @@ class _Builder:
         key = (point, kind, finding, considerations, justified, rules, mechanical)
         found = self._assessments.get(key)
         if found is None:
-            if len(self._assessments) > MEMO_LIMIT:
-                self._assessments.clear()
+            _make_room(self._assessments)
             found = self._assessments[key] = self._assessment_out(
                 point, kind, title, finding, considerations, justified, rules, basis, mechanical)
         return found
