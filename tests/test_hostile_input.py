@@ -436,3 +436,24 @@ def test_a_list_no_citizen_has_is_refused_quickly_and_clearly(tmp_path: Path) ->
     assert result.returncode == 3
     assert "error[P100] social_problems: at most 100 items (this list has 150000)" in \
         result.stderr
+
+
+def test_a_field_nested_too_deep_is_reported_at_its_position(tmp_path: Path) -> None:
+    from spstotte.errors import ScenarioError
+    from spstotte.scenarios import load_scenarios
+
+    nested = "[" * 12 + "1" + "]" * 12
+    profile = tmp_path / "deep.yaml"
+    profile.write_text(f"residence_municipality: 265\nbirth_date: {nested}\n", "utf-8")
+    result = spstotte("evaluate", str(profile), "-m", "roskilde", "--on", "2026-11-23")
+    assert result.returncode == 3
+    assert f"{profile}:2:13: error[P100] birth_date: nested more than 10 levels deep" \
+        in result.stderr
+    scenarios = tmp_path / "deep.scenarios.yaml"
+    scenarios.write_text("municipality: roskilde\non: 2026-11-23\nscenarios:\n"
+                         f"  - name: dyb\n    profile: {{social_problems: {nested}}}\n"
+                         "    expect: {outcome: refused}\n", "utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenarios(scenarios)
+    (found,) = info.value.diagnostics
+    assert found.code == "S105" and found.span is not None and found.span.line == 5

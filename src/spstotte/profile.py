@@ -365,7 +365,8 @@ class CitizenProfile(_Frozen):
         if deep is not None:
             raise ProfileError([ProfileProblem(
                 deep, f"nested more than {_MAX_DEPTH} levels deep",
-                "a profile field is a value, a list of values or a small mapping")])
+                "a profile field is a value, a list of values or a small mapping",
+                spans.span((deep,)) if spans is not None else None)])
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
