@@ -457,3 +457,19 @@ def test_a_field_nested_too_deep_is_reported_at_its_position(tmp_path: Path) -> 
         load_scenarios(scenarios)
     (found,) = info.value.diagnostics
     assert found.code == "S105" and found.span is not None and found.span.line == 5
+
+
+@pytest.mark.parametrize("value", ["[moderate]", "{level: moderate}"])
+def test_a_parameter_of_the_wrong_shape_is_an_error_at_its_position(
+        tmp_path: Path, value: str) -> None:
+    original = (ROOT / "municipalities" / "roskilde.yaml").read_text("utf-8")
+    assert "    value: moderate\n" in original
+    folder = tmp_path / "municipalities"
+    folder.mkdir()
+    (folder / "roskilde.yaml").write_text(
+        original.replace("    value: moderate\n", f"    value: {value}\n", 1), "utf-8")
+    with pytest.raises(RuleSetError) as info:
+        RuleLibrary(municipality_dirs=[folder]).ruleset(265)
+    problems = [d for d in info.value.diagnostics if "min_support_need" in d.message]
+    assert problems and problems[0].span is not None
+    assert "one of none, light, moderate" in problems[0].message

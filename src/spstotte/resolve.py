@@ -449,7 +449,7 @@ class _Resolver:
                     return isinstance(v, int) and not isinstance(v, bool)
                 if kind == "path_list":
                     return isinstance(v, str)
-                return v in problems
+                return isinstance(v, str) and v in problems
 
             if not isinstance(value, list) or not all(item_ok(v) for v in value):
                 bad({"int_list": "a list of whole numbers", "path_list": "a list of path ids",
@@ -459,7 +459,7 @@ class _Resolver:
                 return tuple(value)
         elif kind in ("support_need", "impairment"):
             scale = SupportNeed if kind == "support_need" else Impairment
-            if value not in RANKS[scale]:
+            if not isinstance(value, str) or value not in RANKS[scale]:
                 bad("one of " + ", ".join(RANKS[scale]))
         elif kind == "municipality":
             try:
