@@ -125,27 +125,31 @@ def test_closed_and_non_utf8_stdin_are_input_errors() -> None:
 # ------------------------------------------------------------------------ 5 fork under load
 
 FORK_UNDER_LOAD = """\
-import os, sys, threading, time, warnings
+import os, sys, threading, warnings
 warnings.simplefilter("ignore")
 import spstotte
 library = spstotte.RuleLibrary()
 profile = {"birth_date": "1990-01-01", "residence_municipality": 265, "support_need": "moderate"}
 library.evaluate(profile, municipality=265, on="2026-11-23")
 stop = False
+progress = threading.Event()  # set by every evaluation the threads finish
 def work():
     while not stop:
         library.evaluate(profile, municipality=265, on="2026-11-23")
+        progress.set()
 threads = [threading.Thread(target=work) for _ in range(4)]
 for thread in threads:
     thread.start()
 children = []
 for _ in range(16):
+    # Fork only once the threads are evaluating again: mid-load, without a clock.
+    progress.clear()
+    progress.wait()
     pid = os.fork()
     if pid == 0:
         verdict = library.evaluate(profile, municipality=265, on="2026-11-23")
         os._exit(0 if verdict.outcome.value == "needs_information" else 1)
     children.append(pid)
-    time.sleep(0.01)
 stop = True
 for thread in threads:
     thread.join()

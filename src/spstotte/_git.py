@@ -1,6 +1,6 @@
 """A rule file as it was at a git revision (``FILE@REVISION``), read safely: the revision is
 checked to be a name and passed after ``--end-of-options``, so that it can never reach git as
-an option (``vejle.yaml@--output=x`` would make ``git show`` write a file), and at most the
+an option (``rules.yaml@--output=x`` would make ``git show`` write a file), and at most the
 size of a rule file is read."""
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ def fill(template: str, **values: Inline) -> tuple[str, ...]:
     """A catalogue text with its ``{placeholders}`` filled in, as runs: a value marked as
     :class:`Code` or :class:`Strong` (or given as runs) keeps its marks.
 
-    >>> fill("Rule set: {name} ({n} rules)", name=Code("vejle"), n="39")
-    ('Rule set: ', 'vejle', ' (', '39', ' rules)')
+    >>> fill("Rule set: {name} ({n} rules)", name=Code("testby"), n="39")
+    ('Rule set: ', 'testby', ' (', '39', ' rules)')
     """
     out: list[Inline] = []
     for literal, name, spec, conversion in string.Formatter().parse(template):

@@ -460,7 +460,7 @@ class RuleLibrary:
 
         Args:
             profile: a :class:`CitizenProfile` or a mapping of its fields.
-            municipality: code, name or rule-set file name (``101``, ``"Aarhus"``).
+            municipality: code, name or rule-set file name (e.g. ``101``).
             on: the decision date (default: today).
             backend: ``"rete"`` (the compiled durable_rules network) or ``"reference"``
                 (the plain-Python interpreter; same verdicts, used as a test oracle).

@@ -30,10 +30,10 @@ def parameter_value(ruleset: ResolvedRuleSet, param: ResolvedParameter, lang: st
     path titles for paths, yes/no for a yes/no parameter.
 
     >>> from spstotte import RuleLibrary
-    >>> roskilde = RuleLibrary().ruleset("roskilde")
-    >>> parameter_value(roskilde, roskilde.parameters["min_support_need"], "da")
+    >>> ruleset = RuleLibrary().ruleset(265)
+    >>> parameter_value(ruleset, ruleset.parameters["min_support_need"], "da")
     'moderat støttebehov'
-    >>> parameter_value(roskilde, roskilde.parameters["offers_82b"], "en")
+    >>> parameter_value(ruleset, ruleset.parameters["offers_82b"], "en")
     'no'
     """
     def one(value: Any) -> str:

@@ -225,7 +225,7 @@ class ObligationOut(_Kinded):
 
 class InformationOut(_Kinded):
     """Information for the citizen (conditions of delivery, cost, provider); guidance
-    (vejledning, forvaltningsloven § 7) whatever the outcome."""
+    (the duty to guide, forvaltningsloven § 7) whatever the outcome."""
 
     rule_id: str
     title: Text
