@@ -16,7 +16,6 @@ Figures are quoted in docs/performance.md; they are never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import re
 import statistics
@@ -25,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import print_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +39,6 @@ spstotte.evaluate({"birth_date": "2000-05-01", "residence_municipality": 265,
 BUILD_BUNDLED = """
 import time
 from spstotte import RuleLibrary
-from spstotte.library import RuleLibrary as _
 start = time.perf_counter()
 library = RuleLibrary()
 for info in library.municipalities():
@@ -49,7 +49,6 @@ print((time.perf_counter() - start) * 1000)
 DISCOVER = """
 import sys, time
 from spstotte import RuleLibrary
-from spstotte.library import RuleLibrary as _
 import spstotte.compiler, spstotte.resolve, spstotte.engine
 start = time.perf_counter()
 library = RuleLibrary(municipality_dirs=[sys.argv[1]])
@@ -109,11 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             "build_bundled_ms": median(_inner, [python, "-c", BUILD_BUNDLED]),
             "discover_98_compile_1_ms": median(_inner, [python, "-c", DISCOVER, tmp]),
         }
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        for name, value in report.items():
-            print(f"{name}: {value}")
+    print_report(report, args.json)
     return 0
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import platform
 import random
 import sys
 import time
 from datetime import date, timedelta
 from typing import Any
+
+from _common import print_report, rss_kib
 
 from spstotte import RuleLibrary
 
@@ -28,12 +29,6 @@ NEEDS = ["none", "light", "moderate", "high", "complete", "not_assessed"]
 PROBLEMS = ["homelessness", "substance_abuse", "social_isolation", "psychologically_vulnerable"]
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0  # pragma: no cover - not Linux
 
 
 def _profile(rnd: random.Random) -> tuple[int, dict[str, Any], date]:
@@ -66,7 +61,7 @@ def run(evaluations: int) -> dict[str, Any]:
         library.evaluate(profile, municipality=code, on=on)
         if i % 10_000 == 0:
             gc.collect()
-            samples.append((i, _rss_kib()))
+            samples.append((i, rss_kib()))
     seconds = time.perf_counter() - start
     at_100k = next((rss for n, rss in samples if n >= 100_000), samples[0][1])
     end = samples[-1][1]
@@ -82,11 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     report = run(args.evaluations)
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        for name, value in report.items():
-            print(f"{name}: {value}")
+    print_report(report, args.json)
     return 0
 
 

@@ -10,16 +10,16 @@ docs/security.md and docs/performance.md; they are never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
-import resource
 import sys
 import threading
 import time
 from datetime import date
 from typing import Any
+
+from _common import print_report, rss_kib
 
 from spstotte import RuleLibrary
 
@@ -47,16 +47,6 @@ def _profiles(n: int) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _rss_kib() -> int:
-    """The resident set size now (Linux), else the peak."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def soak(threads: int, evaluations: int, reload_every: float) -> dict[str, Any]:
@@ -66,7 +56,7 @@ def soak(threads: int, evaluations: int, reload_every: float) -> dict[str, Any]:
                 for i, (c, p) in enumerate(cases)}
     for code in CODES:
         library.ruleset(code)
-    rss_before = _rss_kib()
+    rss_before = rss_kib()
     done = [0] * threads
     mismatches = [0] * threads
     per_thread = evaluations // threads
@@ -84,7 +74,7 @@ def soak(threads: int, evaluations: int, reload_every: float) -> dict[str, Any]:
 
     def reloader() -> None:
         while not stop.wait(min(reload_every, 0.1)):
-            samples.append((sum(done), _rss_kib()))
+            samples.append((sum(done), rss_kib()))
             if len(samples) % max(1, round(reload_every / 0.1)) == 0:
                 library.reload()
 
@@ -105,7 +95,7 @@ def soak(threads: int, evaluations: int, reload_every: float) -> dict[str, Any]:
     return {"threads": threads, "evaluations": sum(done), "seconds": round(seconds, 2),
             "evaluations_per_second": round(sum(done) / seconds),
             "reload_every_s": reload_every, "mismatches": sum(mismatches),
-            "rss_warm_up_kib": warm - rss_before, "rss_growth_after_warm_up_kib": _rss_kib() - warm}
+            "rss_warm_up_kib": warm - rss_before, "rss_growth_after_warm_up_kib": rss_kib() - warm}
 
 
 def fork_under_load(children: int = 16, threads: int = 4) -> dict[str, Any]:
@@ -168,11 +158,7 @@ def main(argv: list[str] | None = None) -> int:
               "soak_with_reloads": soak(args.threads, args.evaluations, args.reload_every),
               "soak_without_reloads": soak(args.threads, args.evaluations, 3600.0),
               "fork_under_load": fork_under_load()}
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        for name, value in report.items():
-            print(f"{name}: {value}")
+    print_report(report, args.json)
     ok = (report["soak_with_reloads"]["mismatches"] == 0
           and report["soak_without_reloads"]["mismatches"] == 0
           and report["fork_under_load"]["failed"] == report["fork_under_load"]["hung"] == 0)
