@@ -205,7 +205,6 @@ class RuleLibrary:
                 that exist).
         """
         entries = self.municipalities()
-        available = [str(e) for e in entries]
         if isinstance(municipality, str):
             for entry in entries:
                 if entry.slug == municipality.strip().lower():
@@ -215,7 +214,8 @@ class RuleLibrary:
         try:
             code = municipality_code(municipality)
         except MunicipalityLookupError as exc:
-            raise UnknownMunicipalityError(municipality, available, str(exc)) from None
+            raise UnknownMunicipalityError(municipality, [str(e) for e in entries],
+                                           str(exc)) from None
         if code in self._conflicts:
             raise self._conflicts[code]
         for entry in entries:
@@ -223,7 +223,7 @@ class RuleLibrary:
                 return entry
         if self._broken:
             raise RuleSetError([d for exc in self._broken.values() for d in exc.diagnostics])
-        raise UnknownMunicipalityError(municipality, available,
+        raise UnknownMunicipalityError(municipality, [str(e) for e in entries],
                                        f"{MUNICIPALITY_NAMES[code]} has no rule set")
 
     # -- rule sets --------------------------------------------------------------------------
@@ -303,46 +303,45 @@ class RuleLibrary:
         """The current rule set of a municipality with its network acquired for one
         evaluation: the caller releases it. Every call returns after at most one compile
         (its own or one it waits for), however often the library is reloaded meanwhile."""
-        while True:
-            info = self.find(municipality)
-            with self._lock:
-                # Networks are retired only after they leave both dictionaries, so acquiring
-                # one found there under the lock cannot fail; the check is defensive.
-                entry = self._entries.get(info.file)
-                if entry is not None and entry.network.acquire():
-                    return entry
-                generation = self._generation
-            # Outside the lock from here: reading, resolving and compiling take a while, and a
-            # reload or another rule set never waits for them.
-            fingerprint, law, municipal = self._snapshot(info.file)
-            with self._lock:
-                current = generation == self._generation
-                installed = self._entries.get(info.file)
-                previous = self._previous.get(info.file)
-                # Any network compiled from these same bytes serves this evaluation, even if
-                # a reload came meanwhile (reloads are frequent, compiles slow).
-                for kept in (installed, previous):
-                    if (kept is not None and kept.fingerprint == fingerprint
-                            and kept.network.acquire()):
-                        if kept is previous and current and installed is None:
-                            # Reloaded, but the files did not change: the network is kept.
-                            self._entries[info.file] = self._previous.pop(info.file)
-                        return kept
-                # A compile begun before the last reload is not installed; the next one is.
-                key = (info.file, fingerprint, generation)
-                job = self._pending.get(key)
-                mine = job is None
-                if job is None:
-                    job = self._pending[key] = _Compile()
-                else:
-                    job.waiters += 1  # its network is acquired for us when it is done
-            if not mine:
-                job.done.wait()
-                if job.error is not None:
-                    raise job.error
-                assert job.entry is not None
-                return job.entry
-            return self._compile(info, (fingerprint, law, municipal), generation, job)
+        info = self.find(municipality)
+        with self._lock:
+            # Networks are retired only after they leave both dictionaries, so acquiring
+            # one found there under the lock cannot fail; the check is defensive.
+            entry = self._entries.get(info.file)
+            if entry is not None and entry.network.acquire():
+                return entry
+            generation = self._generation
+        # Outside the lock from here: reading, resolving and compiling take a while, and a
+        # reload or another rule set never waits for them.
+        fingerprint, law, municipal = self._snapshot(info.file)
+        with self._lock:
+            current = generation == self._generation
+            installed = self._entries.get(info.file)
+            previous = self._previous.get(info.file)
+            # Any network compiled from these same bytes serves this evaluation, even if
+            # a reload came meanwhile (reloads are frequent, compiles slow).
+            for kept in (installed, previous):
+                if (kept is not None and kept.fingerprint == fingerprint
+                        and kept.network.acquire()):
+                    if kept is previous and current and installed is None:
+                        # Reloaded, but the files did not change: the network is kept.
+                        self._entries[info.file] = self._previous.pop(info.file)
+                    return kept
+            # A compile begun before the last reload is not installed; the next one is.
+            key = (info.file, fingerprint, generation)
+            job = self._pending.get(key)
+            mine = job is None
+            if job is None:
+                job = self._pending[key] = _Compile()
+            else:
+                job.waiters += 1  # its network is acquired for us when it is done
+        if not mine:
+            job.done.wait()
+            if job.error is not None:
+                raise job.error
+            assert job.entry is not None
+            return job.entry
+        return self._compile(info, (fingerprint, law, municipal), generation, job)
 
     def _compile(self, info: MunicipalityInfo,
                  snapshot: tuple[str, list[LoadedYaml], LoadedYaml], generation: int,

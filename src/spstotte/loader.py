@@ -141,7 +141,8 @@ def _compose(parser: Any) -> Node | None:
             if tag is None or tag == "!":
                 tag = _resolve(ScalarNode, event.value, event.implicit)
             # libyaml gives a plain scalar the style '', PyYAML None.
-            node = ScalarNode(tag, event.value, start, start, style=event.style or None)
+            end: Any = event.end_mark
+            node = ScalarNode(tag, event.value, start, end, style=event.style or None)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) > MAX_DEPTH:
                 raise _TooDeep(event.start_mark)
