@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
 from .errors import Diagnostic, RuleSetError
-from .facts import FACTS, FactKind, fact_spec
+from .facts import FactKind, fact_spec
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .satisfiable import fields_satisfiable
 from .vocabulary import RANKS
@@ -33,11 +33,16 @@ from .vocabulary import RANKS
 # Engine limits (durable_rules 2.0.28, measured in research/durable_rules.md), with margins.
 MAX_PATTERNS_PER_RULE: Final = 16       # MAX_MESSAGE_FRAMES: 17 fails at assert time
 MAX_ALTERNATIVES_PER_RULE: Final = 64   # our own bound on the DNF blow-up
+# Reading a rule's conditions in place of its derived fact (see _Dnf): only for rules this
+# small, and only where the reader stays this small. Measured in benchmarks/bench_evaluate.py.
+MAX_INLINE_ATOMS: Final = 6
+MAX_INLINE_ALTERNATIVES: Final = 4
+MAX_INLINED_ALTERNATIVES: Final = 8
 MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
 MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
 MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
-MAX_PATTERNS_PER_FACT_TYPE: Final = 60  # MAX_STACK_SIZE 64 simultaneous alpha matches
-MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching nodes fail (error 303)
+MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching children of one node
+                                        # fail (error 303)
 MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
 
 SENTINEL: Final = "__done__"
@@ -60,6 +65,15 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ProfileFactGroup:
+    """Profile fields asserted together as one engine fact (type and id ``p<n>``)."""
+
+    type: str
+    #: The fields, each with whether some rule tests whether it is ``known``.
+    fields: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
 class CompiledRules:
     """The engine definition of a rule set."""
 
@@ -67,7 +81,8 @@ class CompiledRules:
     actions: dict[str, Action]
     #: For each profile fact that some rule reads: whether a rule tests ``known``.
     fields: dict[str, bool]
-    fact_ids: dict[str, str]
+    #: How the profile is asserted: the fields of each engine fact.
+    groups: tuple[ProfileFactGroup, ...]
     engine_rule_count: int
 
 
@@ -144,33 +159,50 @@ def _or(tests: list[Test]) -> Test:
 
 
 class _Dnf:
-    """Truth conditions of a condition tree as a disjunction of conjunctions of atoms."""
+    """Truth conditions of a condition tree as a disjunction of conjunctions of atoms.
 
-    def __init__(self, rule: ResolvedRule) -> None:
+    A reference to another rule reads that rule's derived fact, unless the other rule's
+    conditions for the value read are small (``inlined``): then they are read in its place, so
+    the engine matches them on the profile directly instead of waiting for a derived fact."""
+
+    def __init__(self, rule: ResolvedRule,
+                 inlined: dict[tuple[str, bool], list[Conjunction]] | None = None) -> None:
         self.rule = rule
         self.too_big = False
+        self.inlined = inlined or {}
 
     def of(self, node: Condition, positive: bool) -> list[Conjunction]:
         if isinstance(node, Compare):
             test = _compare_tests(node, positive)
             return [frozenset({(fact_type(node.fact), _dumps(test))})]
         if isinstance(node, RuleRef):
-            value = 1 if node.expect == positive else 0
-            return [frozenset({(rule_type(node.rule), _dumps({"v": value}))})]
+            return [self._atom(node, positive)]
         if isinstance(node, Not):
             return self.of(node.item, not positive)
         conjunctive = isinstance(node, All) == positive
         assert isinstance(node, (All, AnyOf))
-        parts = [self.of(item, positive) for item in node.items]
-        if not conjunctive:
-            return _dedupe(c for part in parts for c in part)
-        result: list[Conjunction] = [frozenset()]
-        for part in parts:
-            result = _dedupe(a | b for a in result for b in part)
+        result: list[Conjunction] = [frozenset()] if conjunctive else []
+        for item in node.items:
+            part = self.of(item, positive)
+            inlined = (self.inlined.get((item.rule, item.expect == positive))
+                       if isinstance(item, RuleRef) else None)
+            if conjunctive:
+                combined = _dedupe(a | b for a in result for b in inlined or part)
+                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
+                    combined = _dedupe(a | b for a in result for b in part)
+            else:
+                combined = _dedupe([*result, *(inlined or part)])
+                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
+                    combined = _dedupe([*result, *part])
+            result = combined
             if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
                 self.too_big = True
                 return result[:1]
         return result
+
+    def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
+        value = 1 if node.expect == positive else 0
+        return frozenset({(rule_type(node.rule), _dumps({"v": value}))})
 
 
 def _dedupe(conjunctions: Iterable[Conjunction]) -> list[Conjunction]:
@@ -226,16 +258,12 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     """Compile a resolved rule set; raise :class:`RuleSetError` (E301/E302) if the engine's
     limits would be exceeded."""
     problems: list[Diagnostic] = []
-    definition: dict[str, Any] = {}
-    actions: dict[str, Action] = {}
     fields: dict[str, bool] = {}
-    pattern_use: Counter[str] = Counter()
-    patterns_per_type: dict[str, set[str]] = {}
-    # The engine's alpha network, counted as the engine builds it (measured in
-    # docs/engine.md, "Limits"): every distinct test on a fact is a node, and a node's
-    # children are distinct tests, so the distinct tests on one kind of fact bound the children
-    # of any of its nodes; tests that can hold at once (ranges, "not equal", set members) bound
-    # the nodes one fact matches simultaneously. The first rule that crosses a limit is named.
+    # The engine's alpha network, counted as the engine builds it (docs/engine.md, "Limits"):
+    # every distinct test on a fact is a node, a node's children are distinct tests (the engine
+    # shares them), so the distinct tests on one profile field bound the children of any node;
+    # tests that can hold at once (ranges, "not equal", set members) bound how many children
+    # one fact matches at once. The first rule that crosses a limit is named.
     tests_per_type: dict[str, set[str]] = {}
     crossed: dict[tuple[str, str], int] = {}
 
@@ -243,8 +271,11 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         if over:
             crossed.setdefault((check, subject), index)
 
+    # Pass 1: each rule's true and false conditions as alternatives of per-field atoms.
+    variants: list[tuple[int, bool, list[Conjunction]]] = []
+    inlined: dict[tuple[str, bool], list[Conjunction]] = {}
     for index, rule in enumerate(ruleset.rules):
-        dnf = _Dnf(rule)
+        dnf = _Dnf(rule, inlined)
         for node_fact in rule.facts:
             fields.setdefault(node_fact, False)
         for node in _walk_compares(rule.condition):
@@ -253,63 +284,157 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         polarities = (True, False) if rule.two_valued else (True,)
         for positive in polarities:
             conjunctions = dnf.of(rule.condition, positive)
+            if rule.two_valued and len(conjunctions) <= MAX_INLINE_ALTERNATIVES and all(
+                    len(conj) <= MAX_INLINE_ATOMS for conj in conjunctions):
+                inlined[(rule.id, positive)] = conjunctions
             if dnf.too_big or len(conjunctions) > MAX_ALTERNATIVES_PER_RULE:
                 problems.append(Diagnostic(
                     "E301", f"rule {rule.id!r} expands to more than "
                     f"{MAX_ALTERNATIVES_PER_RULE} alternatives", rule.span,
                     "move parts of the condition into rules that 'derive' a fact"))
                 break
-            derived = None
-            if rule.two_valued:
-                derived = (f'{{"t": {_dumps(rule_type(rule.id))}, "id": "r{index}", '
-                           f'"v": {1 if positive else 0}')
-            for k, conj in enumerate(conjunctions):
-                by_type: dict[str, list[str]] = {}
+            for conj in conjunctions:
                 for kind, test in conj:
+                    seen = tests_per_type.setdefault(kind, set())
+                    seen.update(_leaf_texts(test))
+                    if kind.startswith("f:"):
+                        note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
+                        note("simultaneous", kind,
+                             _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES, index)
+            variants.append((index, positive, conjunctions))
+
+    # The profile is asserted as a few facts, not one per field: each assert costs the engine
+    # about as much whatever its size. Fields are packed in the order rules first read them,
+    # as long as the packed fact stays within the per-fact limits counted above.
+    groups = _pack_fields(fields, tests_per_type)
+    group_of = {name: group.type for group in groups for name, _ in group.fields}
+
+    # A derived fact is asserted only where some engine rule still reads it.
+    read = {atom for _, _, conjunctions in variants for conj in conjunctions
+            for atom in conj if atom[0].startswith("r:")}
+
+    # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
+    definition: dict[str, Any] = {}
+    actions: dict[str, Action] = {}
+    pattern_use: Counter[str] = Counter()
+    engine_types: set[str] = set()
+    for index, positive, conjunctions in variants:
+        rule = ruleset.rules[index]
+        derived = None
+        if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
+            derived = (f'{{"t": {_dumps(rule_type(rule.id))}, "id": "r{index}", '
+                       f'"v": {1 if positive else 0}')
+        for k, conj in enumerate(conjunctions):
+            by_type: dict[str, list[str]] = {}
+            for kind, test in conj:
+                if kind.startswith("f:"):
+                    by_type.setdefault(group_of[kind[2:]], []).append(
+                        _renamed(test, kind[2:]))
+                else:
                     by_type.setdefault(kind, []).append(test)
-                if len(by_type) > MAX_PATTERNS_PER_RULE:
-                    problems.append(Diagnostic(
-                        "E301", f"rule {rule.id!r} needs {len(by_type)} facts at once; the engine "
-                        f"allows {MAX_PATTERNS_PER_RULE}", rule.span,
-                        "move parts of the condition into rules that 'derive' a fact"))
-                    continue
-                patterns = []
-                for j, (kind, tests) in enumerate(sorted(by_type.items())):
-                    pattern = _pattern(kind, tests)
-                    if _groups(pattern) > MAX_GROUPS_PER_PATTERN:
-                        problems.append(Diagnostic(
-                            "E301", f"rule {rule.id!r} has too many and/or groups on one fact",
-                            rule.span, "split the condition into derived facts"))
-                    unknown_ops = _operators(pattern) - WHITELIST
-                    if unknown_ops:  # pragma: no cover - a compiler bug, not a user error
-                        raise AssertionError(f"compiler emitted {unknown_ops}")
+            patterns: list[dict[str, Any]] = []
+            shared_fact = False
+            for kind, tests in sorted(by_type.items()):
+                chunks = _chunks(kind, tests)
+                shared_fact = shared_fact or len(chunks) > 1
+                for pattern in chunks:
                     key = _dumps(pattern)
+                    if key not in pattern_use:  # each distinct pattern is checked once
+                        if _groups(pattern) > MAX_GROUPS_PER_PATTERN:
+                            problems.append(Diagnostic(
+                                "E301", f"rule {rule.id!r} has too many and/or groups on one "
+                                "fact", rule.span, "split the condition into derived facts"))
+                        unknown_ops = _operators(pattern) - WHITELIST
+                        if unknown_ops:  # pragma: no cover - a compiler bug, not a user error
+                            raise AssertionError(f"compiler emitted {unknown_ops}")
                     pattern_use[key] += 1
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
-                    patterns_per_type.setdefault(kind, set()).add(key)
-                    note("patterns", kind, kind.startswith("f:") and len(
-                        patterns_per_type[kind]) > MAX_PATTERNS_PER_FACT_TYPE, index)
-                    seen = tests_per_type.setdefault(kind, set())
-                    for test in tests:
-                        seen.update(_leaf_texts(test))
-                    note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
-                    note("simultaneous", kind, _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES,
-                         index)
-                    note("types", "", len(patterns_per_type) + 1 > MAX_CHILDREN_PER_NODE, index)
-                    patterns.append({f"m{j}": pattern})
-                name = f"R{index}{'T' if positive else 'F'}{k}"
-                definition[name] = {"all": patterns}
-                actions[name] = Action(index, positive, derived)
-                note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
+                    engine_types.add(kind)
+                    note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
+                    patterns.append({f"m{len(patterns)}": pattern})
+            if len(patterns) > MAX_PATTERNS_PER_RULE:
+                problems.append(Diagnostic(
+                    "E301", f"rule {rule.id!r} needs {len(patterns)} facts at once; the engine "
+                    f"allows {MAX_PATTERNS_PER_RULE}", rule.span,
+                    "move parts of the condition into rules that 'derive' a fact"))
+                continue
+            name = f"R{index}{'T' if positive else 'F'}{k}"
+            # Several patterns on one profile fact (a condition with more and/or groups than
+            # one pattern may hold) need "dist": 0, so that one fact may match them all.
+            definition[name] = ({"all": patterns, "dist": 0} if shared_fact
+                                else {"all": patterns})
+            actions[name] = Action(index, positive, derived)
+            note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
     definition[SENTINEL] = {"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}
 
-    problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type,
-                                patterns_per_type, pattern_use)
-    fact_ids = _fact_ids(ruleset, fields)
-    _check_property_names(problems)
+    problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
+    _check_identities(ruleset, groups, problems)
     if problems:
         raise RuleSetError(problems)
-    return CompiledRules(_dumps(definition), actions, fields, fact_ids, len(definition))
+    return CompiledRules(_dumps(definition), actions, fields, groups, len(definition))
+
+
+def _pack_fields(fields: dict[str, bool],
+                 tests_per_type: dict[str, set[str]]) -> tuple[ProfileFactGroup, ...]:
+    """The profile fields packed into as few engine facts as the per-fact limits allow."""
+    packed: list[list[tuple[str, bool]]] = [[]]
+    children = simultaneous = 0
+    for name, tests_known in fields.items():
+        tests = tests_per_type.get(fact_type(name), set())
+        own_children, own_simultaneous = len(tests), _simultaneous(tests)
+        if packed[-1] and (children + own_children > MAX_CHILDREN_PER_NODE
+                           or simultaneous + own_simultaneous > MAX_SIMULTANEOUS_MATCHES):
+            packed.append([])
+            children = simultaneous = 0
+        packed[-1].append((name, tests_known))
+        children += own_children
+        simultaneous += own_simultaneous
+    return tuple(ProfileFactGroup(f"p{n}", tuple(members))
+                 for n, members in enumerate(packed) if members)
+
+
+def property_name(field: str, key: str) -> str:
+    """The engine property of a profile field's value (``v``), whether it is known (``k``),
+    its rank on an ordinal scale (``r``) or one member of a list (the member's name)."""
+    if key == "v":
+        return field
+    if key == "k":
+        return f"{field}?"
+    if key == "r":
+        return f"{field}#"
+    return f"{field}[{key}]"
+
+
+@functools.lru_cache(maxsize=16_384)
+def _renamed(test: str, field: str) -> str:
+    """A test on one field's own fact, rewritten for the field's properties in a group fact."""
+    return _dumps(_rename(json.loads(test), field))
+
+
+def _rename(test: Any, field: str) -> Any:
+    if isinstance(test, dict):
+        return {(key if key.startswith("$") else property_name(field, key)):
+                _rename(value, field) for key, value in test.items()}
+    if isinstance(test, list):
+        return [_rename(item, field) for item in test]
+    return test
+
+
+def _chunks(kind: str, tests: list[str]) -> list[dict[str, Any]]:
+    """The tests on one fact as patterns, each within the engine's and/or groups per pattern."""
+    chunks: list[dict[str, Any]] = []
+    current: list[Any] = []
+    used = 1  # the pattern's own "$and"
+    for test in sorted(set(tests)):
+        parsed = json.loads(test)
+        cost = _groups(parsed)
+        if current and used + cost > MAX_GROUPS_PER_PATTERN:
+            chunks.append({"$and": [{"t": kind}, *current]})
+            current, used = [], 1
+        current.append(parsed)
+        used += cost
+    chunks.append({"$and": [{"t": kind}, *current]})
+    return chunks
 
 
 def _fact_name(kind: str) -> str:
@@ -318,7 +443,6 @@ def _fact_name(kind: str) -> str:
 
 def _limit_problems(ruleset: ResolvedRuleSet, crossed: dict[tuple[str, str], int],
                     engine_rules: int, tests_per_type: dict[str, set[str]],
-                    patterns_per_type: dict[str, set[str]],
                     pattern_use: Counter[str]) -> list[Diagnostic]:
     """E302 for each engine limit the rule set crosses, at the rule that crosses it."""
     out: list[Diagnostic] = []
@@ -337,11 +461,6 @@ def _limit_problems(ruleset: ResolvedRuleSet, crossed: dict[tuple[str, str], int
                        f"{MAX_SIMULTANEOUS_MATCHES}")
             hint = ("use fewer range or 'not equal' tests on the fact, or derive an "
                     "intermediate fact once and let the other rules read it")
-        elif check == "patterns":
-            message = (f"rule {rule.id!r} brings the different conditions on {fact} to "
-                       f"{len(patterns_per_type[subject])}; the engine handles "
-                       f"{MAX_PATTERNS_PER_FACT_TYPE}")
-            hint = "derive an intermediate fact once and let the other rules read it"
         elif check == "shared":
             message = (f"rule {rule.id!r} is one of {pattern_use[subject]} rules sharing one "
                        f"condition; the engine handles {MAX_RULES_PER_PATTERN}")
@@ -401,23 +520,20 @@ def _walk_compares(condition: Condition) -> Iterable[Compare]:
     return (n for n in walk(condition) if isinstance(n, Compare))
 
 
-def _fact_ids(ruleset: ResolvedRuleSet, fields: dict[str, bool]) -> dict[str, str]:
-    """Explicit fact ids, checked to have distinct 32-bit hashes (the engine's identity).
-    Profile facts are ``f<n>``; the assessment facts of service-level rules ``a<n>``."""
-    ids = {name: f"f{j}" for j, name in enumerate(FACTS)}
-    ids.update({name: f"a{j}" for j, name in enumerate(sorted(set(fields) - set(FACTS)))})
-    hashes = Counter(fnv1a_32(i) for i in [*ids.values(), *(f"r{k}" for k in
-                                                             range(len(ruleset.rules))), "done"])
-    if any(count > 1 for count in hashes.values()):  # pragma: no cover - fixed small id space
+def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, ...],
+                      problems: list[Diagnostic]) -> None:
+    """The engine knows fact ids and property names by their 32-bit hashes only: check that
+    no two collide (fixed, small name spaces: a collision is a bug, not a user error)."""
+    ids = [group.type for group in groups] + [f"r{k}" for k in range(len(ruleset.rules))]
+    ids.append("done")
+    if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
-    return ids
-
-
-def _check_property_names(problems: list[Diagnostic]) -> None:
-    names = {"t", "id", "k", "v", "r", "sid"}
-    for spec in FACTS.values():
-        if spec.kind is FactKind.SET:
-            names |= set(spec.values)
-    hashes = Counter(fnv1a_32(n) for n in names)
-    if any(count > 1 for count in hashes.values()):  # pragma: no cover - fixed vocabulary
+    names = {"t", "id", "v", "sid"}
+    for group in groups:
+        for field, _ in group.fields:
+            spec = fact_spec(field)
+            names |= {property_name(field, key) for key in ("v", "k", "r")}
+            if spec.kind is FactKind.SET:
+                names |= {property_name(field, member) for member in spec.values}
+    if len(set(map(fnv1a_32, names))) != len(names):  # pragma: no cover - fixed vocabulary
         problems.append(Diagnostic("E302", "two property names share a hash", None, None))

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import durable_rules_engine as dre
 
-from .compiler import SENTINEL, CompiledRules, fact_type, fnv1a_32
+from .compiler import SENTINEL, CompiledRules, fnv1a_32, property_name
 from .errors import EngineError
 from .facts import FactKind, FactValue, fact_spec, rank
 from .reference import Results
@@ -78,16 +78,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _field_json(name: str, fact_id: str, value: FactValue) -> str:
-    """A profile fact without its closing brace (the sid is appended per evaluation)."""
+def _field_properties(name: str, tests_known: bool, value: FactValue) -> str:
+    """A profile field's properties in its group fact, as JSON members ('' if none)."""
     spec = fact_spec(name)
-    head = f'{{"t": {json.dumps(fact_type(name), ensure_ascii=False)}, "id": "{fact_id}"'
     if value is None:
-        return head + ', "k": 0'
+        return f'{_key(name, "k")}: 0' if tests_known else ""
+    parts = [f'{_key(name, "k")}: 1'] if tests_known else []
     if spec.kind is FactKind.SET:
         assert isinstance(value, frozenset)
-        members = ", ".join(f'"{m}": {1 if m in value else 0}' for m in spec.values)
-        return f"{head}, \"k\": 1, {members}"
+        parts += [f'{_key(name, m)}: {1 if m in value else 0}' for m in spec.values]
+        return ", ".join(parts)
     encoded: Any
     if isinstance(value, bool):
         encoded = 1 if value else 0
@@ -95,12 +95,16 @@ def _field_json(name: str, fact_id: str, value: FactValue) -> str:
         encoded = 0
     else:
         encoded = value
-    text = f"{head}, \"k\": 1, \"v\": {json.dumps(encoded, ensure_ascii=False)}"
+    parts.append(f'{_key(name, "v")}: {json.dumps(encoded, ensure_ascii=False)}')
     if spec.kind is FactKind.ORDINAL:
         r = rank(spec, value)
         if r is not None:
-            text += f', "r": {r}'
-    return text
+            parts.append(f'{_key(name, "r")}: {r}')
+    return ", ".join(parts)
+
+
+def _key(name: str, key: str) -> str:
+    return json.dumps(property_name(name, key), ensure_ascii=False)
 
 
 class Network:
@@ -114,10 +118,12 @@ class Network:
         self._conclusions: dict[str, tuple[str, bool, str | None]] = {
             name: (self._rule_ids[action.index], action.value, action.derived)
             for name, action in compiled.actions.items()}
-        #: The profile facts to assert, in order: (name, whether a rule tests ``known``).
-        self._fields = tuple(compiled.fields.items())
-        # Serialised profile facts by (field, value): a small, bounded set in practice.
-        self._fact_json: dict[tuple[str, Any], str] = {}
+        #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
+        #: ``known``), a group of fields each (compiler.ProfileFactGroup).
+        self._groups = tuple((f'{{"t": "{group.type}", "id": "{group.type}", ', group.fields)
+                             for group in compiled.groups)
+        # Serialised field properties by (field, value): a small, bounded set in practice.
+        self._properties: dict[tuple[str, Any], str] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
         self._retired = False
@@ -185,7 +191,7 @@ class Network:
     def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
         handle = self._handle
         conclusions = self._conclusions
-        fact_json = self._fact_json
+        properties = self._properties
         assert_fact = dre.assert_fact
         complete_and_start_action = dre.complete_and_start_action
         sid, digest = _SIDS.take()
@@ -194,19 +200,23 @@ class Network:
         created = sentinel_done = False
         offset = 0
         try:
-            for name, tests_known in self._fields:
-                value = facts.get(name)
-                if value is None and not tests_known:
-                    continue  # unknown: nothing to assert unless a rule asks whether it is known
-                key = (name, value)
-                text = fact_json.get(key)
-                if text is None:
-                    if len(fact_json) > 4_000:
-                        fact_json.clear()
-                    text = _field_json(name, self.compiled.fact_ids[name], value)
-                    fact_json[key] = text
-                assert_fact(handle, text + tail)
-                created = True
+            for head, fields in self._groups:
+                members = []
+                for name, tests_known in fields:
+                    value = facts.get(name)
+                    if value is None and not tests_known:
+                        continue  # unknown: no property, so no comparison can match it
+                    key = (name, value)
+                    text = properties.get(key)
+                    if text is None:
+                        if len(properties) > 4_000:
+                            properties.clear()
+                        text = _field_properties(name, tests_known, value)
+                        properties[key] = text
+                    members.append(text)
+                if members:
+                    assert_fact(handle, head + ", ".join(members) + tail)
+                    created = True
             _, offset = assert_fact(handle, _SENTINEL_FACT + tail)
             created = True
             started = dre.start_action_for_state(handle, offset)

@@ -5,6 +5,7 @@ carries no dead rules), and the lint to find rules that can never fire.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -15,13 +16,20 @@ from .municipalities import MUNICIPALITY_NAMES
 
 def fields_satisfiable(tests: Iterable[tuple[str, str]]) -> bool:
     """Whether profile-fact tests (``("f:<fact>", json)`` pairs) can all hold at once."""
-    by_fact: dict[str, list[Any]] = {}
+    by_fact: dict[str, set[str]] = {}
     for kind, test in tests:
         if kind.startswith("f:"):
-            by_fact.setdefault(kind[2:], []).append(json.loads(test))
-    return all(any(all(_match(t, candidate) for t in group)
-                   for candidate in _candidates(name, group))
-               for name, group in by_fact.items())
+            by_fact.setdefault(kind[2:], set()).add(test)
+    return all(_field_satisfiable(name, frozenset(group)) for name, group in by_fact.items())
+
+
+@functools.lru_cache(maxsize=8_192)
+def _field_satisfiable(name: str, tests: frozenset[str]) -> bool:
+    """Whether these tests on one field can all hold at once (compiles ask the same questions
+    many times over, while expanding alternatives)."""
+    group = [json.loads(test) for test in sorted(tests)]
+    return any(all(_match(t, candidate) for t in group)
+               for candidate in _candidates(name, group))
 
 
 def _keys(test: Any) -> set[str]:
