@@ -276,3 +276,40 @@ def test_add_months_clamps_to_the_end_of_the_month() -> None:
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
     assert add_months(date(2026, 11, 23), 12) == date(2027, 11, 23)
+
+
+def test_the_builders_memo_tables_stay_within_their_limits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Memory stays flat over millions of varied verdicts because every memo table is bounded
+    # (benchmarks/bench_memory.py measures it); here with small limits, so that a few hundred
+    # varied profiles fill every table, and verdicts stay the same once entries are dropped.
+    import random
+
+    from spstotte import verdict as verdict_module
+
+    monkeypatch.setattr(verdict_module, "MEMO_LIMIT", 12)
+    monkeypatch.setattr(verdict_module, "STEP_MEMO_LIMIT", 6)
+    library = RuleLibrary()
+    rnd = random.Random(11)
+    levels = ["none", "light", "moderate", "severe"]
+    profiles = [{"birth_date": date(rnd.randint(1940, 2010), rnd.randint(1, 12),
+                                    rnd.randint(1, 28)).isoformat(),
+                 "residence_municipality": rnd.choice([265, 101]),
+                 "living_situation": {"kind": "own_home"},
+                 "mental_impairment": rnd.choice(levels),
+                 "physical_impairment": rnd.choice(levels),
+                 "support_need": rnd.choice(["none", "light", "moderate", "high"]),
+                 "met_by_open_offers": rnd.random() < 0.3, "met_by_advice": rnd.random() < 0.3,
+                 "covered_by_provision": [], "specialist_treatment_sought": False,
+                 "applicant": rnd.choice(["self", "relative"])} for _ in range(300)]
+    first = [library.evaluate(p, municipality=265, on="2026-11-23") for p in profiles]
+    memo = library.ruleset(265).memo
+    tables = {name: len(table) for name, table in memo.items() if isinstance(table, dict)}
+    assert tables["steps"] == 6 and tables["decided"] == 12  # full: bounded, not emptied
+    by_input = ("steps", "decided", "parts", "requirement_states", "points", "assessments")
+    assert all(tables[name] <= 12 for name in by_input), tables
+    # The others hold at most a few entries per rule: bounded by the rule set itself.
+    rules = len(library.ruleset(265).rules)
+    assert all(size <= 2 * rules for size in tables.values()), tables
+    again = [library.evaluate(p, municipality=265, on="2026-11-23") for p in profiles]
+    assert again == first
