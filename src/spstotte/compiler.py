@@ -219,6 +219,7 @@ def _dedupe(conjunctions: Iterable[Conjunction]) -> list[Conjunction]:
     return kept
 
 
+@functools.lru_cache(maxsize=16_384)
 def _contradictory(conj: Conjunction) -> bool:
     derived: dict[str, str] = {}
     for kind, test in conj:
@@ -227,11 +228,6 @@ def _contradictory(conj: Conjunction) -> bool:
                 return True
     # e.g. 'kind in [botilbud, ...]' and 'kind not in [botilbud, ...]' from two branches
     return not fields_satisfiable(conj)
-
-
-def _pattern(kind: str, tests: list[str]) -> dict[str, Any]:
-    parsed = [json.loads(t) for t in sorted(tests)]
-    return {"$and": [{"t": kind}, *parsed]}
 
 
 def _groups(test: Any) -> int:
@@ -296,8 +292,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             for conj in conjunctions:
                 for kind, test in conj:
                     seen = tests_per_type.setdefault(kind, set())
+                    before = len(seen)
                     seen.update(_leaf_texts(test))
-                    if kind.startswith("f:"):
+                    if kind.startswith("f:") and len(seen) > before:
                         note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
                         note("simultaneous", kind,
                              _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES, index)
@@ -337,16 +334,11 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             for kind, tests in sorted(by_type.items()):
                 chunks = _chunks(kind, tests)
                 shared_fact = shared_fact or len(chunks) > 1
-                for pattern in chunks:
-                    key = _dumps(pattern)
-                    if key not in pattern_use:  # each distinct pattern is checked once
-                        if _groups(pattern) > MAX_GROUPS_PER_PATTERN:
-                            problems.append(Diagnostic(
-                                "E301", f"rule {rule.id!r} has too many and/or groups on one "
-                                "fact", rule.span, "split the condition into derived facts"))
-                        unknown_ops = _operators(pattern) - WHITELIST
-                        if unknown_ops:  # pragma: no cover - a compiler bug, not a user error
-                            raise AssertionError(f"compiler emitted {unknown_ops}")
+                for key, pattern, groups_used in chunks:
+                    if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
+                        problems.append(Diagnostic(
+                            "E301", f"rule {rule.id!r} has too many and/or groups on one fact",
+                            rule.span, "split the condition into derived facts"))
                     pattern_use[key] += 1
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
                     engine_types.add(kind)
@@ -420,21 +412,38 @@ def _rename(test: Any, field: str) -> Any:
     return test
 
 
-def _chunks(kind: str, tests: list[str]) -> list[dict[str, Any]]:
-    """The tests on one fact as patterns, each within the engine's and/or groups per pattern."""
-    chunks: list[dict[str, Any]] = []
-    current: list[Any] = []
+def _chunks(kind: str, tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
+    """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
+    (the pattern as JSON text, the pattern, its and/or groups)."""
+    chunks: list[tuple[str, dict[str, Any], int]] = []
+    texts: list[str] = []
+    parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
+    head = f'{{"$and": [{{"t": {_dumps(kind)}}}, '
+
+    def close() -> None:
+        chunks.append((head + ", ".join(texts) + "]}", {"$and": [{"t": kind}, *parsed]}, used))
+
     for test in sorted(set(tests)):
-        parsed = json.loads(test)
-        cost = _groups(parsed)
-        if current and used + cost > MAX_GROUPS_PER_PATTERN:
-            chunks.append({"$and": [{"t": kind}, *current]})
-            current, used = [], 1
-        current.append(parsed)
+        value, cost = _test_info(test)
+        if texts and used + cost > MAX_GROUPS_PER_PATTERN:
+            close()
+            texts, parsed, used = [], [], 1
+        texts.append(test)
+        parsed.append(value)
         used += cost
-    chunks.append({"$and": [{"t": kind}, *current]})
+    close()
     return chunks
+
+
+@functools.lru_cache(maxsize=16_384)
+def _test_info(test: str) -> tuple[Any, int]:
+    """A test parsed, with its and/or groups; checked against the operator whitelist."""
+    value = json.loads(test)
+    unknown_ops = _operators(value) - WHITELIST
+    if unknown_ops:  # pragma: no cover - a compiler bug, not a user error
+        raise AssertionError(f"compiler emitted {unknown_ops}")
+    return value, _groups(value)
 
 
 def _fact_name(kind: str) -> str:
