@@ -41,8 +41,8 @@ from .texts import text
 from .verdict import (
     AssessmentOut,
     AssessmentStatus,
-    Basis,
     LawCitation,
+    LegalBasisOut,
     Outcome,
     ReasonKind,
     Status,
@@ -95,7 +95,7 @@ def provisions_relied_on(verdict: Verdict) -> list[LawCitation]:
     and what follows from them (the referral targets, the forwarding, and for a grant what the
     letter promises). A refusal for age cites the age limit, not the handleplan rules."""
     v = verdict
-    bases: list[Basis] = [p.legal_basis for p in v.paths if p.decided]
+    bases: list[LegalBasisOut] = [p.legal_basis for p in v.paths if p.decided]
     bases += [r.legal_basis for r in v.reasons]
     if v.outcome is Outcome.REFERRED:
         bases += [r.legal_basis for r in v.referrals]
@@ -158,12 +158,12 @@ class _Writer:
     def municipality(self) -> str:
         return self.t("municipality", name=self.v.municipality_name)
 
-    def basis_text(self, basis: Basis) -> str:
+    def basis_text(self, basis: LegalBasisOut) -> str:
         """A legal basis as the letter cites it: the statutes, and the municipality's own texts.
         National information pages that a rule also draws on stay in the trail and the
         rulebook; they are not a legal basis a decision cites."""
-        own = Basis(law=basis.law, sources=tuple(s for s in basis.sources
-                                                 if s.municipality == self.v.municipality))
+        own = LegalBasisOut(law=basis.law, sources=tuple(
+            s for s in basis.sources if s.municipality == self.v.municipality))
         return basis_text(own, self.lang)
 
     def path_titles(self, paths: Iterable[str] | None = None) -> list[str]:

@@ -6,7 +6,7 @@ Rendering is presentation only: every sentence comes from the verdict and its tr
 from __future__ import annotations
 
 from .texts import text
-from .verdict import Basis, Outcome, TrailStep, Verdict
+from .verdict import LegalBasisOut, Outcome, TrailStep, Verdict
 
 
 def outcome_text(outcome: Outcome, lang: str) -> str:
@@ -18,7 +18,7 @@ def _l(key: str, lang: str) -> str:
     return text(f"verdict.{key}", lang)
 
 
-def basis_text(basis: Basis, lang: str) -> str:
+def basis_text(basis: LegalBasisOut, lang: str) -> str:
     """The legal basis on one line: law citations, then sources with their quotes."""
     parts = [c.citation for c in basis.law]
     for s in basis.sources:

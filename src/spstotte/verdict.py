@@ -112,8 +112,9 @@ class SourceCitation(_Out):
     quote: str
 
 
-class Basis(_Out):
-    """The legal basis of a step: law and sources."""
+class LegalBasisOut(_Out):
+    """The legal basis of a step: law and sources (a rule file's ``LegalBasis``, with each
+    citation spelled out)."""
 
     law: tuple[LawCitation, ...] = ()
     sources: tuple[SourceCitation, ...] = ()
@@ -164,7 +165,7 @@ class TrailStep(_Kinded):
     layer: str
     result: bool
     conclusion: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
     facts_read: tuple[FactReading, ...]
     rules_read: tuple[RuleReading, ...]
     source: Position | None
@@ -183,7 +184,7 @@ class Requirement(_Kinded):
     refer_to: str | None
     expected: Text
     missing_facts: tuple[str, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class MissingFact(_Out):
@@ -201,7 +202,7 @@ class Reason(_Kinded):
     code: str
     kind: ReasonKind
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ReferralOut(_Out):
@@ -210,7 +211,7 @@ class ReferralOut(_Out):
     to: str
     title: Text
     rule_id: str
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ObligationOut(_Kinded):
@@ -220,7 +221,7 @@ class ObligationOut(_Kinded):
     title: Text
     text: Text
     dates: tuple[date, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class InformationOut(_Kinded):
@@ -230,7 +231,7 @@ class InformationOut(_Kinded):
     rule_id: str
     title: Text
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class AssessmentStatus(StrEnum):
@@ -263,7 +264,7 @@ class AssessmentOut(_Kinded):
     blocking: bool
     text: Text
     rules: tuple[str, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ForwardingOut(_Out):
@@ -273,7 +274,7 @@ class ForwardingOut(_Out):
     municipality_name: str
     rule_id: str
     title: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class AppealGuidance(_Out):
@@ -284,7 +285,7 @@ class AppealGuidance(_Out):
     weeks: int | None
     deadline_if_received_on_decision_date: date | None
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class PathResult(_Out):
@@ -293,7 +294,7 @@ class PathResult(_Out):
     path: str
     title: Text
     status: Status
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
     #: Whether the verdict decides on this path (and gives appeal guidance for it). Not when
     #: nothing is decided, when an entitlement is granted (the other paths are moot), when the
     #: path is still pending, or when the citizen accepted another path in its place.
@@ -462,7 +463,7 @@ class _Builder:
             plan = ruleset.memo["plan"] = _Plan(ruleset)
         self.plan: _Plan = plan
         # Rendered legal bases and requirement texts depend only on the rule set: memoised.
-        self._bases: dict[int, Basis] = ruleset.memo.setdefault("bases", {})
+        self._bases: dict[int, LegalBasisOut] = ruleset.memo.setdefault("bases", {})
         self._expected: dict[str, Text] = ruleset.memo.setdefault("expected", {})
         self._steps: dict[Any, TrailStep] = ruleset.memo.setdefault("steps", {})
         self._requirements: dict[Any, tuple[Requirement, RequirementState]] = \
@@ -479,7 +480,7 @@ class _Builder:
 
     # -- legal basis ------------------------------------------------------------------------
 
-    def basis(self, legal_basis: LegalBasis) -> Basis:
+    def basis(self, legal_basis: LegalBasis) -> LegalBasisOut:
         key = id(legal_basis)
         if key not in self._bases:
             acts = self.ruleset.acts
@@ -497,7 +498,7 @@ class _Builder:
                     title=doc.title, date=doc.date, file=doc.file, section=ref.section,
                     quote=" ".join(ref.quote.split()),
                 ))
-            self._bases[key] = Basis(law=law, sources=tuple(sources))
+            self._bases[key] = LegalBasisOut(law=law, sources=tuple(sources))
         return self._bases[key]
 
     def rule_title(self, rule_id: str, lang: str) -> str:
@@ -784,7 +785,7 @@ class _Builder:
             to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
             rule_id=q.rule_id, legal_basis=self.referral_basis(q)))
 
-    def referral_basis(self, requirement: Requirement) -> Basis:
+    def referral_basis(self, requirement: Requirement) -> LegalBasisOut:
         target = self.ruleset.referrals.get(requirement.refer_to or "")
         if target is not None and target.legal_basis is not None:
             return self.basis(target.legal_basis)

@@ -27,7 +27,7 @@ from ..ruleformat import (
     LegalBasis,
     LetterSettings,
     PathDef,
-    Referral,
+    ReferralTarget,
     SourceDocument,
     SupportAreaDef,
     Text,
@@ -135,7 +135,7 @@ class ResolvedRuleSet:
     paths: Mapping[str, PathDef]
     offered_paths: tuple[str, ...]
     appeal: Mapping[str, AppealScheme]
-    referrals: Mapping[str, Referral]
+    referrals: Mapping[str, ReferralTarget]
     parameters: Mapping[str, ResolvedParameter]
     support_areas: Mapping[str, SupportAreaDef]
     delivery_forms: Mapping[str, DeliveryForm]

@@ -15,7 +15,7 @@ from ..ruleformat import (
     Difference,
     LegalBasis,
     PathDef,
-    Referral,
+    ReferralTarget,
     SourceDocument,
     SupportAreaDef,
     Text,
@@ -35,7 +35,7 @@ class Resolver:
         self.sources: dict[str, tuple[SourceDocument, Span]] = {}
         self.paths: dict[str, tuple[PathDef, Span]] = {}
         self.appeal: dict[str, AppealScheme] = {}
-        self.referrals: dict[str, Referral] = {}
+        self.referrals: dict[str, ReferralTarget] = {}
         self.referral_layers: dict[str, Layer] = {}
         self.parameters: dict[str, ResolvedParameter] = {}
         self.support_areas: dict[str, SupportAreaDef] = {}
