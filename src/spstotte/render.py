@@ -21,8 +21,9 @@ def _l(key: str, lang: str) -> str:
 def basis_text(basis: LegalBasisOut, lang: str) -> str:
     """The legal basis on one line: law citations, then sources with their quotes."""
     parts = [c.citation for c in basis.law]
-    for s in basis.sources:
-        parts.append(f"{s.publisher}, »{s.title}« ({s.date}), {s.section}: »{s.quote}«")
+    for source in basis.sources:
+        parts.append(f"{source.publisher}, »{source.title}« ({source.date}), "
+                     f"{source.section}: »{source.quote}«")
     return "; ".join(parts) or "—"
 
 
@@ -68,10 +69,10 @@ def verdict_text(verdict: Verdict, lang: str = "da") -> str:
             out.extend(["", _l(key, lang) + ":", *items])
 
     assessments = []
-    for a in verdict.assessments:
-        line = f"  - [{a.status.value}] {a.text.get(lang)}"
-        if a.considerations:
-            line += f" {_l('considerations', lang)}: {a.considerations}"
+    for assessment in verdict.assessments:
+        line = f"  - [{assessment.status.value}] {assessment.text.get(lang)}"
+        if assessment.considerations:
+            line += f" {_l('considerations', lang)}: {assessment.considerations}"
         assessments.append(line)
     section("assessments", assessments)
     section("referrals", [f"  - {r.title.get(lang)}" for r in verdict.referrals])

@@ -206,12 +206,12 @@ def add_rules(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
 
 
 def _condition_kind(resolver: Resolver, written: str | None, layer: Layer, conclusion: Conclusion,
-                    loaded: LoadedYaml, i: int) -> ConditionKind:
+                    loaded: LoadedYaml, index: int) -> ConditionKind:
     """The kind of a rule's condition: what it is written as, else its layer's default."""
     default = (ConditionKind.SERVICE_LEVEL if layer == "municipality"
                else ConditionKind.STATUTE)
     kind = ConditionKind(written) if written is not None else default
-    where = loaded.span(("rules", i, "condition_kind"))
+    where = loaded.span(("rules", index, "condition_kind"))
     if layer == "municipality" and kind is not ConditionKind.SERVICE_LEVEL:
         resolver.fail("R221", f"a municipality's rule is service level, not {kind.value}", where,
                       "statutory conditions and the discretionary points belong in the law "
@@ -224,7 +224,7 @@ def _condition_kind(resolver: Resolver, written: str | None, layer: Layer, concl
             and conclusion.on_fail in ("forward", "close")):
         resolver.fail("R221", f"on_fail: {conclusion.on_fail} is a statutory consequence; a "
                       "service level cannot forward or close an application",
-                      loaded.span(("rules", i, "then")),
+                      loaded.span(("rules", index, "then")),
                       "use refuse or refer (a concrete assessment can depart from it)")
     return kind
 
@@ -267,9 +267,9 @@ def finish_rules(resolver: Resolver) -> list[ResolvedRule]:
             if selector == "all":
                 paths = tuple(resolver.paths)
             else:
-                for p in selector:
-                    if p not in declared_paths:
-                        resolver.fail("R210", f"unknown path {p!r}", conclusion.span,
+                for path_id in selector:
+                    if path_id not in declared_paths:
+                        resolver.fail("R210", f"unknown path {path_id!r}", conclusion.span,
                                       "paths: " + ", ".join(resolver.paths))
                 paths = tuple(p for p in selector if p in declared_paths)
         target = (conclusion.refer_to if isinstance(conclusion, Require)

@@ -103,12 +103,12 @@ def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Spa
     elif kind in ("int_list", "path_list", "social_problem_list"):
         problems = {p.value for p in SocialProblem}
 
-        def item_ok(v: Any) -> bool:
+        def item_ok(item: Any) -> bool:
             if kind == "int_list":
-                return isinstance(v, int) and not isinstance(v, bool)
+                return isinstance(item, int) and not isinstance(item, bool)
             if kind == "path_list":
-                return isinstance(v, str)
-            return isinstance(v, str) and v in problems
+                return isinstance(item, str)
+            return isinstance(item, str) and item in problems
 
         if not isinstance(value, list) or not all(item_ok(v) for v in value):
             bad({"int_list": "a list of whole numbers", "path_list": "a list of path ids",

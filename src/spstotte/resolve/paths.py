@@ -46,9 +46,10 @@ def offered_paths(resolver: Resolver) -> list[str]:
     order_param = resolver.parameters.get("path_order")
     if order_param is not None and order_param.value:
         preferred = [p for p in order_param.value if p in offered]
-        for p in order_param.value:
-            if p not in resolver.paths:
-                resolver.fail("R210", f"path_order names unknown path {p!r}", order_param.span)
+        for path_id in order_param.value:
+            if path_id not in resolver.paths:
+                resolver.fail("R210", f"path_order names unknown path {path_id!r}",
+                              order_param.span)
         offered = preferred + [p for p in offered if p not in preferred]
     return offered
 
@@ -109,12 +110,12 @@ def generated_grants(resolver: Resolver, rules: list[ResolvedRule],
         while len(parts) > GRANT_PART_SIZE:
             chunks = [parts[i:i + GRANT_PART_SIZE] for i in range(0, len(parts), GRANT_PART_SIZE)]
             refs: list[Condition] = []
-            for n, chunk in enumerate(chunks, 1):
-                part_id = f"grant_{path_id}__{n}" if level == 1 else \
-                    f"grant_{path_id}__{level}_{n}"
-                title = Text(da=f"{path.title.da}: betingelser, del {n} af {len(chunks)}"
+            for number, chunk in enumerate(chunks, 1):
+                part_id = f"grant_{path_id}__{number}" if level == 1 else \
+                    f"grant_{path_id}__{level}_{number}"
+                title = Text(da=f"{path.title.da}: betingelser, del {number} af {len(chunks)}"
                              + (f" (niveau {level})" if level > 1 else ""),
-                             en=f"{path.title.en}: conditions, part {n} of {len(chunks)}"
+                             en=f"{path.title.en}: conditions, part {number} of {len(chunks)}"
                              + (f" (level {level})" if level > 1 else ""))
                 grants.append(ResolvedRule(
                     id=part_id, title=title, legal_basis=path.legal_basis,
