@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pkgutil
 import subprocess
 import sys
 import zipfile
@@ -96,5 +97,6 @@ def test_no_public_name_is_shadowed_by_a_module_of_the_same_name() -> None:
     imported, Python sets it as the package attribute, and the name would be the module."""
     import spstotte
 
-    modules = {p.stem for p in (Path(spstotte.__file__).parent).glob("*.py")}
+    modules = {info.name for info in pkgutil.iter_modules(spstotte.__path__)}  # and packages
+    assert {"library", "resolve"} <= modules
     assert not (set(spstotte.__all__) & modules)

@@ -41,8 +41,8 @@ from .texts import text
 from .verdict import (
     AssessmentOut,
     AssessmentStatus,
-    Basis,
     LawCitation,
+    LegalBasisOut,
     Outcome,
     ReasonKind,
     Status,
@@ -94,15 +94,14 @@ def provisions_relied_on(verdict: Verdict) -> list[LawCitation]:
     """The provisions the outcome rests on, in citation order: the decided paths, the reasons,
     and what follows from them (the referral targets, the forwarding, and for a grant what the
     letter promises). A refusal for age cites the age limit, not the handleplan rules."""
-    v = verdict
-    bases: list[Basis] = [p.legal_basis for p in v.paths if p.decided]
-    bases += [r.legal_basis for r in v.reasons]
-    if v.outcome is Outcome.REFERRED:
-        bases += [r.legal_basis for r in v.referrals]
-    if v.outcome in _GRANTED:
-        bases += [o.legal_basis for o in v.obligations]
-    if v.outcome is Outcome.FORWARDED and v.forward_to is not None:
-        bases.append(v.forward_to.legal_basis)
+    bases: list[LegalBasisOut] = [p.legal_basis for p in verdict.paths if p.decided]
+    bases += [r.legal_basis for r in verdict.reasons]
+    if verdict.outcome is Outcome.REFERRED:
+        bases += [r.legal_basis for r in verdict.referrals]
+    if verdict.outcome in _GRANTED:
+        bases += [o.legal_basis for o in verdict.obligations]
+    if verdict.outcome is Outcome.FORWARDED and verdict.forward_to is not None:
+        bases.append(verdict.forward_to.legal_basis)
     cited = {law.citation: law for basis in bases for law in basis.law}
     # Acts in the catalogue's order (serviceloven first), then by section, stk. and nr.
     order = {name: i for i, name in enumerate(statutes().acts)}
@@ -132,7 +131,7 @@ class _Context:
 
 class _Writer:
     def __init__(self, verdict: Verdict, lang: str, context: _Context) -> None:
-        self.v = verdict
+        self.verdict = verdict
         self.lang = lang
         self.context = context
         inputs = verdict.record.inputs
@@ -156,62 +155,62 @@ class _Writer:
 
     @property
     def municipality(self) -> str:
-        return self.t("municipality", name=self.v.municipality_name)
+        return self.t("municipality", name=self.verdict.municipality_name)
 
-    def basis_text(self, basis: Basis) -> str:
+    def basis_text(self, basis: LegalBasisOut) -> str:
         """A legal basis as the letter cites it: the statutes, and the municipality's own texts.
         National information pages that a rule also draws on stay in the trail and the
         rulebook; they are not a legal basis a decision cites."""
-        own = Basis(law=basis.law, sources=tuple(s for s in basis.sources
-                                                 if s.municipality == self.v.municipality))
+        own = LegalBasisOut(law=basis.law, sources=tuple(
+            s for s in basis.sources if s.municipality == self.verdict.municipality))
         return basis_text(own, self.lang)
 
     def path_titles(self, paths: Iterable[str] | None = None) -> list[str]:
         wanted = set(paths) if paths is not None else None
-        return [_lower_first(p.title.get(self.lang)) for p in self.v.paths
+        return [_lower_first(p.title.get(self.lang)) for p in self.verdict.paths
                 if wanted is None or p.path in wanted]
 
     @property
     def chosen(self) -> str | None:
-        if self.v.outcome is Outcome.GRANTED_85:
+        if self.verdict.outcome is Outcome.GRANTED_85:
             return "p85"
-        if self.v.outcome is Outcome.GRANTED_82B:
+        if self.verdict.outcome is Outcome.GRANTED_82B:
             return "p82b"
         return None
 
     # -- the letter -------------------------------------------------------------------------
 
     def write(self) -> Document:
-        v, d = self.v, self.doc
-        kind = letter_kind(v)
-        decided = [p.path for p in v.paths if p.decided]
+        verdict, doc = self.verdict, self.doc
+        kind = letter_kind(verdict)
+        decided = [p.path for p in verdict.paths if p.decided]
         paths = self.join(self.path_titles(decided or None))
         if kind == "decision":
-            d.title = self.t("title", paths=paths)
+            doc.title = self.t("title", paths=paths)
         elif kind == "request":
-            d.title = self.t("title_request", paths=paths)
-        elif kind == "forwarding" and v.forward_to is not None:
-            target = self.t("municipality", name=v.forward_to.municipality_name)
-            d.title = self.t("title_forwarded", paths=paths, target=target)
+            doc.title = self.t("title_request", paths=paths)
+        elif kind == "forwarding" and verdict.forward_to is not None:
+            target = self.t("municipality", name=verdict.forward_to.municipality_name)
+            doc.title = self.t("title_forwarded", paths=paths, target=target)
         else:
-            d.title = self.t("title_closed", paths=paths)
-        d.h(1, d.title)
-        d.p(self.t("draft"), "notice")
-        gaps = [a for a in v.assessments if a.blocking]
+            doc.title = self.t("title_closed", paths=paths)
+        doc.h(1, doc.title)
+        doc.p(self.t("draft"), "notice")
+        gaps = [a for a in verdict.assessments if a.blocking]
         if gaps:
             # The draft cannot be sent as it stands: say so before anything else.
-            d.p(self.t("not_final", n=len(gaps)), "notice")
-        d.p(self.meta_line())
+            doc.p(self.t("not_final", n=len(gaps)), "notice")
+        doc.p(self.meta_line())
         if self.applicant != "self":
-            d.p(self.t("recipient", applicant=self.t(f"applicants.{self.applicant}")))
+            doc.p(self.t("recipient", applicant=self.t(f"applicants.{self.applicant}")))
         if self.restricted:
-            d.p(self.t("confidential"), "notice")
+            doc.p(self.t("confidential"), "notice")
         if kind == "decision":
             self.decision()
-            if v.outcome in _GRANTED:
+            if verdict.outcome in _GRANTED:
                 self.granted_content()
             self.reasons()
-            if v.pending_paths:
+            if verdict.pending_paths:
                 self.request(pending=True)
         elif kind == "request":
             self.request(pending=False)
@@ -228,62 +227,64 @@ class _Writer:
             self.appeal(kind)
             self.wording()
         self.internal()
-        d.meta.update(self.letter_meta())
-        return d
+        doc.meta.update(self.letter_meta())
+        return doc
 
     def meta_line(self) -> str:
-        v = self.v
+        verdict = self.verdict
         line = f"{self.municipality} · {self.t('decision_date')}: " \
-               f"{long_date(v.decision_date, self.lang)}"
-        if "cpr" in v.record.inputs:
-            line += f" · CPR {v.record.inputs['cpr']}"
+               f"{long_date(verdict.decision_date, self.lang)}"
+        if "cpr" in verdict.record.inputs:
+            line += f" · CPR {verdict.record.inputs['cpr']}"
         return line
 
     def letter_meta(self) -> dict[str, object]:
         settings = self.context.settings
-        v = self.v
+        verdict = self.verdict
         sender = list(settings.sender) or [self.municipality]
         signature = [self.t("regards"), self.municipality, self.t("gap_signature")]
-        basis = self.t("basis", version=v.record.library_version, ruleset=v.record.ruleset_id,
-                       hash=v.record.ruleset_hash)
+        record = verdict.record
+        basis = self.t("basis", version=record.library_version, ruleset=record.ruleset_id,
+                       hash=record.ruleset_hash)
         return {"sender": sender, "contact": list(settings.contact), "signature": signature,
                 "basis": basis}
 
     # -- decisions --------------------------------------------------------------------------
 
     def decision(self) -> None:
-        v, d = self.v, self.doc
-        d.h(2, self.t("decision_heading"))
+        verdict, doc = self.verdict, self.doc
+        doc.h(2, self.t("decision_heading"))
         chosen = self.chosen
         if chosen is not None:
             title = self.path_titles([chosen])[0]
-            d.p(self.t("granted", municipality=self.municipality, title=title))
-            for other in (p for p in v.paths if p.path != chosen):
+            doc.p(self.t("granted", municipality=self.municipality, title=title))
+            for other in (p for p in verdict.paths if p.path != chosen):
                 name = _lower_first(other.title.get(self.lang))
-                if other.path in v.replaced_paths:
-                    d.p(self.t("replaced", name=name, title=title))
-                elif other.path in v.pending_paths:
-                    d.p(self.t("entitlement_pending", name=name))
+                if other.path in verdict.replaced_paths:
+                    doc.p(self.t("replaced", name=name, title=title))
+                elif other.path in verdict.pending_paths:
+                    doc.p(self.t("entitlement_pending", name=name))
                 elif other.decided and other.status is Status.NOT_MET:
-                    d.p(self.t("other_refused", name=name))
+                    doc.p(self.t("other_refused", name=name))
             return
         paths = self.join(self.path_titles())
-        if v.outcome is Outcome.REFUSED:
-            d.p(self.t("refused", municipality=self.municipality, paths=paths))
+        if verdict.outcome is Outcome.REFUSED:
+            doc.p(self.t("refused", municipality=self.municipality, paths=paths))
         else:
             # Referral titles are written in running-text case ("kommunens åbne tilbud").
-            targets = self.join(list(dict.fromkeys(r.title.get(self.lang) for r in v.referrals)))
-            d.p(self.t("referred", municipality=self.municipality, paths=paths,
-                       targets=targets))
+            targets = self.join(list(dict.fromkeys(r.title.get(self.lang)
+                                                   for r in verdict.referrals)))
+            doc.p(self.t("referred", municipality=self.municipality, paths=paths,
+                         targets=targets))
 
     def granted_content(self) -> None:
         """What the citizen gets: the support, its areas, form, extent and duration, and the
         follow-up and handleplan the municipality owes."""
-        v, d, chosen = self.v, self.doc, self.chosen
+        verdict, doc, chosen = self.verdict, self.doc, self.chosen
         assert chosen is not None
-        d.h(2, self.t("granted_heading"))
+        doc.h(2, self.t("granted_heading"))
         items = [self.t("granted_support", title=self.path_titles([chosen])[0])]
-        areas = [a.title.get(self.lang) for a in v.support_areas if a.requested]
+        areas = [a.title.get(self.lang) for a in verdict.support_areas if a.requested]
         items.append(self.t("granted_areas", areas=self.join([_lower_first(a) for a in areas]))
                      if areas else self.t("gap_areas"))
         forms = self.context.delivery_forms
@@ -295,66 +296,67 @@ class _Writer:
         else:
             items.append(self.t("gap_form"))
         items.append(self.t("gap_extent"))
-        if v.end_date is not None:
-            items.append(self.t("granted_until", start=long_date(v.decision_date, self.lang),
-                                end=long_date(v.end_date, self.lang)))
+        if verdict.end_date is not None:
+            items.append(self.t("granted_until", start=long_date(verdict.decision_date, self.lang),
+                                end=long_date(verdict.end_date, self.lang)))
         else:
             items.append(self.t("granted_ongoing"))
-        d.ul(items)
-        if v.obligations:
-            d.h(3, self.t("follow_up_heading"))
+        doc.ul(items)
+        if verdict.obligations:
+            doc.h(3, self.t("follow_up_heading"))
             lines = []
-            for o in v.obligations:
-                dates = self.join([long_date(x, self.lang) for x in o.dates])
-                lines.append(o.text.get(self.lang) + (f" ({dates})" if dates else ""))
-            d.ul(lines)
+            for obligation in verdict.obligations:
+                dates = self.join([long_date(x, self.lang) for x in obligation.dates])
+                lines.append(obligation.text.get(self.lang) + (f" ({dates})" if dates else ""))
+            doc.ul(lines)
 
     def reasons_needed(self) -> bool:
         """Forvaltningsloven § 22: reasons, unless the citizen gets everything applied for
         (a municipality may promise them anyway)."""
-        v = self.v
-        if v.outcome not in _GRANTED:
+        verdict = self.verdict
+        if verdict.outcome not in _GRANTED:
             return True
-        partial = any(p.decided and p.status is Status.NOT_MET for p in v.paths) \
-            or bool(v.pending_paths) or bool(v.replaced_paths)
-        departs = any(a.departs_from_service_level for a in v.assessments)
+        partial = any(p.decided and p.status is Status.NOT_MET for p in verdict.paths) \
+            or bool(verdict.pending_paths) or bool(verdict.replaced_paths)
+        departs = any(a.departs_from_service_level for a in verdict.assessments)
         return partial or departs or self.context.settings.reasons_on_grant
 
     def reasons(self) -> None:
-        v, d = self.v, self.doc
+        verdict, doc = self.verdict, self.doc
         if not self.reasons_needed():
-            d.h(2, self.t("basis_only_heading"))
-            d.p(self.t("no_reasons_needed"))
+            doc.h(2, self.t("basis_only_heading"))
+            doc.p(self.t("no_reasons_needed"))
             self.rules_list()
             return
-        d.h(2, self.t("reasons_heading"))
-        d.h(3, self.t("rules_heading"))
+        doc.h(2, self.t("reasons_heading"))
+        doc.h(3, self.t("rules_heading"))
         self.rules_list()
         steps = self.grounds()
         municipal = [s for s in steps if s.service_level]
         if municipal:
-            d.h(3, self.t("service_level_heading"))
-            docs: dict[str, str] = {}
+            doc.h(3, self.t("service_level_heading"))
+            documents: dict[str, str] = {}
             for step in municipal:
-                for s in step.legal_basis.sources:
-                    if s.municipality == v.municipality:
-                        docs.setdefault(s.source, f"{s.publisher}: »{s.title}« ({s.date})")
-            d.p(self.t("service_level", municipality=self.municipality,
-                       documents="; ".join(docs.values())))
-            d.p(self.t("service_level_not_law"))
+                for source in step.legal_basis.sources:
+                    if source.municipality == verdict.municipality:
+                        documents.setdefault(source.source, f"{source.publisher}: "
+                                             f"»{source.title}« ({source.date})")
+            doc.p(self.t("service_level", municipality=self.municipality,
+                         documents="; ".join(documents.values())))
+            doc.p(self.t("service_level_not_law"))
         if not self.restricted:
-            d.h(3, self.t("facts_heading"))
-            d.ul(self.facts(steps) or [self.t("no_facts")])
-        d.h(3, self.t("assessment_heading"))
-        d.ul(self.assessment_items())
-        if v.assessments and not self.restricted:
-            d.h(3, self.t("caseworker_heading"))
-            d.ul(self.assessment_item(a) for a in v.assessments)
+            doc.h(3, self.t("facts_heading"))
+            doc.ul(self.facts(steps) or [self.t("no_facts")])
+        doc.h(3, self.t("assessment_heading"))
+        doc.ul(self.assessment_items())
+        if verdict.assessments and not self.restricted:
+            doc.h(3, self.t("caseworker_heading"))
+            doc.ul(self.assessment_item(a) for a in verdict.assessments)
 
     def rules_list(self) -> None:
         acts_named: set[str] = set()
         items = []
-        for law in provisions_relied_on(self.v):
+        for law in provisions_relied_on(self.verdict):
             first = law.act not in acts_named
             acts_named.add(law.act)
             title = provision_title(LawRef(act=law.act, section=law.section, stk=law.stk,
@@ -380,9 +382,9 @@ class _Writer:
     def grounds(self) -> list[TrailStep]:
         """The trail steps the outcome rests on: the reasons' rules and the rules they read
         (for a grant, every requirement of the granted path), in trail order."""
-        v = self.v
-        by_id = {s.rule_id: s for s in v.trail}
-        wanted = [r.code for r in v.reasons]
+        verdict = self.verdict
+        by_id = {s.rule_id: s for s in verdict.trail}
+        wanted = [r.code for r in verdict.reasons]
         if self.chosen is not None:
             wanted += [f"grant_{self.chosen}"]
         seen: set[str] = set()
@@ -392,12 +394,12 @@ class _Writer:
                 continue
             seen.add(rule_id)
             wanted.extend(r.rule_id for r in by_id[rule_id].rules_read)
-        return [s for s in v.trail if s.rule_id in seen]
+        return [s for s in verdict.trail if s.rule_id in seen]
 
     def assessment_items(self) -> list[str]:
-        v = self.v
+        verdict = self.verdict
         items: list[str] = []
-        for reason in v.reasons:
+        for reason in verdict.reasons:
             flag = self.t("service_level_flag") if reason.service_level else ""
             basis = self.basis_text(reason.legal_basis)
             if reason.kind is ReasonKind.GRANT and reason.code.startswith("grant_"):
@@ -412,19 +414,20 @@ class _Writer:
                          f"[{self.t('legal_basis')}: {basis}]")
         chosen = self.chosen
         if chosen is not None:
-            refused = {p.path for p in v.paths if p.decided and p.path != chosen}
-            for q in v.unmet_requirements:
-                if chosen not in q.paths and set(q.paths) & refused and q.on_fail == "refuse":
-                    items.append(self.t("not_met", title=q.title.get(self.lang),
-                                        expected=q.expected.get(self.lang))
+            refused = {p.path for p in verdict.paths if p.decided and p.path != chosen}
+            for requirement in verdict.unmet_requirements:
+                if (chosen not in requirement.paths and set(requirement.paths) & refused
+                        and requirement.on_fail == "refuse"):
+                    items.append(self.t("not_met", title=requirement.title.get(self.lang),
+                                        expected=requirement.expected.get(self.lang))
                                  + f" [{self.t('legal_basis')}: "
-                                   f"{self.basis_text(q.legal_basis)}]")
+                                   f"{self.basis_text(requirement.legal_basis)}]")
         return items
 
     def grant_assessment(self, sentence: str) -> list[str]:
-        v = self.v
+        verdict = self.verdict
         grounds = self.grounds()
-        departed = {a.point for a in v.assessments if a.departs_from_service_level}
+        departed = {a.point for a in verdict.assessments if a.departs_from_service_level}
         met = [_lower_first(s.title.get(self.lang)) + (self.t("by_assessment")
                                                         if s.rule_id in departed else "")
                for s in grounds if s.kind == "require" and s.on_fail == "refuse" and s.result]
@@ -438,18 +441,18 @@ class _Writer:
             items.append(self.t("other_help_considered", help="; ".join(other)))
         return items
 
-    def assessment_item(self, a: AssessmentOut) -> str:
-        title = a.title.get(self.lang)
-        if a.status is AssessmentStatus.REQUIRED:
+    def assessment_item(self, assessment: AssessmentOut) -> str:
+        title = assessment.title.get(self.lang)
+        if assessment.status is AssessmentStatus.REQUIRED:
             source = "; ".join(dict.fromkeys(f"{s.publisher}: »{s.title}«"
-                                              for s in a.legal_basis.sources))
+                                              for s in assessment.legal_basis.sources))
             return self.t("gap_assessment", title=title, source=source or self.municipality)
-        line = f"{_upper_first(title)}: {a.finding_label.get(self.lang)}."
-        if a.departs_from_service_level:
-            line += " " + a.text.get(self.lang)
-        if a.considerations:
-            line += " " + self.t("considerations", text=a.considerations)
-        elif a.blocking:
+        line = f"{_upper_first(title)}: {assessment.finding_label.get(self.lang)}."
+        if assessment.departs_from_service_level:
+            line += " " + assessment.text.get(self.lang)
+        if assessment.considerations:
+            line += " " + self.t("considerations", text=assessment.considerations)
+        elif assessment.blocking:
             line += " " + self.t("gap_considerations")
         return line
 
@@ -458,116 +461,117 @@ class _Writer:
     def questions(self) -> list[str]:
         """What the citizen (or the applicant) is asked: the missing facts the citizen can
         answer. Someone applying without consent is asked only for the consent."""
-        missing = {m.fact for m in self.v.missing_facts}
+        missing = {m.fact for m in self.verdict.missing_facts}
         if self.restricted:
-            wanted = "consent" in missing or any(r.code == "consent" for r in self.v.reasons)
+            wanted = "consent" in missing or any(r.code == "consent" for r in self.verdict.reasons)
             return [self.t("ask_consent_third_party")] if wanted else []
         asked: list[str] = []
-        for m in self.v.missing_facts:
-            question = _question(m.fact, self.lang)
-            if question is None or _ASK_AFTER.get(m.fact) in missing or question in asked:
+        for missing_fact in self.verdict.missing_facts:
+            question = _question(missing_fact.fact, self.lang)
+            if (question is None or _ASK_AFTER.get(missing_fact.fact) in missing
+                    or question in asked):
                 continue
             asked.append(question)
         return asked
 
     def request(self, *, pending: bool) -> None:
-        v, d = self.v, self.doc
+        verdict, doc = self.verdict, self.doc
         questions = self.questions()
         if pending:
-            names = self.join([_lower_first(p.title.get(self.lang)) for p in v.paths
-                               if p.path in v.pending_paths])
-            d.h(2, self.t("pending_heading", name=names))
+            names = self.join([_lower_first(p.title.get(self.lang)) for p in verdict.paths
+                               if p.path in verdict.pending_paths])
+            doc.h(2, self.t("pending_heading", name=names))
         else:
-            d.h(2, self.t("request_heading"))
+            doc.h(2, self.t("request_heading"))
             paths = self.join(self.path_titles())
-            d.p(self.t("request_intro", municipality=self.municipality, paths=paths))
+            doc.p(self.t("request_intro", municipality=self.municipality, paths=paths))
         if questions:
-            d.p(self.t("request_questions"))
-            d.ul(questions)
-            d.p(self.t("gap_deadline"), "gap")
+            doc.p(self.t("request_questions"))
+            doc.ul(questions)
+            doc.p(self.t("gap_deadline"), "gap")
         else:
-            d.p(self.t("request_nothing_to_do"))
+            doc.p(self.t("request_nothing_to_do"))
         if not pending:
-            d.h(2, self.t("request_why_heading"))
-            d.p(self.t("request_why"))
-            d.h(2, self.t("next_heading"))
-            d.p(self.t("request_next", paths=self.join(self.path_titles())))
+            doc.h(2, self.t("request_why_heading"))
+            doc.p(self.t("request_why"))
+            doc.h(2, self.t("next_heading"))
+            doc.p(self.t("request_next", paths=self.join(self.path_titles())))
 
     def forwarding(self) -> None:
-        v, d = self.v, self.doc
-        assert v.forward_to is not None
-        target = self.t("municipality", name=v.forward_to.municipality_name)
-        d.h(2, self.t("forwarded_heading"))
-        d.p(self.t("forwarded", municipality=self.municipality, target=target,
-                   paths=self.join(self.path_titles())))
-        d.h(2, self.t("why_heading"))
-        d.ul(self.assessment_items())
-        d.h(3, self.t("rules_heading_notice"))
+        verdict, doc = self.verdict, self.doc
+        assert verdict.forward_to is not None
+        target = self.t("municipality", name=verdict.forward_to.municipality_name)
+        doc.h(2, self.t("forwarded_heading"))
+        doc.p(self.t("forwarded", municipality=self.municipality, target=target,
+                     paths=self.join(self.path_titles())))
+        doc.h(2, self.t("why_heading"))
+        doc.ul(self.assessment_items())
+        doc.h(3, self.t("rules_heading_notice"))
         self.rules_list()
 
     def closing(self) -> None:
-        d = self.doc
-        d.h(2, self.t("closed_heading"))
-        d.p(self.t("closed", municipality=self.municipality,
-                   paths=self.join(self.path_titles())))
-        d.h(2, self.t("why_heading"))
-        d.ul(self.assessment_items())
-        d.h(3, self.t("rules_heading_notice"))
+        doc = self.doc
+        doc.h(2, self.t("closed_heading"))
+        doc.p(self.t("closed", municipality=self.municipality,
+                     paths=self.join(self.path_titles())))
+        doc.h(2, self.t("why_heading"))
+        doc.ul(self.assessment_items())
+        doc.h(3, self.t("rules_heading_notice"))
         self.rules_list()
 
     # -- the rest ---------------------------------------------------------------------------
 
     def guidance(self) -> None:
-        v, d = self.v, self.doc
-        if not v.guidance or self.restricted:
+        verdict, doc = self.verdict, self.doc
+        if not verdict.guidance or self.restricted:
             return
-        d.h(2, self.t("guidance_heading"))
-        d.ul(g.text.get(self.lang) for g in v.guidance)
+        doc.h(2, self.t("guidance_heading"))
+        doc.ul(g.text.get(self.lang) for g in verdict.guidance)
 
     def practical(self) -> None:
-        v, d = self.v, self.doc
-        if not v.information:
+        verdict, doc = self.verdict, self.doc
+        if not verdict.information:
             return
-        d.h(2, self.t("practical_heading"))
-        d.ul(i.text.get(self.lang) for i in v.information)
+        doc.h(2, self.t("practical_heading"))
+        doc.ul(i.text.get(self.lang) for i in verdict.information)
 
     def appeal(self, kind: str) -> None:
-        v, d = self.v, self.doc
-        d.h(2, self.t("appeal_heading"))
-        if kind == "forwarding" and v.forward_to is not None:
-            d.p(self.t("appeal_forwarded", target=self.t(
-                "municipality", name=v.forward_to.municipality_name)))
+        verdict, doc = self.verdict, self.doc
+        doc.h(2, self.t("appeal_heading"))
+        if kind == "forwarding" and verdict.forward_to is not None:
+            doc.p(self.t("appeal_forwarded", target=self.t(
+                "municipality", name=verdict.forward_to.municipality_name)))
             return
         if kind == "closing":
-            d.p(self.t("appeal_closed"))
+            doc.p(self.t("appeal_closed"))
             return
-        if not v.appeal:
-            d.p(self.t("nothing_to_appeal"))
+        if not verdict.appeal:
+            doc.p(self.t("nothing_to_appeal"))
             return
-        appealable = [g for g in v.appeal if g.appealable]
-        for guidance in v.appeal:
-            title = next(p.title.get(self.lang) for p in v.paths if p.path == guidance.path)
+        appealable = [g for g in verdict.appeal if g.appealable]
+        for guidance in verdict.appeal:
+            title = next(p.title.get(self.lang) for p in verdict.paths if p.path == guidance.path)
             line = f"{title}: {guidance.text.get(self.lang)}"
             if guidance.appealable:
                 if guidance.deadline_if_received_on_decision_date:
                     deadline = long_date(guidance.deadline_if_received_on_decision_date,
                                          self.lang)
                     line += " " + self.t("deadline", deadline=deadline,
-                                         received=long_date(v.decision_date, self.lang))
+                                         received=long_date(verdict.decision_date, self.lang))
             elif appealable:
                 # § 82 b cannot be appealed, but the § 85 part of the same letter can.
                 others = self.join([_lower_first(next(
-                    p.title.get(self.lang) for p in v.paths if p.path == g.path))
+                    p.title.get(self.lang) for p in verdict.paths if p.path == g.path))
                     for g in appealable])
                 line += " " + self.t("appeal_other_part", name=others)
             line += f" [{self.t('legal_basis')}: {self.basis_text(guidance.legal_basis)}]"
-            d.p(line)
+            doc.p(line)
 
     def wording(self) -> None:
         """An appendix with the wording of the provisions cited, where the statute catalogue
         has it."""
         items = []
-        for law in provisions_relied_on(self.v):
+        for law in provisions_relied_on(self.verdict):
             stk = provision(LawRef(act=law.act, section=law.section, stk=law.stk))
             if stk is not None and stk.wording and law.nr is None:
                 items.append(f"{law.citation}: »{' '.join(stk.wording.split())}«")
@@ -578,25 +582,25 @@ class _Writer:
     def internal(self) -> None:
         """The caseworker's own tasks, kept apart from what the citizen is asked: facts only
         the municipality can establish, assessments and investigations. Not sent."""
-        v, d = self.v, self.doc
+        verdict, doc = self.verdict, self.doc
         tasks: list[str] = []
-        for m in v.missing_facts:
-            if _question(m.fact, self.lang) is None or (
-                    self.restricted and m.fact not in ("consent", "applicant")):
-                tasks.append(m.ask.get(self.lang))
-        for reason in v.reasons:
+        for missing_fact in verdict.missing_facts:
+            if _question(missing_fact.fact, self.lang) is None or (
+                    self.restricted and missing_fact.fact not in ("consent", "applicant")):
+                tasks.append(missing_fact.ask.get(self.lang))
+        for reason in verdict.reasons:
             if reason.kind is ReasonKind.INVESTIGATION:
                 tasks.append(reason.text.get(self.lang))
         tasks += [self.t("task_assessment", title=a.title.get(self.lang))
-                  for a in v.assessments if a.status is AssessmentStatus.REQUIRED]
+                  for a in verdict.assessments if a.status is AssessmentStatus.REQUIRED]
         tasks += [self.t("task_considerations", title=a.title.get(self.lang))
-                  for a in v.assessments
+                  for a in verdict.assessments
                   if a.status is AssessmentStatus.CONSIDERATIONS_MISSING and a.blocking]
         if not tasks:
             return
-        d.h(2, self.t("internal_heading"))
-        d.p(self.t("internal_intro"), "internal")
-        d.ul(dict.fromkeys(tasks), "internal")
+        doc.h(2, self.t("internal_heading"))
+        doc.p(self.t("internal_intro"), "internal")
+        doc.ul(dict.fromkeys(tasks), "internal")
 
 
 def _question(fact: str, lang: str) -> str | None:

@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from importlib import metadata
@@ -266,22 +266,18 @@ class RuleLibrary:
         return self._read_law(hashlib.sha256())
 
     def _read_law(self, digest: Any) -> list[LoadedYaml]:
+        """The law layer's files, parsed (from the cache where unchanged), each file's name and
+        SHA-256 added to ``digest``; the errors of every file raised together."""
         if not self.law_dir.is_dir():
             raise RuleSetError([Diagnostic("Y006", f"law layer folder {self.law_dir} not "
                                            "found", Span(str(self.law_dir), 1, 1))])
-        law: list[LoadedYaml] = []
-        problems: list[Diagnostic] = []
-        for path in iter_yaml_files(self.law_dir):
-            try:
-                part, loaded = self._read(path)
-            except RuleSetError as exc:
-                problems.extend(exc.diagnostics)
-                continue
+
+        def read(path: Path) -> LoadedYaml:
+            part, loaded = self._read(path)
             digest.update(f"{path}\0{part}\0".encode())
-            law.append(loaded)
-        if problems:
-            raise RuleSetError(problems)
-        return law
+            return loaded
+
+        return load_many(iter_yaml_files(self.law_dir), read)
 
     def _snapshot(self, file: Path) -> tuple[str, list[LoadedYaml], LoadedYaml]:
         """The law layer's files and a municipality's file as they are now, and the SHA-256
@@ -564,18 +560,26 @@ def duplicate_municipality(code: int, files: Sequence[Path | str],
                        "the others") for name in names]
 
 
-def load_many(paths: Sequence[Path] | Any) -> list[LoadedYaml]:
-    """Load several YAML files, collecting the errors of all of them."""
+def load_many(paths: Iterable[Path],
+              read: Callable[[Path], LoadedYaml] | None = None) -> list[LoadedYaml]:
+    """Load several YAML files (with ``read``, default: straight from disk), collecting the
+    errors of all of them."""
+    if read is None:
+        read = _load_file
     loaded: list[LoadedYaml] = []
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            loaded.append(load_yaml_file(path, _relative(Path(path))))
+            loaded.append(read(path))
         except RuleSetError as exc:
             problems.extend(exc.diagnostics)
     if problems:
         raise RuleSetError(problems)
     return loaded
+
+
+def _load_file(path: Path) -> LoadedYaml:
+    return load_yaml_file(path, _relative(Path(path)))
 
 
 _default: RuleLibrary | None = None

@@ -6,7 +6,7 @@ Rendering is presentation only: every sentence comes from the verdict and its tr
 from __future__ import annotations
 
 from .texts import text
-from .verdict import Basis, Outcome, TrailStep, Verdict
+from .verdict import LegalBasisOut, Outcome, TrailStep, Verdict
 
 
 def outcome_text(outcome: Outcome, lang: str) -> str:
@@ -18,11 +18,12 @@ def _l(key: str, lang: str) -> str:
     return text(f"verdict.{key}", lang)
 
 
-def basis_text(basis: Basis, lang: str) -> str:
+def basis_text(basis: LegalBasisOut, lang: str) -> str:
     """The legal basis on one line: law citations, then sources with their quotes."""
     parts = [c.citation for c in basis.law]
-    for s in basis.sources:
-        parts.append(f"{s.publisher}, »{s.title}« ({s.date}), {s.section}: »{s.quote}«")
+    for source in basis.sources:
+        parts.append(f"{source.publisher}, »{source.title}« ({source.date}), "
+                     f"{source.section}: »{source.quote}«")
     return "; ".join(parts) or "—"
 
 
@@ -68,10 +69,10 @@ def verdict_text(verdict: Verdict, lang: str = "da") -> str:
             out.extend(["", _l(key, lang) + ":", *items])
 
     assessments = []
-    for a in verdict.assessments:
-        line = f"  - [{a.status.value}] {a.text.get(lang)}"
-        if a.considerations:
-            line += f" {_l('considerations', lang)}: {a.considerations}"
+    for assessment in verdict.assessments:
+        line = f"  - [{assessment.status.value}] {assessment.text.get(lang)}"
+        if assessment.considerations:
+            line += f" {_l('considerations', lang)}: {assessment.considerations}"
         assessments.append(line)
     section("assessments", assessments)
     section("referrals", [f"  - {r.title.get(lang)}" for r in verdict.referrals])

@@ -142,8 +142,8 @@ class AppealScheme(_Model):
     legal_basis: LegalBasis
 
 
-class Referral(_Model):
-    """Somewhere a need can be referred to instead of § 85 / § 82 b."""
+class ReferralTarget(_Model):
+    """Somewhere a need can be referred to instead of § 85 / § 82 b (``referrals:``)."""
 
     title: Text
     legal_basis: LegalBasis | None = None
@@ -259,7 +259,7 @@ class RuleFile(_Model):
     sources: dict[Identifier, SourceDocument] = {}
     paths: dict[Identifier, PathDef] = {}
     appeal: dict[Identifier, AppealScheme] = {}
-    referrals: dict[Identifier, Referral] = {}
+    referrals: dict[Identifier, ReferralTarget] = {}
     parameters: dict[Identifier, Parameter] = {}
     support_areas: dict[Identifier, SupportAreaDef] = {}
     delivery_forms: dict[Identifier, DeliveryForm] = {}

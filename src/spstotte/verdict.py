@@ -117,8 +117,9 @@ class SourceCitation(_Out):
     quote: str
 
 
-class Basis(_Out):
-    """The legal basis of a step: law and sources."""
+class LegalBasisOut(_Out):
+    """The legal basis of a step: law and sources (a rule file's ``LegalBasis``, with each
+    citation spelled out)."""
 
     law: tuple[LawCitation, ...] = ()
     sources: tuple[SourceCitation, ...] = ()
@@ -169,7 +170,7 @@ class TrailStep(_Kinded):
     layer: str
     result: bool
     conclusion: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
     facts_read: tuple[FactReading, ...]
     rules_read: tuple[RuleReading, ...]
     source: Position | None
@@ -188,7 +189,7 @@ class Requirement(_Kinded):
     refer_to: str | None
     expected: Text
     missing_facts: tuple[str, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class MissingFact(_Out):
@@ -206,7 +207,7 @@ class Reason(_Kinded):
     code: str
     kind: ReasonKind
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ReferralOut(_Out):
@@ -215,7 +216,7 @@ class ReferralOut(_Out):
     to: str
     title: Text
     rule_id: str
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ObligationOut(_Kinded):
@@ -225,7 +226,7 @@ class ObligationOut(_Kinded):
     title: Text
     text: Text
     dates: tuple[date, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class InformationOut(_Kinded):
@@ -235,7 +236,7 @@ class InformationOut(_Kinded):
     rule_id: str
     title: Text
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class AssessmentStatus(StrEnum):
@@ -268,7 +269,7 @@ class AssessmentOut(_Kinded):
     blocking: bool
     text: Text
     rules: tuple[str, ...]
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class ForwardingOut(_Out):
@@ -278,7 +279,7 @@ class ForwardingOut(_Out):
     municipality_name: str
     rule_id: str
     title: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class AppealGuidance(_Out):
@@ -289,7 +290,7 @@ class AppealGuidance(_Out):
     weeks: int | None
     deadline_if_received_on_decision_date: date | None
     text: Text
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
 
 
 class PathResult(_Out):
@@ -298,7 +299,7 @@ class PathResult(_Out):
     path: str
     title: Text
     status: Status
-    legal_basis: Basis
+    legal_basis: LegalBasisOut
     #: Whether the verdict decides on this path (and gives appeal guidance for it). Not when
     #: nothing is decided, when an entitlement is granted (the other paths are moot), when the
     #: path is still pending, or when the citizen accepted another path in its place.
@@ -467,7 +468,7 @@ class _Builder:
             plan = ruleset.memo["plan"] = _Plan(ruleset)
         self.plan: _Plan = plan
         # Rendered legal bases and requirement texts depend only on the rule set: memoised.
-        self._bases: dict[int, Basis] = ruleset.memo.setdefault("bases", {})
+        self._bases: dict[int, LegalBasisOut] = ruleset.memo.setdefault("bases", {})
         self._expected: dict[str, Text] = ruleset.memo.setdefault("expected", {})
         self._steps: dict[Any, TrailStep] = ruleset.memo.setdefault("steps", {})
         self._requirements: dict[Any, tuple[Requirement, RequirementState]] = \
@@ -484,7 +485,7 @@ class _Builder:
 
     # -- legal basis ------------------------------------------------------------------------
 
-    def basis(self, legal_basis: LegalBasis) -> Basis:
+    def basis(self, legal_basis: LegalBasis) -> LegalBasisOut:
         key = id(legal_basis)
         if key not in self._bases:
             acts = self.ruleset.acts
@@ -502,7 +503,7 @@ class _Builder:
                     title=doc.title, date=doc.date, file=doc.file, section=ref.section,
                     quote=" ".join(ref.quote.split()),
                 ))
-            self._bases[key] = Basis(law=law, sources=tuple(sources))
+            self._bases[key] = LegalBasisOut(law=law, sources=tuple(sources))
         return self._bases[key]
 
     def rule_title(self, rule_id: str, lang: str) -> str:
@@ -557,9 +558,10 @@ class _Builder:
         found = self._requirements.get(key)
         if found is None:
             _make_room(self._requirements)
-            q = self._requirement(rule, _STATUS_OF_CODE[code], missing)
-            found = self._requirements[key] = (q, RequirementState(
-                q.rule_id, frozenset(q.paths), q.on_fail, q.status, q.condition_kind))
+            requirement = self._requirement(rule, _STATUS_OF_CODE[code], missing)
+            found = self._requirements[key] = (requirement, RequirementState(
+                requirement.rule_id, frozenset(requirement.paths), requirement.on_fail,
+                requirement.status, requirement.condition_kind))
         return found[0], found[1], code
 
     def _requirement(self, rule: ResolvedRule, status: Status,
@@ -629,15 +631,15 @@ class _Builder:
         )
 
     def conclusion_text(self, rule: ResolvedRule, value: bool) -> Text:
-        c = rule.conclusion
+        conclusion = rule.conclusion
         title = rule.title
-        if isinstance(c, (Obligation, Inform, Guidance)):
-            return c.text
-        if isinstance(c, Refer):
-            target = self.ruleset.referrals[c.to].title
+        if isinstance(conclusion, (Obligation, Inform, Guidance)):
+            return conclusion.text
+        if isinstance(conclusion, Refer):
+            target = self.ruleset.referrals[conclusion.to].title
             key = "referred" if value else "not_referred"
             return self.words(f"trail.{key}", target=target)
-        if isinstance(c, Require):
+        if isinstance(conclusion, Require):
             return self.words("trail.met" if value else "trail.not_met", title=title)
         if rule.kind == "grant":
             return self.words("trail.grant" if value else "trail.no_grant",
@@ -666,16 +668,16 @@ class _Builder:
         unmet_list: list[Requirement] = []
         by_id: dict[str, Requirement] = {}
         for rule, is_require, on_offered in plan.requirements:
-            q, state, code = self.requirement(rule, is_require)
-            by_id[q.rule_id] = q
-            requirements.append(q)
+            requirement, state, code = self.requirement(rule, is_require)
+            by_id[requirement.rule_id] = requirement
+            requirements.append(requirement)
             states.append(state)
             codes.append(code)
             if on_offered:
                 if code == "u":
-                    undetermined_list.append(q)
+                    undetermined_list.append(requirement)
                 elif code == "n":
-                    unmet_list.append(q)
+                    unmet_list.append(requirement)
         # The decision follows from the statuses and the paths' acceptance and order rules.
         key = ("".join(codes), tuple(
             (None if accepted is None else results.get(accepted),
@@ -782,14 +784,14 @@ class _Builder:
             path=path, title=rs.paths[path].title, status=status,
             legal_basis=self.basis(rs.paths[path].legal_basis), decided=decided))
 
-    def referral(self, q: Requirement) -> ReferralOut:
+    def referral(self, requirement: Requirement) -> ReferralOut:
         rs = self.ruleset
-        return self.part(("referral", q.rule_id, q.refer_to, id(q.legal_basis)),
-                         lambda: ReferralOut(
-            to=q.refer_to or "", title=rs.referrals[q.refer_to or ""].title,
-            rule_id=q.rule_id, legal_basis=self.referral_basis(q)))
+        return self.part(("referral", requirement.rule_id, requirement.refer_to,
+                          id(requirement.legal_basis)), lambda: ReferralOut(
+            to=requirement.refer_to or "", title=rs.referrals[requirement.refer_to or ""].title,
+            rule_id=requirement.rule_id, legal_basis=self.referral_basis(requirement)))
 
-    def referral_basis(self, requirement: Requirement) -> Basis:
+    def referral_basis(self, requirement: Requirement) -> LegalBasisOut:
         target = self.ruleset.referrals.get(requirement.refer_to or "")
         if target is not None and target.legal_basis is not None:
             return self.basis(target.legal_basis)
@@ -806,22 +808,24 @@ class _Builder:
             assert isinstance(conclusion, Require) and conclusion.forward_to is not None
             target = self.facts.get(conclusion.forward_to)
             if isinstance(target, int) and not isinstance(target, bool):
-                q = by_id[code]
+                requirement = by_id[code]
                 return ForwardingOut(municipality=target,
                                      municipality_name=MUNICIPALITY_NAMES.get(target, ""),
-                                     rule_id=code, title=q.title, legal_basis=q.legal_basis)
+                                     rule_id=code, title=requirement.title,
+                                     legal_basis=requirement.legal_basis)
         return None  # pragma: no cover - a forward requirement fails only on a known municipality
 
     # -- reasons ----------------------------------------------------------------------------
 
     def reason(self, code: str, kind: ReasonKind, by_id: Mapping[str, Requirement]) -> Reason:
-        q = by_id.get(code)
-        key = (code, kind, id(q), self.forward_target(code) if q is not None else None)
+        requirement = by_id.get(code)
+        key = (code, kind, id(requirement),
+               self.forward_target(code) if requirement is not None else None)
         found = self._reasons.get(key)
         # The requirement is kept with its reason: an id is only unique while its object lives.
-        if found is None or found[0] is not q:
+        if found is None or found[0] is not requirement:
             _make_room(self._reasons)
-            found = self._reasons[key] = (q, self._reason(code, kind, by_id))
+            found = self._reasons[key] = (requirement, self._reason(code, kind, by_id))
         return found[1]
 
     def forward_target(self, code: str) -> FactValue:
@@ -838,30 +842,33 @@ class _Builder:
                           text=self.words("reason.grant", title=_lowered(path.title)),
                           condition_kind=ConditionKind.STATUTE,
                           legal_basis=self.basis(path.legal_basis))
-        q = by_id[code]
-        expected = Text(da=_lower(q.expected.da), en=_lower(q.expected.en))
+        requirement = by_id[code]
+        expected = Text(da=_lower(requirement.expected.da), en=_lower(requirement.expected.en))
         if kind is ReasonKind.REFERRAL:
-            target = rs.referrals[q.refer_to or ""].title
-            text = self.words("reason.referral", title=q.title, target=target)
+            target = rs.referrals[requirement.refer_to or ""].title
+            text = self.words("reason.referral", title=requirement.title, target=target)
         elif kind is ReasonKind.GRANT:
-            text = self.words("reason.met", title=q.title)
+            text = self.words("reason.met", title=requirement.title)
         elif kind is ReasonKind.MISSING_INFORMATION:
-            text = Text(da=catalogue_text("reason.missing", "da", title=q.title.da, facts=", ".join(
-                fact_spec(f).da for f in q.missing_facts) or "—"),
-                en=catalogue_text("reason.missing", "en", title=q.title.en, facts=", ".join(
-                    fact_spec(f).en for f in q.missing_facts) or "—"))
+            missing = requirement.missing_facts
+            text = Text(
+                da=catalogue_text("reason.missing", "da", title=requirement.title.da,
+                                  facts=", ".join(fact_spec(f).da for f in missing) or "—"),
+                en=catalogue_text("reason.missing", "en", title=requirement.title.en,
+                                  facts=", ".join(fact_spec(f).en for f in missing) or "—"))
         elif kind is ReasonKind.FORWARDING:
             rule = rs.rule(code)
             assert isinstance(rule.conclusion, Require) and rule.conclusion.forward_to
             target_code = self.facts.get(rule.conclusion.forward_to)
             name = (MUNICIPALITY_NAMES.get(target_code, str(target_code))
                     if isinstance(target_code, int) else str(target_code))
-            text = self.words("reason.forwarding", title=q.title, expected=expected,
+            text = self.words("reason.forwarding", title=requirement.title, expected=expected,
                               municipality=name)
         else:
-            text = self.words(f"reason.{kind.value}", title=q.title, expected=expected)
-        return Reason(code=q.rule_id, kind=kind, text=text, condition_kind=q.condition_kind,
-                      legal_basis=q.legal_basis)
+            text = self.words(f"reason.{kind.value}", title=requirement.title, expected=expected)
+        return Reason(code=requirement.rule_id, kind=kind, text=text,
+                      condition_kind=requirement.condition_kind,
+                      legal_basis=requirement.legal_basis)
 
     def missing_facts(self, decision: Decision,
                       requirements: list[Requirement]) -> tuple[MissingFact, ...]:
@@ -877,10 +884,10 @@ class _Builder:
         else:
             return ()
         needed: dict[str, list[str]] = {}
-        for q in requirements:
-            if q.rule_id in wanted:
-                for fact in q.missing_facts:
-                    needed.setdefault(fact, []).append(q.rule_id)
+        for requirement in requirements:
+            if requirement.rule_id in wanted:
+                for fact in requirement.missing_facts:
+                    needed.setdefault(fact, []).append(requirement.rule_id)
         return tuple(
             MissingFact(fact=f, label=Text(da=fact_spec(f).da, en=fact_spec(f).en),
                         ask=Text(da=fact_spec(f).ask_da, en=fact_spec(f).ask_en),
@@ -1015,18 +1022,19 @@ class _Builder:
 
     # -- obligations, appeal, support areas ---------------------------------------------------
 
-    def obligation(self, rule: ResolvedRule, c: Obligation) -> ObligationOut:
-        return self.part(("obligation", rule.id, self.on), lambda: self._obligation(rule, c))
+    def obligation(self, rule: ResolvedRule, conclusion: Obligation) -> ObligationOut:
+        return self.part(("obligation", rule.id, self.on),
+                         lambda: self._obligation(rule, conclusion))
 
-    def _obligation(self, rule: ResolvedRule, c: Obligation) -> ObligationOut:
+    def _obligation(self, rule: ResolvedRule, conclusion: Obligation) -> ObligationOut:
         dates: list[date] = []
-        if isinstance(c.after_months, tuple):
-            dates.extend(add_months(self.on, m) for m in c.after_months)
-        if c.every_months:
-            dates.append(add_months(self.on, c.every_months))
-        if c.within_days:
-            dates.append(self.on + timedelta(days=c.within_days))
-        return ObligationOut(rule_id=rule.id, title=rule.title, text=c.text,
+        if isinstance(conclusion.after_months, tuple):
+            dates.extend(add_months(self.on, m) for m in conclusion.after_months)
+        if conclusion.every_months:
+            dates.append(add_months(self.on, conclusion.every_months))
+        if conclusion.within_days:
+            dates.append(self.on + timedelta(days=conclusion.within_days))
+        return ObligationOut(rule_id=rule.id, title=rule.title, text=conclusion.text,
                              dates=tuple(sorted(dates)), condition_kind=rule.condition_kind,
                              legal_basis=self.basis(rule.legal_basis))
 
