@@ -17,7 +17,6 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .conditions import (
-    LIST_OPS,
     All,
     AnyOf,
     Compare,
@@ -25,6 +24,7 @@ from .conditions import (
     Condition,
     ConditionKind,
     ConditionParser,
+    ConditionVisitor,
     Derive,
     Grant,
     Guidance,
@@ -32,7 +32,6 @@ from .conditions import (
     InvalidValue,
     Not,
     Obligation,
-    Op,
     ParamRef,
     Refer,
     Require,
@@ -48,6 +47,7 @@ from .facts import FactKind, assessment_fact, fact_spec
 from .fingerprint import content_hash
 from .loader import LoadedYaml
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
+from .operators import OPERATORS, Op, Operand
 from .ruleformat import (
     Act,
     AppealScheme,
@@ -721,51 +721,72 @@ class _Resolver:
         return out
 
     def _substitute(self, condition: Condition) -> Condition:
-        if isinstance(condition, (All, AnyOf)):
-            items = tuple(self._substitute(c) for c in condition.items)
-            if isinstance(condition, AnyOf):
-                # '{granted: p82b}' where § 82 b is not offered is false: drop it from 'any'.
-                items = tuple(i for i in items if not _is_false(i))
-                if not items:
-                    return AnyOf((), condition.span)
-            if len(items) == 1 and len(condition.items) > 1:
-                return items[0]
-            return type(condition)(items, condition.span)
-        if (isinstance(condition, RuleRef) and condition.via_path is not None
-                and self.offered is not None and condition.via_path not in self.offered
-                and condition.via_path in self.paths):
-            return AnyOf((), condition.span)  # false: the path is not offered
-        if isinstance(condition, Not):
-            return Not(self._substitute(condition.item), condition.span)
-        if isinstance(condition, Compare) and isinstance(condition.value, ParamRef):
-            ref = condition.value
-            self.used_parameters.add(ref.name)
-            param = self.parameters.get(ref.name)
-            if param is None:
-                self.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
-                          "parameters: " + ", ".join(sorted(self.parameters)))
-                return condition
-            spec = fact_spec(condition.fact)
-            kind, scale = _PARAM_KIND[param.type]
-            fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
-            list_param = param.type.endswith("_list")
-            if fits and list_param != (condition.op in LIST_OPS):
-                fits = False
-            if not fits:
-                self.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
-                          f"{condition.fact} with {condition.op.value!r}", ref.span,
-                          value_hint(spec, condition.op))
-                return condition
-            if param.value is None:
-                return condition  # law layer checked on its own: the municipality sets it
-            raw = list(param.value) if isinstance(param.value, tuple) else param.value
-            try:
-                value = check_value(spec, condition.op, raw)
-            except InvalidValue as exc:
-                self.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
-                return condition
-            return Compare(condition.fact, condition.op, value, condition.span, ref.name)
-        return condition
+        return _Substitution(self).visit(condition, None)
+
+    def _with_value(self, condition: Compare, ref: ParamRef) -> Condition:
+        """A comparison with a parameter's value in place of the parameter."""
+        self.used_parameters.add(ref.name)
+        param = self.parameters.get(ref.name)
+        if param is None:
+            self.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
+                      "parameters: " + ", ".join(sorted(self.parameters)))
+            return condition
+        spec = fact_spec(condition.fact)
+        kind, scale = _PARAM_KIND[param.type]
+        fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
+        list_param = param.type.endswith("_list")
+        if fits and list_param != (OPERATORS[condition.op].operand is Operand.LIST):
+            fits = False
+        if not fits:
+            self.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
+                      f"{condition.fact} with {condition.op.value!r}", ref.span,
+                      value_hint(spec, condition.op))
+            return condition
+        if param.value is None:
+            return condition  # law layer checked on its own: the municipality sets it
+        raw = list(param.value) if isinstance(param.value, tuple) else param.value
+        try:
+            value = check_value(spec, condition.op, raw)
+        except InvalidValue as exc:
+            self.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
+            return condition
+        return Compare(condition.fact, condition.op, value, condition.span, ref.name)
+
+
+class _Substitution(ConditionVisitor[None, Condition]):
+    """A condition with each parameter's value in place, and ``{granted: p}`` of a path the
+    municipality does not offer read as false."""
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+
+    def visit_all(self, node: All | AnyOf, _: None, /) -> Condition:
+        items = tuple(self.visit(c, None) for c in node.items)
+        if isinstance(node, AnyOf):
+            # '{granted: p82b}' where § 82 b is not offered is false: drop it from 'any'.
+            items = tuple(i for i in items if not _is_false(i))
+            if not items:
+                return AnyOf((), node.span)
+        if len(items) == 1 and len(node.items) > 1:
+            return items[0]
+        return type(node)(items, node.span)
+
+    visit_any = visit_all
+
+    def visit_rule_ref(self, node: RuleRef, _: None, /) -> Condition:
+        resolver = self.resolver
+        if (node.via_path is not None and resolver.offered is not None
+                and node.via_path not in resolver.offered and node.via_path in resolver.paths):
+            return AnyOf((), node.span)  # false: the path is not offered
+        return node
+
+    def visit_not(self, node: Not, _: None, /) -> Condition:
+        return Not(self.visit(node.item, None), node.span)
+
+    def visit_compare(self, node: Compare, _: None, /) -> Condition:
+        if isinstance(node.value, ParamRef):
+            return self.resolver._with_value(node, node.value)
+        return node
 
 
 def _discretionary_facts() -> list[tuple[str, object]]:
