@@ -19,13 +19,14 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
+from .conditions import All, AnyOf, Compare, Condition, ConditionVisitor, Not, RuleRef
 from .errors import Diagnostic, RuleSetError
-from .facts import FactKind, fact_spec
+from .facts import FactKind, FactSpec, fact_spec
+from .operators import OPERATORS, Encoding, Operand, Operator
 from .resolve import ResolvedRule, ResolvedRuleSet
 from .satisfiable import fields_satisfiable
 from .vocabulary import RANKS
@@ -119,35 +120,67 @@ def _engine_value(value: Any) -> Any:
 
 
 def _compare_tests(node: Compare, positive: bool) -> Test:
-    spec = fact_spec(node.fact)
-    op, value = node.op, node.value
-    if op is Op.KNOWN:
-        want = bool(value) == positive
-        return {"k": 1 if want else 0}
-    if op in (Op.NE, Op.NOT_IN):
-        positive = not positive
-        op = Op.EQ if op is Op.NE else Op.IN
-    if spec.kind is FactKind.SET:
-        members = [str(value)] if op is Op.CONTAINS else [str(m) for m in value]  # type: ignore[union-attr]
-        if op is Op.CONTAINS_ALL:
-            # all members present  /  some member absent
-            return (_and([{m: 1} for m in members]) if positive
-                    else _or([{m: 0} for m in members]))
-        return (_or([{m: 1} for m in members]) if positive
-                else _and([{m: 0} for m in members]))
-    if op in (Op.LT, Op.LTE, Op.GT, Op.GTE):
-        key, bound = "v", value
-        if spec.kind is FactKind.ORDINAL:
-            assert spec.vocabulary is not None
-            key, bound = "r", RANKS[spec.vocabulary][str(value)]
-        if not positive:
-            op = {Op.LT: Op.GTE, Op.LTE: Op.GT, Op.GT: Op.LTE, Op.GTE: Op.LT}[op]
-        return {f"${op.value}": {key: bound}}
-    items = [value] if op is Op.EQ else list(value)  # type: ignore[arg-type]
+    entry = OPERATORS[node.op]
+    return _ENCODERS[entry.encoding](entry, fact_spec(node.fact), node.value, positive)
+
+
+def _known(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    want = bool(value) == positive
+    return {"k": 1 if want else 0}
+
+
+def _equals(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    items = list(value) if entry.operand is Operand.LIST else [value]
     engine_items = [_engine_value(v) for v in items]
     if positive:
         return _or([{"v": v} for v in engine_items])
     return _and([{"$neq": {"v": v}} for v in engine_items])
+
+
+def _differs(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    return _equals(entry, spec, value, not positive)
+
+
+def _order(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    key, bound = "v", value
+    if spec.kind is FactKind.ORDINAL:
+        assert spec.vocabulary is not None
+        key, bound = "r", RANKS[spec.vocabulary][str(value)]
+    if not positive:
+        assert entry.negation is not None
+        entry = OPERATORS[entry.negation]
+    assert entry.engine is not None
+    return {entry.engine: {key: bound}}
+
+
+def _members(entry: Operator, value: Any) -> list[str]:
+    if entry.operand is Operand.LIST:
+        return [str(m) for m in value]
+    return [str(value)]
+
+
+def _any_member(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    members = _members(entry, value)
+    return (_or([{m: 1} for m in members]) if positive
+            else _and([{m: 0} for m in members]))
+
+
+def _all_members(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    # all members present  /  some member absent
+    members = _members(entry, value)
+    return (_and([{m: 1} for m in members]) if positive
+            else _or([{m: 0} for m in members]))
+
+
+#: The engine test of each shape of operator (operators.Encoding), true or false.
+_ENCODERS: Final[dict[Encoding, Callable[[Operator, FactSpec, Any, bool], Test]]] = {
+    Encoding.KNOWN: _known,
+    Encoding.EQUALS: _equals,
+    Encoding.DIFFERS: _differs,
+    Encoding.ORDER: _order,
+    Encoding.ANY_MEMBER: _any_member,
+    Encoding.ALL_MEMBERS: _all_members,
+}
 
 
 def _and(tests: list[Test]) -> Test:
@@ -158,7 +191,7 @@ def _or(tests: list[Test]) -> Test:
     return tests[0] if len(tests) == 1 else {"$or": tests}
 
 
-class _Dnf:
+class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
     """Truth conditions of a condition tree as a disjunction of conjunctions of atoms.
 
     A reference to another rule reads that rule's derived fact, unless the other rule's
@@ -172,18 +205,24 @@ class _Dnf:
         self.inlined = inlined or {}
 
     def of(self, node: Condition, positive: bool) -> list[Conjunction]:
-        if isinstance(node, Compare):
-            test = _compare_tests(node, positive)
-            return [frozenset({(fact_type(node.fact), _dumps(test))})]
-        if isinstance(node, RuleRef):
-            return [self._atom(node, positive)]
-        if isinstance(node, Not):
-            return self.of(node.item, not positive)
+        """The alternatives under which ``node`` is ``positive`` (true, or false)."""
+        return self.visit(node, positive)
+
+    def visit_compare(self, node: Compare, positive: bool, /) -> list[Conjunction]:
+        test = _compare_tests(node, positive)
+        return [frozenset({(fact_type(node.fact), _dumps(test))})]
+
+    def visit_rule_ref(self, node: RuleRef, positive: bool, /) -> list[Conjunction]:
+        return [self._atom(node, positive)]
+
+    def visit_not(self, node: Not, positive: bool, /) -> list[Conjunction]:
+        return self.visit(node.item, not positive)
+
+    def visit_all(self, node: All | AnyOf, positive: bool, /) -> list[Conjunction]:
         conjunctive = isinstance(node, All) == positive
-        assert isinstance(node, (All, AnyOf))
         result: list[Conjunction] = [frozenset()] if conjunctive else []
         for item in node.items:
-            part = self.of(item, positive)
+            part = self.visit(item, positive)
             inlined = (self.inlined.get((item.rule, item.expect == positive))
                        if isinstance(item, RuleRef) else None)
             if conjunctive:
@@ -199,6 +238,8 @@ class _Dnf:
                 self.too_big = True
                 return result[:1]
         return result
+
+    visit_any = visit_all
 
     def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
         value = 1 if node.expect == positive else 0
@@ -275,7 +316,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         for node_fact in rule.facts:
             fields.setdefault(node_fact, False)
         for node in _walk_compares(rule.condition):
-            if node.op is Op.KNOWN:
+            if OPERATORS[node.op].encoding is Encoding.KNOWN:  # reads the field's 'k'
                 fields[node.fact] = True
         polarities = (True, False) if rule.two_valued else (True,)
         for positive in polarities:

@@ -6,7 +6,7 @@ Condition syntax (every node is a mapping with exactly one of these shapes)::
     {any: [c, ...]}           at least one holds
     {not: c}                  the condition does not hold
     {fact: age, gte: 18}      compare a fact: eq ne lt lte gt gte in not_in
-                              contains contains_any contains_all known
+                              contains contains_any contains_all known (operators.py)
     {rule: adult}             another rule's conclusion holds ({rule: x, is: false}: it does not)
     {granted: p85}            every requirement of a grant path is met
 
@@ -19,48 +19,18 @@ parts make the whole unknown. Nothing unknown is ever read as false.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Final, Generic, Literal, TypeVar
 
 from .errors import Diagnostic, Span
 from .facts import FACTS, FactKind, FactSpec, fact_spec, rank
 from .loader import DataPath, LoadedYaml
 from .municipalities import MunicipalityLookupError, municipality_code
+from .operators import ALLOWED_OPS, OPERATORS, Op, Operand
 from .ruleformat import Text
-
-
-class Op(StrEnum):
-    """Comparison operators (a closed set: there is no expression language and no eval)."""
-
-    EQ = "eq"
-    NE = "ne"
-    LT = "lt"
-    LTE = "lte"
-    GT = "gt"
-    GTE = "gte"
-    IN = "in"
-    NOT_IN = "not_in"
-    CONTAINS = "contains"
-    CONTAINS_ANY = "contains_any"
-    CONTAINS_ALL = "contains_all"
-    KNOWN = "known"
-
-
-ORDER_OPS = frozenset({Op.LT, Op.LTE, Op.GT, Op.GTE})
-LIST_OPS = frozenset({Op.IN, Op.NOT_IN, Op.CONTAINS_ANY, Op.CONTAINS_ALL})
-
-#: Which operators each kind of fact allows.
-ALLOWED_OPS: dict[FactKind, frozenset[Op]] = {
-    FactKind.BOOL: frozenset({Op.EQ, Op.NE, Op.KNOWN}),
-    FactKind.INT: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN} | ORDER_OPS),
-    FactKind.ORDINAL: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN} | ORDER_OPS),
-    FactKind.ENUM: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN}),
-    FactKind.SET: frozenset({Op.CONTAINS, Op.CONTAINS_ANY, Op.CONTAINS_ALL, Op.KNOWN}),
-    FactKind.MUNICIPALITY: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.KNOWN}),
-}
 
 Scalar = bool | int | str
 Value = Scalar | tuple[Scalar, ...]
@@ -121,6 +91,45 @@ class Not:
 
 
 Condition = Compare | RuleRef | All | AnyOf | Not
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+class ConditionVisitor(ABC, Generic[A, R]):
+    """A reading of a condition tree: one method per kind of node, which :meth:`visit` picks by
+    the node's type (one dict lookup, no isinstance ladder). ``A`` is what each visit is given
+    besides the node (a polarity, the facts, ...), ``R`` what it returns. A subclass that reads
+    ``all`` and ``any`` alike may say ``visit_any = visit_all``."""
+
+    #: The visit method of each kind of node, filled in for each subclass.
+    _methods: ClassVar[dict[type[Any], Callable[..., Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {Compare: cls.visit_compare, RuleRef: cls.visit_rule_ref,
+                        Not: cls.visit_not, All: cls.visit_all, AnyOf: cls.visit_any}
+
+    def visit(self, node: Condition, arg: A, /) -> R:
+        """Read ``node`` with the method for its kind."""
+        method: Callable[[ConditionVisitor[A, R], Condition, A], R] = (
+            self._methods[type(node)])
+        return method(self, node, arg)
+
+    @abstractmethod
+    def visit_compare(self, node: Compare, arg: A, /) -> R: ...
+
+    @abstractmethod
+    def visit_rule_ref(self, node: RuleRef, arg: A, /) -> R: ...
+
+    @abstractmethod
+    def visit_not(self, node: Not, arg: A, /) -> R: ...
+
+    @abstractmethod
+    def visit_all(self, node: All, arg: A, /) -> R: ...
+
+    @abstractmethod
+    def visit_any(self, node: AnyOf, arg: A, /) -> R: ...
 
 
 class ConditionKind(StrEnum):
@@ -492,52 +501,55 @@ def _type_name(value: object) -> str:
             type(None): "empty"}.get(type(value), type(value).__name__)
 
 
-#: What each operator means on a known value, for the verdict builder's reading of a
-#: condition (which parts hold, which facts are missing). The reference interpreter
-#: (reference.py) deliberately has its own, independent reading: it is the test oracle of the
-#: compiled network, and a bug shared by both could not be seen by comparing them.
-MEANINGS: dict[Op, Any] = {
-    Op.EQ: operator.eq,
-    Op.NE: operator.ne,
-    Op.LT: operator.lt,
-    Op.LTE: operator.le,
-    Op.GT: operator.gt,
-    Op.GTE: operator.ge,
-    Op.IN: lambda value, expected: value in expected,
-    Op.NOT_IN: lambda value, expected: value not in expected,
-    Op.CONTAINS: lambda value, expected: expected in value,
-    Op.CONTAINS_ANY: lambda value, expected: not value.isdisjoint(expected),
-    Op.CONTAINS_ALL: lambda value, expected: value.issuperset(expected),
-}
+#: What :func:`holds` reads: the facts and the rule results.
+_FactsAndResults = tuple[Mapping[str, Any], Mapping[str, bool]]
+
+
+class _Holds(ConditionVisitor[_FactsAndResults, "bool | None"]):
+    """The verdict builder's reading of a condition (which parts hold, which facts are
+    missing). The reference interpreter (reference.py) deliberately has its own reading of the
+    tree: it is the test oracle of the compiled network, and a bug shared by both could not be
+    seen by comparing them (tests/test_oracle.py). Only the meaning of each operator, one
+    entry of the operator table, is common to both."""
+
+    def visit_compare(self, node: Compare, known: _FactsAndResults, /) -> bool | None:
+        value = known[0].get(node.fact)
+        entry = OPERATORS[node.op]
+        if value is None and not entry.reads_unknown:
+            return None
+        expected: Any = node.value
+        if entry.ordered and fact_spec(node.fact).kind is FactKind.ORDINAL:
+            spec = fact_spec(node.fact)
+            value, expected = rank(spec, value), rank(spec, expected)
+            if value is None or expected is None:
+                return None  # 'not_assessed' has no rank
+        return entry.meaning(value, expected)
+
+    def visit_rule_ref(self, node: RuleRef, known: _FactsAndResults, /) -> bool | None:
+        result = known[1].get(node.rule)
+        return None if result is None else result is node.expect
+
+    def visit_not(self, node: Not, known: _FactsAndResults, /) -> bool | None:
+        inner = self.visit(node.item, known)
+        return None if inner is None else not inner
+
+    def visit_all(self, node: All, known: _FactsAndResults, /) -> bool | None:
+        parts = [self.visit(item, known) for item in node.items]
+        return False if False in parts else None if None in parts else True
+
+    def visit_any(self, node: AnyOf, known: _FactsAndResults, /) -> bool | None:
+        parts = [self.visit(item, known) for item in node.items]
+        return True if True in parts else None if None in parts else False
+
+
+_HOLDS: Final = _Holds()
 
 
 def holds(condition: Condition, facts: Mapping[str, Any],
           results: Mapping[str, bool]) -> bool | None:
     """Whether a condition holds on these facts and rule results, in three-valued (Kleene)
     logic: ``None`` when unknown facts or undetermined rules leave it open."""
-    if isinstance(condition, Compare):
-        value = facts.get(condition.fact)
-        if condition.op is Op.KNOWN:
-            return (value is not None) is condition.value
-        if value is None:
-            return None
-        expected: Any = condition.value
-        if condition.op in ORDER_OPS and fact_spec(condition.fact).kind is FactKind.ORDINAL:
-            spec = fact_spec(condition.fact)
-            value, expected = rank(spec, value), rank(spec, expected)
-            if value is None or expected is None:
-                return None  # 'not_assessed' has no rank
-        return bool(MEANINGS[condition.op](value, expected))
-    if isinstance(condition, RuleRef):
-        result = results.get(condition.rule)
-        return None if result is None else result is condition.expect
-    if isinstance(condition, Not):
-        inner = holds(condition.item, facts, results)
-        return None if inner is None else not inner
-    parts = [holds(item, facts, results) for item in condition.items]
-    if isinstance(condition, All):
-        return False if False in parts else None if None in parts else True
-    return True if True in parts else None if None in parts else False
+    return _HOLDS.visit(condition, (facts, results))
 
 
 class InvalidValue(ValueError):
@@ -550,11 +562,12 @@ def check_value(spec: FactSpec, op: Op, raw: Any) -> Value:
     Raises:
         InvalidValue: the constant does not fit the fact or the operator.
     """
-    if op is Op.KNOWN:
+    operand = OPERATORS[op].operand
+    if operand is Operand.FLAG:
         if not isinstance(raw, bool):
-            raise InvalidValue("'known' takes true or false")
+            raise InvalidValue(f"'{op.value}' takes true or false")
         return raw
-    if op in LIST_OPS:
+    if operand is Operand.LIST:
         if not isinstance(raw, list) or not raw:
             raise InvalidValue(f"'{op.value}' takes a non-empty list")
         return tuple(sorted({check_scalar(spec, op, item) for item in raw}, key=str))
@@ -582,14 +595,14 @@ def check_scalar(spec: FactSpec, op: Op, raw: Any) -> Scalar:
             raise InvalidValue(str(exc)) from None
     if not isinstance(raw, str) or raw not in spec.values:
         raise InvalidValue(f"{raw!r} is not a value of {spec.name}")
-    if op in ORDER_OPS and raw == "not_assessed":
+    if OPERATORS[op].ordered and raw == "not_assessed":
         raise InvalidValue(f"{raw!r} has no rank and cannot be compared with {op.value}")
     return raw
 
 
 def value_hint(spec: FactSpec, op: Op) -> str:
     """What values fit a fact."""
-    if spec.kind is FactKind.BOOL or op is Op.KNOWN:
+    if spec.kind is FactKind.BOOL or OPERATORS[op].operand is Operand.FLAG:
         return "write true or false"
     if spec.kind is FactKind.INT:
         return "write a whole number"
@@ -607,14 +620,33 @@ def _suggest(name: str, known: dict[str, Any]) -> str:
     return "facts: " + ", ".join(known)
 
 
+class _Nodes(ConditionVisitor[None, Iterator[Condition]]):
+    """Every node of a condition tree, depth first."""
+
+    def visit_compare(self, node: Compare, _: None, /) -> Iterator[Condition]:
+        yield node
+
+    def visit_rule_ref(self, node: RuleRef, _: None, /) -> Iterator[Condition]:
+        yield node
+
+    def visit_not(self, node: Not, _: None, /) -> Iterator[Condition]:
+        yield node
+        yield from self.visit(node.item, None)
+
+    def visit_all(self, node: All | AnyOf, _: None, /) -> Iterator[Condition]:
+        yield node
+        for item in node.items:
+            yield from self.visit(item, None)
+
+    visit_any = visit_all
+
+
+_NODES: Final = _Nodes()
+
+
 def walk(condition: Condition) -> Iterator[Condition]:
     """Every node of a condition tree, depth first."""
-    yield condition
-    if isinstance(condition, (All, AnyOf)):
-        for item in condition.items:
-            yield from walk(item)
-    elif isinstance(condition, Not):
-        yield from walk(condition.item)
+    return _NODES.visit(condition, None)
 
 
 def facts_read(condition: Condition) -> tuple[str, ...]:

@@ -8,19 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
+from .conditions import All, AnyOf, Compare, Condition, ConditionVisitor, Not, RuleRef
 from .facts import fact_spec
+from .operators import OPERATORS, Op, Operand
 from .ruleformat import Act, LawRef
-
-_OPS = {
-    Op.EQ: ("er", "is"), Op.NE: ("er ikke", "is not"),
-    Op.LT: ("er under", "is below"), Op.LTE: ("er højst", "is at most"),
-    Op.GT: ("er over", "is above"), Op.GTE: ("er mindst", "is at least"),
-    Op.IN: ("er en af", "is one of"), Op.NOT_IN: ("er ikke en af", "is not one of"),
-    Op.CONTAINS: ("omfatter", "includes"), Op.CONTAINS_ANY: ("omfatter mindst én af",
-                                                             "includes at least one of"),
-    Op.CONTAINS_ALL: ("omfatter alle af", "includes all of"),
-}
+from .texts import text
 
 RuleTitle = Callable[[str, str], str]
 
@@ -28,34 +20,47 @@ RuleTitle = Callable[[str, str], str]
 def describe(condition: Condition, lang: str, rule_title: RuleTitle,
              negate: bool = False) -> str:
     """The condition in words. ``rule_title(rule_id, lang)`` names referenced rules."""
-    da = lang == "da"
-    if isinstance(condition, Not):
-        return describe(condition.item, lang, rule_title, not negate)
-    if isinstance(condition, Compare):
-        return _compare(condition, lang, negate)
-    if isinstance(condition, RuleRef):
-        title = rule_title(condition.rule, lang)
-        if condition.via_path is not None:
-            title += " er bevilget" if da else " is granted"
-        positive = condition.expect != negate
-        if positive:
-            return title[:1].lower() + title[1:] if title else condition.rule
-        return (f"ikke: {title[:1].lower() + title[1:]}" if da
-                else f"not: {title[:1].lower() + title[1:]}")
-    assert isinstance(condition, (All, AnyOf))
-    if not condition.items:  # an empty 'all' is true, an empty 'any' false
-        truth = isinstance(condition, All) != negate
-        return ("altid" if truth else "aldrig") if da else ("always" if truth else "never")
-    conjunctive = isinstance(condition, All) != negate
-    joiner = (" og " if da else " and ") if conjunctive else (" eller " if da else " or ")
-    parts = []
-    for item in condition.items:
-        text = describe(item, lang, rule_title, negate)
-        inner = item.item if isinstance(item, Not) else item
-        if len(condition.items) > 1 and isinstance(inner, (All, AnyOf)) and len(inner.items) > 1:
-            text = f"({text})"  # a nested group: keep its grouping visible
-        parts.append(text)
-    return joiner.join(parts)
+    return _Words(lang, rule_title).visit(condition, negate)
+
+
+class _Words(ConditionVisitor[bool, str]):
+    """A condition in words, or (``negate``) what it means that it does not hold."""
+
+    def __init__(self, lang: str, rule_title: RuleTitle) -> None:
+        self.lang = lang
+        self.rule_title = rule_title
+
+    def visit_not(self, node: Not, negate: bool, /) -> str:
+        return self.visit(node.item, not negate)
+
+    def visit_compare(self, node: Compare, negate: bool, /) -> str:
+        return _compare(node, self.lang, negate)
+
+    def visit_rule_ref(self, node: RuleRef, negate: bool, /) -> str:
+        title = self.rule_title(node.rule, self.lang)
+        if node.via_path is not None:
+            title = text("conditions.granted", self.lang, title=title)
+        if node.expect != negate:
+            return title[:1].lower() + title[1:] if title else node.rule
+        return text("conditions.not", self.lang, text=title[:1].lower() + title[1:])
+
+    def visit_all(self, node: All | AnyOf, negate: bool, /) -> str:
+        lang = self.lang
+        if not node.items:  # an empty 'all' is true, an empty 'any' false
+            truth = isinstance(node, All) != negate
+            return text("conditions.always" if truth else "conditions.never", lang)
+        conjunctive = isinstance(node, All) != negate
+        joiner = f" {text('conditions.and' if conjunctive else 'conditions.or', lang)} "
+        parts = []
+        for item in node.items:
+            words = self.visit(item, negate)
+            inner = item.item if isinstance(item, Not) else item
+            if len(node.items) > 1 and isinstance(inner, (All, AnyOf)) and len(inner.items) > 1:
+                words = f"({words})"  # a nested group: keep its grouping visible
+            parts.append(words)
+        return joiner.join(parts)
+
+    visit_any = visit_all
 
 
 def _compare(node: Compare, lang: str, negate: bool) -> str:
@@ -63,32 +68,27 @@ def _compare(node: Compare, lang: str, negate: bool) -> str:
     da = lang == "da"
     name = spec.da if da else spec.en
     op = node.op
-    if op is Op.KNOWN:
-        known = bool(node.value) != negate
-        if da:
-            return f"{name} er oplyst" if known else f"{name} er ikke oplyst"
-        return f"{name} is known" if known else f"{name} is not known"
+    entry = OPERATORS[op]
+    if entry.operand is Operand.FLAG:  # known: true / known: false
+        flag = bool(node.value) != negate
+        assert entry.words_false is not None
+        return f"{name} {text(entry.words if flag else entry.words_false, lang)}"
     if negate:
-        op = {Op.EQ: Op.NE, Op.NE: Op.EQ, Op.LT: Op.GTE, Op.GTE: Op.LT, Op.LTE: Op.GT,
-              Op.GT: Op.LTE, Op.IN: Op.NOT_IN, Op.NOT_IN: Op.IN}.get(op, op)
-        if op in (Op.CONTAINS, Op.CONTAINS_ANY, Op.CONTAINS_ALL):
-            prefix = "det er ikke sådan, at " if da else "it is not the case that "
-            return prefix + _compare(node, lang, False)
+        if entry.negation is None:  # no operator of its own: 'it is not the case that ...'
+            return text("conditions.not_the_case", lang, text=_compare(node, lang, False))
+        op = entry.negation
+        entry = OPERATORS[op]
     value = node.value
+    verb = text(entry.words, lang)
     if isinstance(value, tuple):
         # Labels may contain 'eller'/'or' themselves: list them after a colon, with semicolons.
         shown = "; ".join(spec.value_label(v, lang) for v in value)
-        verb = _OPS[op][0 if da else 1]
         return f"{name} {verb}: {shown}"
-    else:
-        shown = spec.value_label(value, lang)
-    verb = _OPS[op][0 if da else 1]
     if spec.kind.value == "bool" and op in (Op.EQ, Op.NE):
-        positive = (value is True) == (op is Op.EQ)
-        if positive:
+        if (value is True) == (op is Op.EQ):
             return name
-        return f"ikke: {name}" if da else f"not: {name}"
-    return f"{name} {verb} {shown}"
+        return text("conditions.not", lang, text=name)
+    return f"{name} {verb} {spec.value_label(value, lang)}"
 
 
 def law_citation(ref: LawRef, act: Act | None) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .conditions import ALLOWED_OPS
 from .errors import ERROR_CODES
 from .facts import FACTS
+from .operators import ALLOWED_OPS
 
 _GROUPS = {"X": "Any input", "Y": "Reading YAML", "R": "Rule files", "E": "Engine limits",
            "S": "Scenario files", "P": "Profiles", "L": "Lint warnings"}

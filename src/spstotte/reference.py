@@ -3,14 +3,22 @@
 It gives the same results as the compiled network and is the oracle of the differential tests
 and the baseline of the benchmarks. It evaluates the rules in their resolved order (every rule
 after the rules it reads) with three-valued Kleene logic.
+
+As the oracle it reads condition trees with its own code: it does not use the condition visitor
+the compiler and the verdict builder share (conditions.ConditionVisitor), so that a slip in that
+dispatch cannot hide from the differential tests, nor the verdict builder's reading
+(conditions.holds; tests/test_oracle.py holds the two to the same answers). From the operator
+table it takes only what each operator means on a value (operators.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from .conditions import All, AnyOf, Compare, Condition, Not, Op, RuleRef
+from .conditions import All, AnyOf, Compare, Condition, Not, RuleRef
 from .facts import FactKind, FactValue, fact_spec, rank
+from .operators import OPERATORS
 from .resolve import ResolvedRuleSet
 
 #: Rule results: rule id -> concluded value. A rule that concluded nothing is absent.
@@ -59,38 +67,16 @@ def truth(node: Condition, facts: Mapping[str, FactValue], results: Mapping[str,
 
 
 def _compare(node: Compare, value: FactValue) -> bool | None:
-    op = node.op
-    if op is Op.KNOWN:
-        return (value is not None) == node.value
-    if value is None:
+    # What each operator means is one entry of the operator table; how unknown values, ranks
+    # and the connectives are read is this interpreter's own (see the module docstring).
+    operator = OPERATORS[node.op]
+    if value is None and not operator.reads_unknown:
         return None
-    spec = fact_spec(node.fact)
-    expected = node.value
-    if op in (Op.LT, Op.LTE, Op.GT, Op.GTE):
-        left: int | None
-        if spec.kind is FactKind.ORDINAL:
-            left, right = rank(spec, value), rank(spec, expected)
-        else:
-            left, right = value, expected  # type: ignore[assignment]
+    left: Any = value
+    right: Any = node.value
+    if operator.ordered and fact_spec(node.fact).kind is FactKind.ORDINAL:
+        spec = fact_spec(node.fact)
+        left, right = rank(spec, value), rank(spec, right)
         if left is None or right is None:
             return None  # e.g. support need 'not_assessed' has no rank
-        if op is Op.LT:
-            return left < right
-        if op is Op.LTE:
-            return left <= right
-        return left > right if op is Op.GT else left >= right
-    if op is Op.EQ:
-        return value == expected
-    if op is Op.NE:
-        return value != expected
-    if op is Op.IN:
-        return value in expected  # type: ignore[operator]
-    if op is Op.NOT_IN:
-        return value not in expected  # type: ignore[operator]
-    assert isinstance(value, frozenset)
-    if op is Op.CONTAINS:
-        return expected in value
-    if op is Op.CONTAINS_ANY:
-        return any(item in value for item in expected)  # type: ignore[union-attr]
-    assert op is Op.CONTAINS_ALL
-    return all(item in value for item in expected)  # type: ignore[union-attr]
+    return operator.meaning(left, right)

@@ -12,6 +12,7 @@ from typing import Any
 
 from .facts import FactKind, fact_spec, rank
 from .municipalities import MUNICIPALITY_NAMES
+from .operators import TABLE
 
 
 def fields_satisfiable(tests: Iterable[tuple[str, str]]) -> bool:
@@ -80,8 +81,8 @@ def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-_ORDER = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
-          "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+#: The engine's range tests, each with its operator's meaning (operators.py).
+_ORDER = {entry.engine: entry.meaning for entry in TABLE if entry.engine is not None}
 
 
 def _match(test: dict[str, Any], fact: dict[str, Any]) -> bool:

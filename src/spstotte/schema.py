@@ -16,8 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conditions import ALLOWED_OPS, LIST_OPS, ON_FAIL, ORDER_OPS, Op
+from .conditions import ON_FAIL
 from .facts import FACTS, FactKind, FactSpec
+from .operators import TABLE, Operand, Operator
 from .profile import CitizenProfile
 from .ruleformat import RuleFile
 from .scenarios import ScenarioFileModel
@@ -30,7 +31,7 @@ _PARAM: dict[str, Any] = {"type": "object", "properties": {"param": {"type": "st
 _TEXT: dict[str, Any] = {"$ref": "#/$defs/Text"}
 
 
-def _scalar(spec: FactSpec, op: Op) -> dict[str, Any]:
+def _scalar(spec: FactSpec, entry: Operator) -> dict[str, Any]:
     if spec.kind is FactKind.BOOL:
         return {"type": "boolean"}
     if spec.kind is FactKind.INT:
@@ -38,21 +39,23 @@ def _scalar(spec: FactSpec, op: Op) -> dict[str, Any]:
     if spec.kind is FactKind.MUNICIPALITY:
         options: list[dict[str, Any]] = [{"type": "integer"}, {"type": "string"}]
         return {"anyOf": options}
-    values = [v for v in spec.values if not (op in ORDER_OPS and v == "not_assessed")]
+    values = [v for v in spec.values if not (entry.ordered and v == "not_assessed")]
     return {"enum": values}
 
 
 def _comparison(spec: FactSpec) -> dict[str, Any]:
     properties: dict[str, Any] = {"fact": {"const": spec.name, "description": spec.en}}
-    for op in sorted(ALLOWED_OPS[spec.kind], key=lambda o: o.value):
-        if op is Op.KNOWN:
+    for entry in sorted(TABLE, key=lambda e: e.op.value):
+        if spec.kind not in entry.kinds:
+            continue
+        if entry.operand is Operand.FLAG:
             value: dict[str, Any] = {"type": "boolean"}
-        elif op in LIST_OPS:
-            value = {"anyOf": [{"type": "array", "items": _scalar(spec, op), "minItems": 1},
+        elif entry.operand is Operand.LIST:
+            value = {"anyOf": [{"type": "array", "items": _scalar(spec, entry), "minItems": 1},
                                _PARAM]}
         else:
-            value = {"anyOf": [_scalar(spec, op), _PARAM]}
-        properties[op.value] = value
+            value = {"anyOf": [_scalar(spec, entry), _PARAM]}
+        properties[entry.op.value] = value
     return {"type": "object", "properties": properties, "required": ["fact"],
             "minProperties": 2, "maxProperties": 2, "additionalProperties": False}
 

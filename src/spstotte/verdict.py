@@ -18,11 +18,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from .conditions import (
+    All,
+    AnyOf,
     Compare,
     Condition,
     ConditionKind,
+    ConditionVisitor,
     Guidance,
     Inform,
+    Not,
     Obligation,
     Refer,
     Require,
@@ -456,6 +460,47 @@ class _Decided:
         self.rests: dict[tuple[str, ...], bool] = {}
 
 
+class _Missing(ConditionVisitor[set[str], list[str]]):
+    """Unknown facts that keep a condition undetermined, through the rules it reads too
+    (``seen``: the rules already followed)."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.facts = builder.facts
+        self.results = builder.results
+        self.ruleset = builder.ruleset
+
+    def of(self, node: Condition, seen: set[str]) -> list[str]:
+        if holds(node, self.facts, self.results) is not None:
+            return []
+        return self.visit(node, seen)
+
+    def visit_compare(self, node: Compare, seen: set[str], /) -> list[str]:
+        # Unknown, or known but not comparable (a support need that is 'not_assessed').
+        return [node.fact]
+
+    def visit_rule_ref(self, node: RuleRef, seen: set[str], /) -> list[str]:
+        if node.rule in seen or not self.ruleset.has_rule(node.rule):
+            return []
+        seen.add(node.rule)
+        return self.of(self.ruleset.rule(node.rule).condition, seen)
+
+    def visit_not(self, node: Not, seen: set[str], /) -> list[str]:
+        return self._union((node.item,), seen)
+
+    def visit_all(self, node: All | AnyOf, seen: set[str], /) -> list[str]:
+        return self._union(node.items, seen)
+
+    visit_any = visit_all
+
+    def _union(self, items: tuple[Condition, ...], seen: set[str]) -> list[str]:
+        out: list[str] = []
+        for item in items:
+            for fact in self.of(item, seen):
+                if fact not in out:
+                    out.append(fact)
+        return out
+
+
 class _Builder:
     def __init__(self, ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue],
                  results: Results, on: date) -> None:
@@ -522,25 +567,7 @@ class _Builder:
 
     def missing(self, condition: Condition, seen: set[str] | None = None) -> list[str]:
         """Unknown facts that keep a condition undetermined (through derived rules too)."""
-        seen = set() if seen is None else seen
-        out: list[str] = []
-        if holds(condition, self.facts, self.results) is not None:
-            return out
-        if isinstance(condition, Compare):
-            # Unknown, or known but not comparable (a support need that is 'not_assessed').
-            return [condition.fact]
-        if isinstance(condition, RuleRef):
-            if condition.rule in seen or not self.ruleset.has_rule(condition.rule):
-                return out
-            seen.add(condition.rule)
-            return self.missing(self.ruleset.rule(condition.rule).condition, seen)
-        children = ([condition.item] if hasattr(condition, "item")
-                    else list(getattr(condition, "items", ())))
-        for child in children:
-            for fact in self.missing(child, seen):
-                if fact not in out:
-                    out.append(fact)
-        return out
+        return _Missing(self).of(condition, set() if seen is None else seen)
 
     def requirement(self, rule: ResolvedRule, is_require: bool
                     ) -> tuple[Requirement, RequirementState, str]:

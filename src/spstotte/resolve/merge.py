@@ -21,7 +21,6 @@ from ..conditions import (
     Guidance,
     Inform,
     Obligation,
-    Op,
     ParamRef,
     Refer,
     Require,
@@ -29,6 +28,7 @@ from ..conditions import (
 )
 from ..facts import assessment_fact, fact_spec
 from ..loader import LoadedYaml
+from ..operators import Op
 from ..ruleformat import LegalBasis, Text
 from ..vocabulary import SupportArea
 from .model import Layer, Override, ResolvedRule

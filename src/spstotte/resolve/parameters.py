@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..conditions import (
-    LIST_OPS,
     All,
     AnyOf,
     Compare,
     Condition,
+    ConditionVisitor,
     InvalidValue,
     Not,
     ParamRef,
@@ -22,6 +22,7 @@ from ..errors import Span
 from ..facts import FactKind, fact_spec
 from ..loader import LoadedYaml
 from ..municipalities import MunicipalityLookupError, municipality_code
+from ..operators import OPERATORS, Operand
 from ..ruleformat import Parameter
 from ..vocabulary import RANKS, Impairment, SocialProblem, SupportNeed
 from .model import Layer, ResolvedParameter
@@ -131,51 +132,73 @@ def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Spa
 def substitute(resolver: Resolver, condition: Condition) -> Condition:
     """The condition with each parameter replaced by its value, and each ``granted:`` of a
     path the municipality does not offer by false."""
-    if isinstance(condition, (All, AnyOf)):
-        items = tuple(substitute(resolver, c) for c in condition.items)
-        if isinstance(condition, AnyOf):
+    return _Substitution(resolver).visit(condition, None)
+
+
+def _with_value(resolver: Resolver, condition: Compare, ref: ParamRef) -> Condition:
+    """A comparison with a parameter's value in place of the parameter."""
+    resolver.used_parameters.add(ref.name)
+    param = resolver.parameters.get(ref.name)
+    if param is None:
+        resolver.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
+                      "parameters: " + ", ".join(sorted(resolver.parameters)))
+        return condition
+    spec = fact_spec(condition.fact)
+    kind, scale = _PARAM_KIND[param.type]
+    fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
+    list_param = param.type.endswith("_list")
+    if fits and list_param != (OPERATORS[condition.op].operand is Operand.LIST):
+        fits = False
+    if not fits:
+        resolver.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
+                      f"{condition.fact} with {condition.op.value!r}", ref.span,
+                      value_hint(spec, condition.op))
+        return condition
+    if param.value is None:
+        return condition  # law layer checked on its own: the municipality sets it
+    raw = list(param.value) if isinstance(param.value, tuple) else param.value
+    try:
+        value = check_value(spec, condition.op, raw)
+    except InvalidValue as exc:
+        resolver.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
+        return condition
+    return Compare(condition.fact, condition.op, value, condition.span, ref.name)
+
+
+class _Substitution(ConditionVisitor[None, Condition]):
+    """A condition with each parameter's value in place, and ``{granted: p}`` of a path the
+    municipality does not offer read as false."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def visit_all(self, node: All | AnyOf, _: None, /) -> Condition:
+        items = tuple(self.visit(item, None) for item in node.items)
+        if isinstance(node, AnyOf):
             # '{granted: p82b}' where § 82 b is not offered is false: drop it from 'any'.
-            items = tuple(i for i in items if not _is_false(i))
+            items = tuple(item for item in items if not _is_false(item))
             if not items:
-                return AnyOf((), condition.span)
-        if len(items) == 1 and len(condition.items) > 1:
+                return AnyOf((), node.span)
+        if len(items) == 1 and len(node.items) > 1:
             return items[0]
-        return type(condition)(items, condition.span)
-    if (isinstance(condition, RuleRef) and condition.via_path is not None
-            and resolver.offered is not None and condition.via_path not in resolver.offered
-            and condition.via_path in resolver.paths):
-        return AnyOf((), condition.span)  # false: the path is not offered
-    if isinstance(condition, Not):
-        return Not(substitute(resolver, condition.item), condition.span)
-    if isinstance(condition, Compare) and isinstance(condition.value, ParamRef):
-        ref = condition.value
-        resolver.used_parameters.add(ref.name)
-        param = resolver.parameters.get(ref.name)
-        if param is None:
-            resolver.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
-                          "parameters: " + ", ".join(sorted(resolver.parameters)))
-            return condition
-        spec = fact_spec(condition.fact)
-        kind, scale = _PARAM_KIND[param.type]
-        fits = kind is spec.kind and (scale is None or scale is spec.vocabulary)
-        list_param = param.type.endswith("_list")
-        if fits and list_param != (condition.op in LIST_OPS):
-            fits = False
-        if not fits:
-            resolver.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
-                          f"{condition.fact} with {condition.op.value!r}", ref.span,
-                          value_hint(spec, condition.op))
-            return condition
-        if param.value is None:
-            return condition  # law layer checked on its own: the municipality sets it
-        raw = list(param.value) if isinstance(param.value, tuple) else param.value
-        try:
-            value = check_value(spec, condition.op, raw)
-        except InvalidValue as exc:
-            resolver.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
-            return condition
-        return Compare(condition.fact, condition.op, value, condition.span, ref.name)
-    return condition
+        return type(node)(items, node.span)
+
+    visit_any = visit_all
+
+    def visit_rule_ref(self, node: RuleRef, _: None, /) -> Condition:
+        resolver = self.resolver
+        if (node.via_path is not None and resolver.offered is not None
+                and node.via_path not in resolver.offered and node.via_path in resolver.paths):
+            return AnyOf((), node.span)  # false: the path is not offered
+        return node
+
+    def visit_not(self, node: Not, _: None, /) -> Condition:
+        return Not(self.visit(node.item, None), node.span)
+
+    def visit_compare(self, node: Compare, _: None, /) -> Condition:
+        if isinstance(node.value, ParamRef):
+            return _with_value(self.resolver, node, node.value)
+        return node
 
 
 def _is_false(condition: Condition) -> bool:
