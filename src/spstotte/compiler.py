@@ -6,9 +6,12 @@ derived fact is asserted as ``{"t": "r:<rule>", "v": 1}`` or ``"v": 0``; when ne
 matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is false as soon as
 one part is false, ``any`` true as soon as one part is true.
 
-Each profile field is its own fact (``{"t": "f:<fact>", "k": 1, "v": ...}``), which keeps every
-alpha node small (the engine hangs at 512 children per node and fails at 64 simultaneous
-matches on one fact; see docs/engine.md). Only the whitelisted operators are ever emitted, every
+Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
+asserted as a few group facts (``{"t": "p0", "age": 26, "consent?": 1, ...}``), each packed
+only as far as the engine's per-fact limits allow (it hangs at 512 children of one alpha node
+and fails at 65 matching children; see docs/engine.md), and the atoms become one pattern per
+group. Small rules are read in place by the rules that read them (``_Dnf``), so that fewer
+derived facts are asserted. Only the whitelisted operators are ever emitted, every
 pattern starts with a positive ``t`` discriminator (so none can match the engine's state fact),
 and static guards reject rule sets that would hit the engine's limits before ``create_ruleset``
 is called, so a bad rule set never hangs the process or leaks a handle.
@@ -202,7 +205,7 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
                  inlined: dict[tuple[str, bool], list[Conjunction]] | None = None) -> None:
         self.rule = rule
         self.too_big = False
-        self.inlined = inlined or {}
+        self.inlined = inlined if inlined is not None else {}
 
     def of(self, node: Condition, positive: bool) -> list[Conjunction]:
         """The alternatives under which ``node`` is ``positive`` (true, or false)."""
@@ -220,19 +223,22 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
 
     def visit_all(self, node: All | AnyOf, positive: bool, /) -> list[Conjunction]:
         conjunctive = isinstance(node, All) == positive
+
+        def combine(result: list[Conjunction], part: list[Conjunction]) -> list[Conjunction]:
+            if conjunctive:
+                return _dedupe(a | b for a in result for b in part)
+            return _dedupe([*result, *part])
+
         result: list[Conjunction] = [frozenset()] if conjunctive else []
         for item in node.items:
             part = self.visit(item, positive)
             inlined = (self.inlined.get((item.rule, item.expect == positive))
                        if isinstance(item, RuleRef) else None)
-            if conjunctive:
-                combined = _dedupe(a | b for a in result for b in inlined or part)
-                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
-                    combined = _dedupe(a | b for a in result for b in part)
-            else:
-                combined = _dedupe([*result, *(inlined or part)])
-                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
-                    combined = _dedupe([*result, *part])
+            combined = combine(result, part if inlined is None else inlined)
+            if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
+                # Read in place, the other rule's conditions make this one too large: read
+                # its derived fact instead.
+                combined = combine(result, part)
             result = combined
             if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
                 self.too_big = True
