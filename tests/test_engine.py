@@ -216,6 +216,116 @@ def test_a_retired_network_refuses_new_evaluations(library: RuleLibrary) -> None
         network.evaluate(facts)
 
 
+def _fresh_network(lib: RuleLibrary, municipality: int) -> Network:
+    ruleset = lib.ruleset(municipality)
+    return Network(ruleset, compile_ruleset(ruleset))
+
+
+def test_a_state_is_emptied_and_reused_without_carrying_facts_over(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
+    """One state serves evaluation after evaluation. A citizen for whom much concludes,
+    followed by one for whom little is known, must get exactly the fresh state's answer."""
+    network = _fresh_network(library, 265)
+    ruleset = network.ruleset
+    on = date(2026, 11, 23)
+    cases = [profile(), CitizenProfile.parse({}), profile(support_need="light"), {},
+             profile(applicant="other", consent=False), profile(met_by_advice=True)]
+    facts = [profile_facts(CitizenProfile.parse(case) if isinstance(case, dict) else case, on)
+             for case in cases]
+    network.evaluate(facts[0])
+    (state,) = network._idle
+    for _ in range(3):
+        for one in facts:
+            assert network.evaluate(one) == evaluate_reference(ruleset, one)
+            assert network._idle == [state]  # the same state, back in the pool
+    network.retire()
+    assert network._idle == []  # deleted before the rule set
+
+
+def test_a_failed_evaluation_deletes_its_state_instead_of_reusing_it(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import durable_rules_engine as dre
+
+    network = _fresh_network(library, 265)
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    expected = network.evaluate(facts)
+    (state,) = network._idle
+    real = dre.assert_fact
+    calls = 0
+
+    def fail_on_the_first_derived_fact(handle: int, text: str) -> object:
+        nonlocal calls
+        calls += 1
+        if '"id": "r' in text:
+            raise dre.error("injected")
+        return real(handle, text)
+
+    monkeypatch.setattr(dre, "assert_fact", fail_on_the_first_derived_fact)
+    with pytest.raises(EngineError, match="injected"):
+        network.evaluate(facts)
+    assert calls and network._idle == []  # the half-filled state was deleted
+    monkeypatch.setattr(dre, "assert_fact", real)
+    assert network.evaluate(facts) == expected
+    assert network._idle != [state]  # a new state
+    network.retire()
+
+
+def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine keeps the old fact when a fact with the same id is asserted again. If a
+    retraction ever failed, the next citizen would be decided on the previous one's facts: the
+    adapter must notice, delete the state and say so."""
+    import durable_rules_engine as dre
+
+    network = _fresh_network(library, 265)
+    on = date(2026, 11, 23)
+    first = profile_facts(CitizenProfile.parse(profile()), on)
+    second = profile_facts(CitizenProfile.parse(profile(support_need="light")), on)
+    monkeypatch.setattr(dre, "retract_fact", lambda handle, fact: (0, 1))
+    network.evaluate(first)
+    assert len(network._idle) == 1
+    with pytest.raises(EngineError, match="earlier evaluation"):
+        network.evaluate(second)
+    assert network._idle == []
+    monkeypatch.undo()
+    assert network.evaluate(second) == evaluate_reference(network.ruleset, second)
+    network.retire()
+
+
+def test_the_pool_of_idle_states_is_bounded(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluations in flight at once each hold a state; afterwards at most MAX_IDLE_STATES
+    stay. Nesting evaluations (one starts inside another's assert) puts many in flight."""
+    import durable_rules_engine as dre
+
+    from spstotte.engine import MAX_IDLE_STATES
+
+    network = _fresh_network(library, 265)
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    expected = evaluate_reference(network.ruleset, facts)
+    real = dre.assert_fact
+    depth = 0
+    answers: list[object] = []
+
+    def nest(handle: int, text: str) -> object:
+        nonlocal depth
+        if depth < MAX_IDLE_STATES + 3:
+            depth += 1
+            answers.append(network.evaluate(facts))
+        return real(handle, text)
+
+    monkeypatch.setattr(dre, "assert_fact", nest)
+    answers.append(network.evaluate(facts))
+    assert answers == [expected] * (MAX_IDLE_STATES + 4)
+    assert len(network._idle) == MAX_IDLE_STATES
+    assert len({sid for sid, _ in network._idle}) == MAX_IDLE_STATES
+    network.retire()
+    assert network._idle == []
+
+
 def test_an_evaluation_where_nothing_concludes_is_safe(testby: RuleLibrary) -> None:
     # Nothing known: no rule fires but the sentinel, and delete_state must not crash.
     ruleset = testby.ruleset(101)
