@@ -49,7 +49,7 @@ print((time.perf_counter() - start) * 1000)
 DISCOVER = """
 import sys, time
 from spstotte import RuleLibrary
-import spstotte.compiler, spstotte.resolve, spstotte.engine
+import spstotte.engine.compiler, spstotte.ruleset.resolve, spstotte.engine
 start = time.perf_counter()
 library = RuleLibrary(municipality_dirs=[sys.argv[1]])
 assert len(library.municipalities()) == 98, len(library.municipalities())

@@ -24,9 +24,9 @@ from datetime import date
 from typing import Any
 
 from spstotte import CitizenProfile, RuleLibrary
-from spstotte.compiler import compile_ruleset
+from spstotte.engine.compiler import compile_ruleset
+from spstotte.engine.reference import evaluate_reference
 from spstotte.facts import profile_facts
-from spstotte.reference import evaluate_reference
 
 ON = date(2026, 11, 23)
 

@@ -14,11 +14,11 @@ from textwrap import dedent
 import pytest
 
 from spstotte import RuleLibrary, RuleSetError
+from spstotte.lang.ruleformat import LawRef
 from spstotte.loader import load_yaml_text
-from spstotte.resolve import resolve_loaded
-from spstotte.ruleformat import LawRef
-from spstotte.sources import fold, source_part
-from spstotte.statutes import check_reference, sections_named, statutes
+from spstotte.ruleset.resolve import resolve_loaded
+from spstotte.ruleset.sources import fold, source_part
+from spstotte.ruleset.statutes import check_reference, sections_named, statutes
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
 needs_sources = pytest.mark.skipif(

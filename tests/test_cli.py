@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from spstotte import Verdict
-from spstotte.cli import main
+from spstotte.cli.main import main
 
 EXAMPLE = str(ROOT / "examples" / "citizen.yaml")
 SOURCES = ROOT.parent / "shared" / "sources"

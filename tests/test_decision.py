@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from spstotte import Outcome, RuleLibrary, Verdict
-from spstotte.decision import decision_text, letter_kind, long_date, provisions_relied_on
+from spstotte.render.decision import decision_text, letter_kind, long_date, provisions_relied_on
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "decision"
 UPDATE = os.environ.get("SPSTOTTE_UPDATE_GOLDEN") == "1"

@@ -20,13 +20,13 @@ import pytest
 
 import spstotte
 from conftest import ROOT
-from spstotte import docgen
+from spstotte.cli import docgen
 
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 #: Modules whose import has side effects or needs a running pytest.
-SKIPPED_MODULES = {"spstotte.__main__", "spstotte.pytest_plugin"}
+SKIPPED_MODULES = {"spstotte.__main__", "spstotte.scenarios.pytest_plugin"}
 MODULES = ["spstotte", *sorted(
     info.name for info in pkgutil.walk_packages(spstotte.__path__, "spstotte.")
     if info.name not in SKIPPED_MODULES)]
@@ -82,4 +82,4 @@ def test_generated_pages_are_current(page: str, render: object) -> None:
     actual = (DOCS / page).read_text(encoding="utf-8")
     assert actual == expected, (
         f"docs/{page} is generated and out of date: run "
-        "'.venv/bin/python -m spstotte.docgen docs' (never edit it by hand)")
+        "'.venv/bin/python -m spstotte.cli.docgen docs' (never edit it by hand)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from spstotte.documents import (
+from spstotte.render.documents import (
     Code,
     Document,
     Strong,

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, scaled
 from spstotte import CitizenProfile, EngineError, RuleLibrary, RuleSetError
-from spstotte.compiler import WHITELIST, compile_ruleset, fnv1a_32
 from spstotte.engine import Network
+from spstotte.engine.compiler import WHITELIST, compile_ruleset, fnv1a_32
+from spstotte.engine.reference import evaluate_reference
 from spstotte.facts import profile_facts
-from spstotte.reference import evaluate_reference
 from spstotte.testing import decision_dates, profile_data
 
 #: Only a hang reaches it (a worker thread that never stops).

@@ -19,10 +19,14 @@ from pathlib import Path
 import pytest
 
 from spstotte import RuleLibrary, RuleSetError
-from spstotte.compiler import MAX_CHILDREN_PER_NODE, MAX_SIMULTANEOUS_MATCHES, compile_ruleset
-from spstotte.conditions import All, RuleRef
+from spstotte.engine.compiler import (
+    MAX_CHILDREN_PER_NODE,
+    MAX_SIMULTANEOUS_MATCHES,
+    compile_ruleset,
+)
+from spstotte.lang.conditions import All, RuleRef
 from spstotte.loader import load_yaml_file, load_yaml_text
-from spstotte.resolve import resolve_loaded
+from spstotte.ruleset.resolve import resolve_loaded
 
 #: Generous: an evaluation takes milliseconds; only a hang comes near it (see
 #: test_suite_hygiene.py: a timeout only ever catches a hang).
@@ -165,7 +169,7 @@ def test_tests_that_hold_at_once_are_refused_just_past_the_margin_and_run_just_u
 
 def test_validate_reports_an_engine_limit_with_its_position(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from spstotte.cli import main
+    from spstotte.cli.main import main
 
     path = write(tmp_path / "municipalities", age_list(600))
     assert main(["validate", str(path)]) == 1

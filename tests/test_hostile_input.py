@@ -302,14 +302,14 @@ CTRL_C_AT = {
 import importlib.abc, os, signal, sys
 class CtrlC(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "spstotte.cli":
+        if name == "spstotte.cli.main":
             os.kill(os.getpid(), signal.SIGINT)
         return None
 sys.meta_path.insert(0, CtrlC())
 """,
     "command": """
-import os, signal, spstotte.cli
-spstotte.cli.main = lambda: os.kill(os.getpid(), signal.SIGINT) or 0
+import os, signal, spstotte.cli.main
+spstotte.cli.main.main = lambda: os.kill(os.getpid(), signal.SIGINT) or 0
 """,
 }
 
@@ -444,7 +444,7 @@ def test_a_list_no_citizen_has_is_refused_quickly_and_clearly(tmp_path: Path) ->
 
 def test_a_field_nested_too_deep_is_reported_at_its_position(tmp_path: Path) -> None:
     from spstotte.errors import ScenarioError
-    from spstotte.scenarios import load_scenarios
+    from spstotte.scenarios.format import load_scenarios
 
     nested = "[" * 12 + "1" + "]" * 12
     profile = tmp_path / "deep.yaml"

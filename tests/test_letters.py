@@ -13,9 +13,9 @@ from markdown_it import MarkdownIt
 
 from conftest import ROOT
 from spstotte import Outcome, RuleLibrary, RuleSetError, Verdict
-from spstotte.decision import decision_text, letter_kind, provisions_relied_on
-from spstotte.documents import Document, markdown_escape, render
-from spstotte.scenarios import find_scenario_files, load_scenarios
+from spstotte.render.decision import decision_text, letter_kind, provisions_relied_on
+from spstotte.render.documents import Document, markdown_escape, render
+from spstotte.scenarios.format import find_scenario_files, load_scenarios
 
 ON = "2026-11-23"
 

@@ -28,7 +28,7 @@ def test_each_error_class_carries_its_exit_code() -> None:
 
 def test_the_command_line_ends_as_the_error_class_says(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from spstotte import cli
+    from spstotte.cli import main as cli
 
     class DiskGone(SpstotteError):
         exit_code = ExitCode.OUTPUT

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from spstotte.cli import main
+from spstotte.cli.main import main
+from spstotte.cli.validate import validate_paths
 from spstotte.errors import Severity
-from spstotte.validate import validate_paths
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lint" / "planted.yaml"
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"

@@ -16,9 +16,19 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import scaled
-from spstotte import reference
-from spstotte.compiler import _ENCODERS, WHITELIST, _compare_tests, _dumps, _operators, _renamed
-from spstotte.conditions import (
+from spstotte.engine import reference
+from spstotte.engine.compiler import (
+    _ENCODERS,
+    WHITELIST,
+    _compare_tests,
+    _dumps,
+    _operators,
+    _renamed,
+)
+from spstotte.engine.network import _field_properties
+from spstotte.errors import Span
+from spstotte.facts import FACTS, FactKind, FactSpec, rank
+from spstotte.lang.conditions import (
     All,
     AnyOf,
     Compare,
@@ -31,13 +41,10 @@ from spstotte.conditions import (
     holds,
     walk,
 )
-from spstotte.describe import describe
-from spstotte.engine import _field_properties
-from spstotte.errors import Span
-from spstotte.facts import FACTS, FactKind, FactSpec, rank
+from spstotte.lang.describe import describe
+from spstotte.lang.operators import ALLOWED_OPS, OPERATORS, TABLE, Op, Operand, Operator
+from spstotte.lang.satisfiable import _match
 from spstotte.municipalities import MUNICIPALITY_NAMES
-from spstotte.operators import ALLOWED_OPS, OPERATORS, TABLE, Op, Operand, Operator
-from spstotte.satisfiable import _match
 from spstotte.schema import rules_schema
 from spstotte.texts import entry as text_entry
 

@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 
 from conftest import scaled
 from spstotte import CitizenProfile, ProfileError, RuleLibrary
-from spstotte.conditions import holds, walk
+from spstotte.engine.reference import evaluate_reference, truth
 from spstotte.facts import assessment_facts, profile_facts
-from spstotte.reference import evaluate_reference, truth
+from spstotte.lang.conditions import holds, walk
 from spstotte.testing import decision_dates, profile_data
 
 
 def test_the_verdict_builder_does_not_use_the_oracles_reading() -> None:
-    import spstotte.verdict
+    import spstotte.verdict.build
 
-    assert not hasattr(spstotte.verdict, "truth")
+    assert not hasattr(spstotte.verdict.build, "truth")
 
 
 @settings(max_examples=scaled(150))

@@ -1,7 +1,9 @@
-"""Packaging: the wheel carries the rule files, and the installed command works anywhere."""
+"""Packaging: the wheel carries the rule files, the installed command works anywhere, and the
+file list shows the pipeline (one sub-package per stage, no stage importing a later one)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import pkgutil
 import subprocess
@@ -35,14 +37,17 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     assert "spstotte/municipality_codes.json" in names
     assert "spstotte/texts.yaml" in names
     assert "spstotte/statutes.yaml" in names
-    for template in (ROOT / "src" / "spstotte" / "templates").glob("*.j2"):
-        assert f"spstotte/templates/{template.name}" in names
+    templates = sorted((ROOT / "src" / "spstotte" / "render" / "templates").glob("*.j2"))
+    assert templates
+    for template in templates:
+        assert f"spstotte/render/templates/{template.name}" in names
     for template in (ROOT / "municipalities" / "letters").rglob("*.j2"):
         relative = template.relative_to(ROOT / "municipalities").as_posix()
         assert f"spstotte/_data/municipalities/{relative}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "spstotte = spstotte._entry:run" in text and "[pytest11]" in text
+    assert "spstotte = spstotte._entry:run" in text
+    assert "[pytest11]\nspstotte = spstotte.scenarios.pytest_plugin" in text
 
 
 def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_path: Path) -> None:
@@ -72,7 +77,7 @@ def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_pa
 
 
 def test_the_core_imports_neither_pytest_nor_hypothesis() -> None:
-    code = ("import sys, spstotte, spstotte.cli; "
+    code = ("import sys, spstotte, spstotte.cli.main; "
             "print(sorted(m for m in ('pytest', 'hypothesis', '_pytest') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
@@ -98,5 +103,115 @@ def test_no_public_name_is_shadowed_by_a_module_of_the_same_name() -> None:
     import spstotte
 
     modules = {info.name for info in pkgutil.iter_modules(spstotte.__path__)}  # and packages
-    assert {"library", "resolve"} <= modules
+    assert {"library", "verdict"} <= modules
     assert not (set(spstotte.__all__) & modules)
+
+
+# ------------------------------------------------------------- the file list shows the pipeline
+
+SRC = ROOT / "src" / "spstotte"
+
+#: The stages, one sub-package each, in pipeline order (docs/architecture.md).
+STAGES = ("lang", "ruleset", "engine", "verdict", "render", "scenarios", "cli")
+
+#: Where each top-level module and package sits in the pipeline: a module imports only what
+#: sits at its own place or earlier. The shared modules (0) import no stage; every stage may
+#: read profiles, facts, wordings, errors and YAML with them.
+PLACE: dict[str, float] = {
+    **dict.fromkeys(("errors", "loader", "municipalities", "texts", "vocabulary", "profile",
+                     "facts", "_paths", "_git"), 0),
+    **{stage: float(number) for number, stage in enumerate(STAGES, start=1)},
+    # Ties stages lang to verdict together (RuleLibrary): letters, scenarios and the command
+    # use it, no earlier stage does.
+    "library": 4.5,
+    # The JSON schemas of rule, profile and scenario files: the command writes them.
+    "schema": 6.5,
+}
+
+#: Modules no stage imports (the public names, ``python -m spstotte``, the command's
+#: entry point, the test strategies), which may import anything.
+FRONT_DOORS = {"__init__", "__main__", "_entry", "testing"}
+
+#: The only modules outside cli/ that import it: ``spstotte.validate_paths`` is a public name,
+#: and the ``spstotte`` command runs cli.main.
+CLI_IMPORTERS = {"spstotte", "spstotte._entry"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(tree: ast.AST, module: str, is_package: bool = False) -> set[str]:
+    """Every spstotte module ``tree`` imports, statically: at the top, in functions and under
+    TYPE_CHECKING, with relative imports resolved from ``module``."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                name = node.module or ""
+            # "from . import x" imports the module x
+            found |= ({f"{name}.{alias.name}" for alias in node.names} if node.module is None
+                      else {name})
+    return {name for name in found if name.split(".")[0] == "spstotte"}
+
+
+def _imports() -> dict[str, set[str]]:
+    """What every module of the package imports."""
+    return {_module_name(path): _imported(ast.parse(path.read_text(encoding="utf-8")),
+                                          _module_name(path), path.name == "__init__.py")
+            for path in sorted(SRC.rglob("*.py"))}
+
+
+def _place(module: str) -> float | None:
+    """The place of a module in the pipeline (None for a front door)."""
+    top = module.split(".")[1] if "." in module else "__init__"
+    return None if top in FRONT_DOORS else PLACE[top]
+
+
+def test_the_sub_packages_are_the_stages_of_the_pipeline() -> None:
+    packages = {path.parent.name for path in SRC.glob("*/__init__.py")}
+    assert packages == set(STAGES)
+    # Every top-level module has its place (a new one must be given one here).
+    top_level = {path.stem for path in SRC.glob("*.py")}
+    assert top_level == (set(PLACE) - set(STAGES)) | FRONT_DOORS
+
+
+def test_no_stage_imports_a_later_one() -> None:
+    later = {
+        module: sorted(name for name in names
+                       if (place := _place(name)) is None or place > own)
+        for module, names in _imports().items() if (own := _place(module)) is not None
+    }
+    assert {module: names for module, names in later.items() if names} == {}
+
+
+def test_only_the_front_doors_import_the_command_line() -> None:
+    importers = {module for module, names in _imports().items()
+                 if not module.startswith("spstotte.cli")
+                 and any(name.startswith("spstotte.cli") for name in names)}
+    assert importers == CLI_IMPORTERS
+
+
+def test_the_import_reader_resolves_relative_imports() -> None:
+    planted = ast.parse("from ..lang.conditions import All\n"
+                        "from . import network\n"
+                        "import spstotte.cli.main, json\n"
+                        "def f():\n"
+                        "    from ..verdict.model import Verdict\n"
+                        "if TYPE_CHECKING:\n"
+                        "    from ..render import formats\n")
+    assert _imported(planted, "spstotte.engine.compiler") == {
+        "spstotte.lang.conditions", "spstotte.engine.network", "spstotte.cli.main",
+        "spstotte.verdict.model", "spstotte.render"}
+    # From a package's __init__, one dot is the package itself.
+    assert _imported(ast.parse("from .network import Network"), "spstotte.engine",
+                     is_package=True) == {"spstotte.engine.network"}
+    assert _place("spstotte.ruleset.resolve.merge") == 2
+    assert _place("spstotte.library") == 4.5 and _place("spstotte._entry") is None

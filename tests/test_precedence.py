@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from spstotte.conditions import ConditionKind
-from spstotte.precedence import (
+from spstotte.lang.conditions import ConditionKind
+from spstotte.verdict.precedence import (
     Decision,
     Outcome,
     PathState,

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from conftest import BASE_PROFILE, scaled
 from spstotte import CitizenProfile, Outcome, RuleLibrary, Status, Verdict
+from spstotte.engine.reference import evaluate_reference
 from spstotte.facts import profile_facts
 from spstotte.loader import load_yaml_text
-from spstotte.reference import evaluate_reference
 from spstotte.testing import decision_dates, profile_data, profiles
 from spstotte.verdict import ReasonKind
 
@@ -135,7 +135,7 @@ def cases(draw: st.DrawFn, codes: tuple[int, ...] = ALL_CODES) -> tuple[int, dic
 
 def _asks_known(rule: Any, ruleset: Any, seen: set[str] | None = None) -> bool:
     """Whether a rule (or a rule it reads) asks whether a fact is known at all."""
-    from spstotte.conditions import Compare, Op, walk
+    from spstotte.lang.conditions import Compare, Op, walk
 
     seen = set() if seen is None else seen
     if rule.id in seen:
@@ -615,7 +615,7 @@ def test_no_municipal_rule_set_changes_a_statutory_condition(
         library: RuleLibrary, testby: RuleLibrary) -> None:
     """Every law-layer condition reaches every municipality exactly as the law layer wrote it:
     a service level can neither narrow nor widen the statutory target group."""
-    from spstotte.resolve import resolve_loaded
+    from spstotte.ruleset.resolve import resolve_loaded
 
     law_alone = resolve_loaded(library._law_files(), None)
     for lib, code in ((library, 265), (library, 540), (library, 630), (testby, TESTBY)):

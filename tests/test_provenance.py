@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from spstotte import RuleLibrary
-from spstotte.resolve import ResolvedRuleSet
-from spstotte.sources import check_quotes
+from spstotte.ruleset.resolve import ResolvedRuleSet
+from spstotte.ruleset.sources import check_quotes
 
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
 needs_sources = pytest.mark.skipif(

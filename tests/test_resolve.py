@@ -163,7 +163,7 @@ def test_an_assessment_rule_must_read_a_discretionary_point(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
     # The law layer alone: a rule said to be an assessment that reads only statutory facts.
     from spstotte.loader import load_yaml_text
-    from spstotte.resolve import resolve_loaded
+    from spstotte.ruleset.resolve import resolve_loaded
 
     law = RuleLibrary()._law_files()
     extra = load_yaml_text(dedent("""\
@@ -233,8 +233,8 @@ def test_the_resolved_order_and_hash_do_not_depend_on_file_order(
 
 
 def test_a_constant_that_does_not_fit_its_fact_raises_with_the_reason() -> None:
-    from spstotte.conditions import InvalidValue, Op, check_value
     from spstotte.facts import fact_spec
+    from spstotte.lang.conditions import InvalidValue, Op, check_value
 
     age, need = fact_spec("age"), fact_spec("support_need")
     assert check_value(age, Op.IN, [20, 18, 20]) == (18, 20)

@@ -39,10 +39,10 @@ from spstotte import (
     SpstotteError,
     Verdict,
 )
-from spstotte.cli import main
+from spstotte.cli.main import main
 from spstotte.errors import ERROR_CODES, Diagnostic
 from spstotte.loader import load_yaml_text
-from spstotte.scenarios import load_scenarios, run_scenario
+from spstotte.scenarios.format import load_scenarios, run_scenario
 from spstotte.testing import decision_dates, profile_data
 
 

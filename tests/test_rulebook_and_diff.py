@@ -9,10 +9,10 @@ import pytest
 
 from conftest import ROOT
 from spstotte import RuleLibrary
-from spstotte.cli import main
-from spstotte.diff import diff_rulesets
-from spstotte.resolve import ResolvedRuleSet
-from spstotte.rulebooks import rulebook
+from spstotte.cli.main import main
+from spstotte.render.diff import diff_rulesets
+from spstotte.render.rulebooks import rulebook
+from spstotte.ruleset.resolve import ResolvedRuleSet
 
 
 def test_the_rulebook_writes_out_every_rule(library: RuleLibrary) -> None:
@@ -321,7 +321,7 @@ def test_markup_in_titles_is_escaped_in_the_html_rulebook(markup: ResolvedRuleSe
 
 def test_markup_in_titles_is_text_in_diffs_and_comparisons(
         library: RuleLibrary, markup: ResolvedRuleSet) -> None:
-    from spstotte.diff import comparison_markdown, diff_markdown
+    from spstotte.render.diff import comparison_markdown, diff_markdown
 
     roskilde = library.ruleset("roskilde")
     for lang, rule in (("da", "Regel"), ("en", "Rule")):
@@ -347,7 +347,7 @@ def test_markup_in_titles_is_text_in_diffs_and_comparisons(
 def test_the_coverage_table_in_english_danish_and_markdown() -> None:
     from collections import Counter
 
-    from spstotte.coverage import CoverageReport, RuleCoverage, coverage_table
+    from spstotte.scenarios.coverage import CoverageReport, RuleCoverage, coverage_table
 
     report = CoverageReport({"testby": [
         RuleCoverage("adult", "require", "law", Counter({"met": 2, "not_met": 1})),

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from conftest import ROOT
-from spstotte.cli import main
+from spstotte.cli.main import main
 from spstotte.loader import load_yaml_file, load_yaml_text
 from spstotte.schema import KINDS, schema_json
 

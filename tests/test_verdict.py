@@ -285,7 +285,7 @@ def test_the_builders_memo_tables_stay_within_their_limits(
     # varied profiles fill every table, and verdicts stay the same once entries are dropped.
     import random
 
-    from spstotte import verdict as verdict_module
+    from spstotte.verdict import build as verdict_module
 
     monkeypatch.setattr(verdict_module, "MEMO_LIMIT", 12)
     monkeypatch.setattr(verdict_module, "STEP_MEMO_LIMIT", 6)

@@ -16,8 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .decision import decision_text
-    from .diff import diff_rulesets
+    from .cli.validate import validate_paths
     from .errors import (
         Diagnostic,
         DiagnosticsError,
@@ -34,8 +33,9 @@ if TYPE_CHECKING:
     )
     from .library import MunicipalityInfo, RuleLibrary, evaluate, library_version
     from .profile import CitizenProfile, LivingSituation
-    from .rulebooks import rulebook
-    from .validate import validate_paths
+    from .render.decision import decision_text
+    from .render.diff import diff_rulesets
+    from .render.rulebooks import rulebook
     from .verdict import Outcome, Status, Verdict
     from .vocabulary import (
         Applicant,
@@ -49,14 +49,14 @@ if TYPE_CHECKING:
 
 #: Where each public name lives.
 _HOME = {
-    "decision_text": "decision", "diff_rulesets": "diff",
+    "decision_text": "render.decision", "diff_rulesets": "render.diff",
     **dict.fromkeys(("Diagnostic", "DiagnosticsError", "EngineError", "InputError",
                      "ProfileError", "ProfileProblem", "RuleSetError", "ScenarioError",
                      "Severity", "Span", "SpstotteError", "UnknownMunicipalityError"), "errors"),
     **dict.fromkeys(("MunicipalityInfo", "RuleLibrary", "evaluate", "library_version"),
                     "library"),
     "CitizenProfile": "profile", "LivingSituation": "profile",
-    "rulebook": "rulebooks", "validate_paths": "validate",
+    "rulebook": "render.rulebooks", "validate_paths": "cli.validate",
     "Outcome": "verdict", "Status": "verdict", "Verdict": "verdict",
     **dict.fromkeys(("Applicant", "HousingKind", "Impairment", "Provision", "SocialProblem",
                      "SupportArea", "SupportNeed"), "vocabulary"),

@@ -9,7 +9,7 @@ import sys
 def run() -> None:
     """Run the command line and exit with its code."""
     try:
-        from .cli import main
+        from .cli.main import main
 
         code = main()
     except KeyboardInterrupt:

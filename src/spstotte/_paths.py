@@ -1,4 +1,5 @@
-"""Where the bundled rule files are: inside the installed package, or in the source checkout."""
+"""Where the bundled files are: the rule files inside the installed package or in the source
+checkout, and the data files at the top of the package."""
 
 from __future__ import annotations
 
@@ -14,3 +15,9 @@ def bundled_dirs() -> tuple[Path, Path]:
         return packaged / "rules", packaged / "municipalities"
     checkout = _PACKAGE.parents[1]  # src/spstotte -> repository root
     return checkout / "rules", checkout / "municipalities"
+
+
+def data_file(name: str) -> Path:
+    """A data file shipped at the top of the package (``statutes.yaml``, ...), wherever in the
+    package the module that reads it lives."""
+    return _PACKAGE / name

@@ -21,8 +21,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from .compiler import compile_ruleset
-from .engine import Network
+from .engine.compiler import compile_ruleset
+from .engine.network import Network
+from .engine.reference import evaluate_reference
 from .errors import (
     Diagnostic,
     EngineError,
@@ -45,9 +46,9 @@ from .loader import (
 )
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
-from .reference import evaluate_reference
-from .resolve import ResolvedRuleSet, resolve_loaded
-from .verdict import Verdict, build_verdict
+from .ruleset.resolve import ResolvedRuleSet, resolve_loaded
+from .verdict.build import build_verdict
+from .verdict.model import Verdict
 
 Backend = Literal["rete", "reference"]
 
@@ -590,8 +591,9 @@ _LIBRARIES: weakref.WeakSet[RuleLibrary] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
-    """New locks, and no compiled networks, in a forked child (see engine._after_fork_in_child:
-    the inherited networks are abandoned; each library compiles new ones on first use)."""
+    """New locks, and no compiled networks, in a forked child (see
+    engine.network._after_fork_in_child: the inherited networks are abandoned; each library
+    compiles new ones on first use)."""
     global _default_lock
     _default_lock = threading.Lock()
     for library in list(_LIBRARIES):

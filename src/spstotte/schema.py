@@ -16,12 +16,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conditions import ON_FAIL
 from .facts import FACTS, FactKind, FactSpec
-from .operators import TABLE, Operand, Operator
+from .lang.conditions import ON_FAIL
+from .lang.operators import TABLE, Operand, Operator
+from .lang.ruleformat import RuleFile
 from .profile import CitizenProfile
-from .ruleformat import RuleFile
-from .scenarios import ScenarioFileModel
+from .scenarios.format import ScenarioFileModel
 
 BASE_URI = "https://spstotte.example/schemas"
 KINDS = ("rules", "profile", "scenarios")

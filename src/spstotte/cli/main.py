@@ -1,0 +1,320 @@
+"""The ``spstotte`` command: a thin adapter over the public API.
+
+Exit codes: 0 success; 1 the rule files (or scenarios) have errors; 2 wrong command-line usage;
+3 bad input (profile, municipality or date); 70 an internal error (please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from ..errors import (
+    ExitCode,
+    RuleSetError,
+    Severity,
+    SpstotteError,
+)
+
+if TYPE_CHECKING:
+    from ..library import RuleLibrary
+    from ..ruleset.resolve import ResolvedRuleSet
+    from ..verdict.model import Verdict
+
+
+
+def _profile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
+    parser.add_argument("--municipality", "-m", required=True,
+                        help="municipality code, name or rule-set name (e.g. 101)")
+    parser.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
+    parser.add_argument("--lang", choices=("da", "en"), default="da")
+    _library_options(parser)
+
+
+def _library_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    parser.add_argument("--municipalities", action="append",
+                        help="folder of municipal rule sets (repeatable; default: bundled)")
+
+
+def _percent(text: str) -> float:
+    from ..scenarios.coverage import percent
+
+    try:
+        return percent(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spstotte",
+        description="Eligibility for socialpædagogisk støtte (serviceloven § 85) and "
+                    "straksforløb (§ 82 b), per municipality.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ev = sub.add_parser("evaluate", help="decide a citizen profile (YAML or JSON file)")
+    _profile_options(ev)
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+
+    va = sub.add_parser("validate", help="check rule files, or all bundled ones")
+    va.add_argument("paths", nargs="*", help="municipality files or folders (default: bundled)")
+    va.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    va.add_argument("--sources", help="folder of source texts, to check quotes")
+    va.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    va.add_argument("--format", choices=("text", "json"), default="text")
+
+    te = sub.add_parser("test", help="run legal test scenarios (*.scenarios.yaml)")
+    te.add_argument("paths", nargs="*", default=None,
+                    help="scenario files or folders (default: the bundled municipalities/)")
+    te.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    _library_options(te)
+    te.add_argument("--coverage", action="store_true", help="print rule coverage")
+    te.add_argument("--coverage-json", metavar="FILE", help="write rule coverage as JSON")
+    te.add_argument("--fail-under", type=_percent, metavar="PERCENT",
+                    help="fail if rule coverage is below PERCENT")
+    te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
+
+    ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
+    _profile_options(ex)
+    ex.add_argument("--format", choices=("text", "markdown", "html"), default="text")
+
+    rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
+    rb.add_argument("municipality", help="municipality code, name, rule-set name or file")
+    rb.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
+    rb.add_argument("--lang", choices=("da", "en"), default="da")
+    rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+
+    di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
+    di.add_argument("rulesets", nargs="+", metavar="RULESET",
+                    help="a municipality (code, name or rule-set name), a file, or "
+                         "FILE@GIT-REVISION")
+    di.add_argument("--lang", choices=("da", "en"), default="en",
+                    help="language of the headings, change kinds and rule texts (default: en)")
+    di.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
+    di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    sc = sub.add_parser("schema", help="JSON Schemas for editors (rules, profile, scenarios)")
+    sc.add_argument("kind", nargs="?", choices=("rules", "profile", "scenarios"),
+                    help="print one schema (default: all, with --write)")
+    sc.add_argument("--write", metavar="DIR", help="write every schema into DIR")
+
+    sub.add_parser("municipalities", help="list the municipalities with a rule set")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (``sys.exit`` is left to the caller)."""
+    if sys.stdout is None or sys.stderr is None:
+        # Started with a closed standard output or error ('spstotte ... >&-'): nothing can be
+        # said, and nothing decided should be lost silently.
+        return ExitCode.OUTPUT
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. '| head'): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    except (OSError, ValueError) as exc:  # stdout closed or full ("/dev/full")
+        _say(f"error: cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        return ExitCode.OUTPUT
+    return code
+
+
+def _say(message: str) -> None:
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError):  # pragma: no cover - stderr itself is gone
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints usage and exits 2 (0 for --help)
+        return int(exc.code or 0)
+    out = sys.stdout
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args, out)
+        if args.command == "validate":
+            return _validate(args, out)
+        if args.command == "municipalities":
+            return _municipalities(out)
+        if args.command == "explain":
+            return _explain(args, out)
+        if args.command == "rulebook":
+            return _rulebook(args, out)
+        if args.command == "diff":
+            return _diff(args, out)
+        if args.command == "schema":
+            return _schema(args, out)
+        if args.command == "test":
+            from ..scenarios.runner import run_cli
+
+            return run_cli(args, out)
+    except SpstotteError as exc:  # each error class says what to print and how to end
+        for line in exc.report_lines():
+            print(line, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise  # handled by main()
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # the standard output: handled by main()
+        # A file named on the command line cannot be written (--junit, -o, --write ...).
+        _say(f"error: cannot write {exc.filename}: {exc.strerror or exc}; check the path "
+             "and its permissions")
+        return ExitCode.BAD_INPUT
+    except Exception as exc:  # a bug: say so without a traceback, unless asked for one
+        if os.environ.get("SPSTOTTE_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set SPSTOTTE_DEBUG=1 for details "
+              "and please report it)", file=sys.stderr)
+        return ExitCode.INTERNAL
+    return ExitCode.USAGE  # pragma: no cover - argparse requires a command
+
+
+def _library(args: argparse.Namespace) -> RuleLibrary:
+    from ..library import RuleLibrary
+
+    return RuleLibrary.from_options(args.rules, args.municipalities)
+
+
+def _verdict(args: argparse.Namespace) -> Verdict | int:
+    """Read the profile file and evaluate it; an int is an exit code (bad profile file)."""
+    from ..loader import load_yaml_file, load_yaml_text, read_stream_bounded
+    from ..profile import CitizenProfile
+
+    try:
+        if args.profile == "-":
+            # Bytes, not text: a non-UTF-8 profile on stdin gets the same Y003 as from a file.
+            stdin = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+            loaded = load_yaml_text(read_stream_bounded(stdin, "<stdin>"), "<stdin>")
+        else:
+            loaded = load_yaml_file(args.profile)
+    except RuleSetError as exc:  # the profile file itself is unreadable: bad input
+        for d in exc.diagnostics:
+            print(d.one_line(), file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    profile = CitizenProfile.parse(loaded.data, spans=loaded) \
+        if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
+    return _library(args).evaluate(profile, municipality=args.municipality, on=args.on)
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from ..render.formats import verdict_json, verdict_text
+
+    verdict = _verdict(args)
+    if isinstance(verdict, int):
+        return verdict
+    out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
+    return ExitCode.OK
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from ..render.decision import decision_text
+
+    verdict = _verdict(args)
+    if isinstance(verdict, int):
+        return verdict
+    out.write(decision_text(verdict, args.lang, args.format, library=_library(args)))
+    return ExitCode.OK
+
+
+def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
+    """A rule set named by a municipality, a file path, or FILE@GIT-REVISION."""
+    from ..library import RuleLibrary
+
+    return RuleLibrary.from_options(law_dir).load_ruleset(spec)
+
+
+def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
+    from ..render.rulebooks import rulebook
+
+    out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
+    return ExitCode.OK
+
+
+def _diff(args: argparse.Namespace, out: TextIO) -> int:
+    from ..render.diff import comparison_markdown, diff_markdown, diff_rulesets
+
+    if len(args.rulesets) < 2:
+        print("error: diff needs two or more rule sets", file=sys.stderr)
+        return ExitCode.USAGE
+    rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
+    if len(rulesets) == 2:
+        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
+                             args.format)
+    else:
+        text = comparison_markdown(rulesets, args.lang, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return ExitCode.OK
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from ..schema import schema_json, write_schemas
+
+    if args.write:
+        for path in write_schemas(Path(args.write)):
+            out.write(f"wrote {path}\n")
+        return ExitCode.OK
+    if not args.kind:
+        print("error: name a schema (rules, profile, scenarios) or use --write DIR",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    out.write(schema_json(args.kind))
+    return ExitCode.OK
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .validate import validate_paths
+
+    diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
+                                          sources_dir=args.sources)
+    errors = {d for d in diagnostics if d.severity is Severity.ERROR
+              or (args.strict and d.severity is Severity.WARNING)}
+    if args.format == "json":
+        report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for d in diagnostics:
+            print(d.one_line(), file=sys.stderr if d in errors else out)
+        status = "FAILED" if errors else "ok"
+        notes = sum(d.severity is Severity.NOTE for d in diagnostics)
+        warnings = len(diagnostics) - len(errors) - notes
+        out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
+                  f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
+                  + "\n")
+    return ExitCode.RULE_ERRORS if errors else ExitCode.OK
+
+
+def _municipalities(out: TextIO) -> int:
+    from ..library import default_library
+
+    for info in default_library().municipalities():
+        out.write(f"{info.code}\t{info.name}\t{info.slug}\t{info.file}\n")
+    return ExitCode.OK
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""``spstotte validate``: check rule files before anything runs.
+
+Every municipality file is resolved against the law layer, compiled with the engine's guards,
+and its quotes are checked against the source texts. All problems of all files are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..engine.compiler import compile_ruleset
+from ..engine.lint import lint
+from ..errors import Collector, Diagnostic, RuleSetError
+from ..library import duplicate_municipality, load_many
+from ..loader import LoadedYaml, iter_yaml_files, load_yaml_file
+from ..ruleset.resolve import ResolvedRuleSet, resolve_loaded
+from ..ruleset.sources import check_quotes, find_sources_dir
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(iter_yaml_files(path) if path.is_dir() else [path])
+    return files
+
+
+def _display(path: Path) -> str:
+    # Files named on the command line keep a path the user's editor can open.
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _duplicate_claims(municipal: Sequence[LoadedYaml]) -> list[Diagnostic]:
+    """R229 where two of the files checked are for the same municipality."""
+    by_code: dict[int, list[str]] = {}
+    for loaded in municipal:
+        data = loaded.data if isinstance(loaded.data, dict) else {}
+        info = data.get("municipality")
+        code = info.get("code") if isinstance(info, dict) else None
+        if isinstance(code, int):
+            by_code.setdefault(code, []).append(loaded.file)
+    return [d for code, files in by_code.items() if len(files) > 1
+            for d in duplicate_municipality(code, files)]
+
+
+def _is_law(loaded: LoadedYaml) -> bool:
+    return isinstance(loaded.data, dict) and loaded.data.get("layer") == "law"
+
+
+def check_ruleset(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Diagnostic]:
+    """Engine guards and quote checks for a resolved rule set (plus lint, see lint.py)."""
+    out: list[Diagnostic] = []
+    if ruleset.municipality_code:  # the law layer alone cannot run: it has no municipality
+        try:
+            compile_ruleset(ruleset)
+        except RuleSetError as exc:
+            out.extend(exc.diagnostics)
+    out.extend(check_quotes(ruleset, sources_dir))
+    if ruleset.municipality_code:
+        out.extend(lint(ruleset))
+    return out
+
+
+def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
+                   sources_dir: str | Path | None = None) -> tuple[list[Diagnostic], list[str]]:
+    """Validate municipality files (or folders of them); with no paths, every bundled rule set.
+
+    Returns the diagnostics (errors and warnings) and the names of the rule sets checked.
+    """
+    from .._paths import bundled_dirs
+
+    default_law, default_municipalities = bundled_dirs()
+    law_folder = Path(law_dir) if law_dir is not None else default_law
+    sources = find_sources_dir(sources_dir)
+    collected = Collector()
+    checked: list[str] = []
+    add = collected.extend
+
+    try:
+        law = load_many(iter_yaml_files(law_folder)) if law_folder.is_dir() else []
+    except RuleSetError as exc:
+        add(exc.diagnostics)
+        law = []
+    if not law_folder.is_dir():
+        add([Diagnostic("Y006", f"law layer folder {law_folder} not found", None,
+                        "pass --rules DIR")])
+    targets = _expand(paths) if paths else list(iter_yaml_files(default_municipalities))
+    municipal: list[LoadedYaml] = []
+    for target in targets:
+        try:
+            loaded = load_yaml_file(target, _display(target))
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+            checked.append(str(target))
+            continue
+        if _is_law(loaded):
+            continue  # a law-layer file named on the command line: checked with the layer
+        municipal.append(loaded)
+    add(_duplicate_claims(municipal))
+    if law and (not paths or any(_is_law_path(p, law_folder) for p in paths)):
+        try:
+            ruleset = resolve_loaded(law, None)
+            add(check_ruleset(ruleset, sources))
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+        checked.append("law")
+    for loaded in municipal:
+        checked.append(loaded.file)
+        try:
+            ruleset = resolve_loaded(law, loaded)
+        except RuleSetError as exc:
+            add(exc.diagnostics)
+            continue
+        add(check_ruleset(ruleset, sources))
+    return collected.items(), checked
+
+
+def _is_law_path(path: Path, law_folder: Path) -> bool:
+    try:
+        law = law_folder.resolve()
+        return path.resolve() == law or path.resolve().parent == law
+    except OSError:
+        return False

@@ -1,0 +1,595 @@
+"""Stage 4, compile: a resolved rule set to a durable_rules ruleset (JSON) plus an action table.
+
+Three-valued logic in a network that only knows "matches": every rule is compiled twice, once
+for *true* and once for *false*, each as a disjunction of conjunctions of patterns (DNF). A
+derived fact is asserted as ``{"t": "r:<rule>", "v": 1}`` or ``"v": 0``; when neither variant
+matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is false as soon as
+one part is false, ``any`` true as soon as one part is true.
+
+Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
+asserted as a few group facts (``{"t": "p0", "age": 26, "consent?": 1, ...}``), each packed
+only as far as the engine's per-fact limits allow (it hangs at 512 children of one alpha node
+and fails at 65 matching children; see docs/engine.md), and the atoms become one pattern per
+group. Small rules are read in place by the rules that read them (``_Dnf``), so that fewer
+derived facts are asserted. Only the whitelisted operators are ever emitted, every
+pattern starts with a positive ``t`` discriminator (so none can match the engine's state fact),
+and static guards reject rule sets that would hit the engine's limits before ``create_ruleset``
+is called, so a bad rule set never hangs the process or leaks a handle.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ..errors import Diagnostic, RuleSetError
+from ..facts import FactKind, FactSpec, fact_spec
+from ..lang.conditions import All, AnyOf, Compare, Condition, ConditionVisitor, Not, RuleRef
+from ..lang.operators import OPERATORS, Encoding, Operand, Operator
+from ..lang.satisfiable import fields_satisfiable
+from ..ruleset.resolve import ResolvedRule, ResolvedRuleSet
+from ..vocabulary import RANKS
+
+# Engine limits (durable_rules 2.0.28, measured in research/durable_rules.md), with margins.
+MAX_PATTERNS_PER_RULE: Final = 16       # MAX_MESSAGE_FRAMES: 17 fails at assert time
+MAX_ALTERNATIVES_PER_RULE: Final = 64   # our own bound on the DNF blow-up
+# Reading a rule's conditions in place of its derived fact (see _Dnf): only for rules this
+# small, and only where the reader stays this small. Measured in benchmarks/bench_evaluate.py.
+MAX_INLINE_ATOMS: Final = 6
+MAX_INLINE_ALTERNATIVES: Final = 4
+MAX_INLINED_ALTERNATIVES: Final = 8
+MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
+MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
+MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
+MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching children of one node
+                                        # fail (error 303)
+MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
+
+SENTINEL: Final = "__done__"
+#: The operators the compiler may emit. Anything else is a compiler bug, caught in tests.
+WHITELIST: Final = frozenset({"$and", "$or", "$neq", "$lt", "$lte", "$gt", "$gte"})
+
+Test = dict[str, Any]
+Atom = tuple[str, str]  # (fact type, JSON of one test) - hashable
+Conjunction = frozenset[Atom]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What an engine rule means: rule ``index`` concluded ``value``."""
+
+    index: int
+    value: bool
+    #: The derived fact to assert, pre-serialised without its closing brace and sid.
+    derived: str | None
+
+
+@dataclass(frozen=True)
+class ProfileFactGroup:
+    """Profile fields asserted together as one engine fact (type and id ``p<n>``)."""
+
+    type: str
+    #: The fields, each with whether some rule tests whether it is ``known``.
+    fields: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """The engine definition of a rule set."""
+
+    definition: str
+    actions: dict[str, Action]
+    #: For each profile fact that some rule reads: whether a rule tests ``known``.
+    fields: dict[str, bool]
+    #: How the profile is asserted: the fields of each engine fact.
+    groups: tuple[ProfileFactGroup, ...]
+    engine_rule_count: int
+
+
+def fnv1a_32(text: str) -> int:
+    """The 32-bit FNV-1a hash durable_rules uses for sids, fact ids and property names."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value ^= byte
+        value = (value * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def _dumps(value: Any) -> str:
+    # Raw UTF-8 (the engine compares raw bytes: "æ" never matches "\u00e6").
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def fact_type(fact: str) -> str:
+    """The discriminator of a profile fact."""
+    return f"f:{fact}"
+
+
+def rule_type(rule_id: str) -> str:
+    """The discriminator of a rule's derived fact."""
+    return f"r:{rule_id}"
+
+
+def _engine_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if value == "none":
+        return 0  # "no municipality placed the citizen"
+    return value
+
+
+def _compare_tests(node: Compare, positive: bool) -> Test:
+    entry = OPERATORS[node.op]
+    return _ENCODERS[entry.encoding](entry, fact_spec(node.fact), node.value, positive)
+
+
+def _known(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    want = bool(value) == positive
+    return {"k": 1 if want else 0}
+
+
+def _equals(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    items = list(value) if entry.operand is Operand.LIST else [value]
+    engine_items = [_engine_value(v) for v in items]
+    if positive:
+        return _or([{"v": v} for v in engine_items])
+    return _and([{"$neq": {"v": v}} for v in engine_items])
+
+
+def _differs(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    return _equals(entry, spec, value, not positive)
+
+
+def _order(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    key, bound = "v", value
+    if spec.kind is FactKind.ORDINAL:
+        assert spec.vocabulary is not None
+        key, bound = "r", RANKS[spec.vocabulary][str(value)]
+    if not positive:
+        assert entry.negation is not None
+        entry = OPERATORS[entry.negation]
+    assert entry.engine is not None
+    return {entry.engine: {key: bound}}
+
+
+def _members(entry: Operator, value: Any) -> list[str]:
+    if entry.operand is Operand.LIST:
+        return [str(m) for m in value]
+    return [str(value)]
+
+
+def _any_member(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    members = _members(entry, value)
+    return (_or([{m: 1} for m in members]) if positive
+            else _and([{m: 0} for m in members]))
+
+
+def _all_members(entry: Operator, spec: FactSpec, value: Any, positive: bool) -> Test:
+    # all members present  /  some member absent
+    members = _members(entry, value)
+    return (_and([{m: 1} for m in members]) if positive
+            else _or([{m: 0} for m in members]))
+
+
+#: The engine test of each shape of operator (operators.Encoding), true or false.
+_ENCODERS: Final[dict[Encoding, Callable[[Operator, FactSpec, Any, bool], Test]]] = {
+    Encoding.KNOWN: _known,
+    Encoding.EQUALS: _equals,
+    Encoding.DIFFERS: _differs,
+    Encoding.ORDER: _order,
+    Encoding.ANY_MEMBER: _any_member,
+    Encoding.ALL_MEMBERS: _all_members,
+}
+
+
+def _and(tests: list[Test]) -> Test:
+    return tests[0] if len(tests) == 1 else {"$and": tests}
+
+
+def _or(tests: list[Test]) -> Test:
+    return tests[0] if len(tests) == 1 else {"$or": tests}
+
+
+class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
+    """Truth conditions of a condition tree as a disjunction of conjunctions of atoms.
+
+    A reference to another rule reads that rule's derived fact, unless the other rule's
+    conditions for the value read are small (``inlined``): then they are read in its place, so
+    the engine matches them on the profile directly instead of waiting for a derived fact."""
+
+    def __init__(self, rule: ResolvedRule,
+                 inlined: dict[tuple[str, bool], list[Conjunction]] | None = None) -> None:
+        self.rule = rule
+        self.too_big = False
+        self.inlined = inlined if inlined is not None else {}
+
+    def of(self, node: Condition, positive: bool) -> list[Conjunction]:
+        """The alternatives under which ``node`` is ``positive`` (true, or false)."""
+        return self.visit(node, positive)
+
+    def visit_compare(self, node: Compare, positive: bool, /) -> list[Conjunction]:
+        test = _compare_tests(node, positive)
+        return [frozenset({(fact_type(node.fact), _dumps(test))})]
+
+    def visit_rule_ref(self, node: RuleRef, positive: bool, /) -> list[Conjunction]:
+        return [self._atom(node, positive)]
+
+    def visit_not(self, node: Not, positive: bool, /) -> list[Conjunction]:
+        return self.visit(node.item, not positive)
+
+    def visit_all(self, node: All | AnyOf, positive: bool, /) -> list[Conjunction]:
+        conjunctive = isinstance(node, All) == positive
+
+        def combine(result: list[Conjunction], part: list[Conjunction]) -> list[Conjunction]:
+            if conjunctive:
+                return _dedupe(a | b for a in result for b in part)
+            return _dedupe([*result, *part])
+
+        result: list[Conjunction] = [frozenset()] if conjunctive else []
+        for item in node.items:
+            part = self.visit(item, positive)
+            inlined = (self.inlined.get((item.rule, item.expect == positive))
+                       if isinstance(item, RuleRef) else None)
+            combined = combine(result, part if inlined is None else inlined)
+            if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
+                # Read in place, the other rule's conditions make this one too large: read
+                # its derived fact instead.
+                combined = combine(result, part)
+            result = combined
+            if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
+                self.too_big = True
+                return result[:1]
+        return result
+
+    visit_any = visit_all
+
+    def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
+        value = 1 if node.expect == positive else 0
+        return frozenset({(rule_type(node.rule), _dumps({"v": value}))})
+
+
+def _dedupe(conjunctions: Iterable[Conjunction]) -> list[Conjunction]:
+    seen: dict[Conjunction, None] = {}
+    for conj in conjunctions:
+        if not _contradictory(conj):
+            seen.setdefault(conj)
+    # Drop conjunctions subsumed by a smaller one: (a) or (a and b) is (a).
+    ordered = sorted(seen, key=lambda c: (len(c), sorted(c)))
+    kept: list[Conjunction] = []
+    for conj in ordered:
+        if not any(k <= conj for k in kept):
+            kept.append(conj)
+    return kept
+
+
+@functools.lru_cache(maxsize=16_384)
+def _contradictory(conj: Conjunction) -> bool:
+    derived: dict[str, str] = {}
+    for kind, test in conj:
+        if kind.startswith("r:"):
+            if derived.setdefault(kind, test) != test:
+                return True
+    # e.g. 'kind in [botilbud, ...]' and 'kind not in [botilbud, ...]' from two branches
+    return not fields_satisfiable(conj)
+
+
+def _groups(test: Any) -> int:
+    if isinstance(test, dict):
+        own = 1 if any(k in ("$and", "$or") for k in test) else 0
+        return own + sum(_groups(v) for v in test.values())
+    if isinstance(test, list):
+        return sum(_groups(v) for v in test)
+    return 0
+
+
+def _operators(test: Any) -> set[str]:
+    if isinstance(test, dict):
+        ops = {k for k in test if k.startswith("$")}
+        for value in test.values():
+            ops |= _operators(value)
+        return ops
+    if isinstance(test, list):
+        return set().union(*(_operators(v) for v in test)) if test else set()
+    return set()
+
+
+def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
+    """Compile a resolved rule set; raise :class:`RuleSetError` (E301/E302) if the engine's
+    limits would be exceeded."""
+    problems: list[Diagnostic] = []
+    fields: dict[str, bool] = {}
+    # The engine's alpha network, counted as the engine builds it (docs/engine.md, "Limits"):
+    # every distinct test on a fact is a node, a node's children are distinct tests (the engine
+    # shares them), so the distinct tests on one profile field bound the children of any node;
+    # tests that can hold at once (ranges, "not equal", set members) bound how many children
+    # one fact matches at once. The first rule that crosses a limit is named.
+    tests_per_type: dict[str, set[str]] = {}
+    crossed: dict[tuple[str, str], int] = {}
+
+    def note(check: str, subject: str, over: bool, index: int) -> None:
+        if over:
+            crossed.setdefault((check, subject), index)
+
+    # Pass 1: each rule's true and false conditions as alternatives of per-field atoms.
+    variants: list[tuple[int, bool, list[Conjunction]]] = []
+    inlined: dict[tuple[str, bool], list[Conjunction]] = {}
+    for index, rule in enumerate(ruleset.rules):
+        dnf = _Dnf(rule, inlined)
+        for node_fact in rule.facts:
+            fields.setdefault(node_fact, False)
+        for node in _walk_compares(rule.condition):
+            if OPERATORS[node.op].encoding is Encoding.KNOWN:  # reads the field's 'k'
+                fields[node.fact] = True
+        polarities = (True, False) if rule.two_valued else (True,)
+        for positive in polarities:
+            conjunctions = dnf.of(rule.condition, positive)
+            if rule.two_valued and len(conjunctions) <= MAX_INLINE_ALTERNATIVES and all(
+                    len(conj) <= MAX_INLINE_ATOMS for conj in conjunctions):
+                inlined[(rule.id, positive)] = conjunctions
+            if dnf.too_big or len(conjunctions) > MAX_ALTERNATIVES_PER_RULE:
+                problems.append(Diagnostic(
+                    "E301", f"rule {rule.id!r} expands to more than "
+                    f"{MAX_ALTERNATIVES_PER_RULE} alternatives", rule.span,
+                    "move parts of the condition into rules that 'derive' a fact"))
+                break
+            for conj in conjunctions:
+                for kind, test in conj:
+                    seen = tests_per_type.setdefault(kind, set())
+                    before = len(seen)
+                    seen.update(_leaf_texts(test))
+                    if kind.startswith("f:") and len(seen) > before:
+                        note("children", kind, len(seen) > MAX_CHILDREN_PER_NODE, index)
+                        note("simultaneous", kind,
+                             _simultaneous(seen) > MAX_SIMULTANEOUS_MATCHES, index)
+            variants.append((index, positive, conjunctions))
+
+    # The profile is asserted as a few facts, not one per field: each assert costs the engine
+    # about as much whatever its size. Fields are packed in the order rules first read them,
+    # as long as the packed fact stays within the per-fact limits counted above.
+    groups = _pack_fields(fields, tests_per_type)
+    group_of = {name: group.type for group in groups for name, _ in group.fields}
+
+    # A derived fact is asserted only where some engine rule still reads it.
+    read = {atom for _, _, conjunctions in variants for conj in conjunctions
+            for atom in conj if atom[0].startswith("r:")}
+
+    # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
+    definition: dict[str, Any] = {}
+    actions: dict[str, Action] = {}
+    pattern_use: Counter[str] = Counter()
+    engine_types: set[str] = set()
+    for index, positive, conjunctions in variants:
+        rule = ruleset.rules[index]
+        derived = None
+        if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
+            derived = (f'{{"t": {_dumps(rule_type(rule.id))}, "id": "r{index}", '
+                       f'"v": {1 if positive else 0}')
+        for k, conj in enumerate(conjunctions):
+            by_type: dict[str, list[str]] = {}
+            for kind, test in conj:
+                if kind.startswith("f:"):
+                    by_type.setdefault(group_of[kind[2:]], []).append(
+                        _renamed(test, kind[2:]))
+                else:
+                    by_type.setdefault(kind, []).append(test)
+            patterns: list[dict[str, Any]] = []
+            shared_fact = False
+            for kind, tests in sorted(by_type.items()):
+                chunks = _chunks(kind, tests)
+                shared_fact = shared_fact or len(chunks) > 1
+                for key, pattern, groups_used in chunks:
+                    if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
+                        problems.append(Diagnostic(
+                            "E301", f"rule {rule.id!r} has too many and/or groups on one fact",
+                            rule.span, "split the condition into derived facts"))
+                    pattern_use[key] += 1
+                    note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
+                    engine_types.add(kind)
+                    note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
+                    patterns.append({f"m{len(patterns)}": pattern})
+            if len(patterns) > MAX_PATTERNS_PER_RULE:
+                problems.append(Diagnostic(
+                    "E301", f"rule {rule.id!r} needs {len(patterns)} facts at once; the engine "
+                    f"allows {MAX_PATTERNS_PER_RULE}", rule.span,
+                    "move parts of the condition into rules that 'derive' a fact"))
+                continue
+            name = f"R{index}{'T' if positive else 'F'}{k}"
+            # Several patterns on one profile fact (a condition with more and/or groups than
+            # one pattern may hold) need "dist": 0, so that one fact may match them all.
+            definition[name] = ({"all": patterns, "dist": 0} if shared_fact
+                                else {"all": patterns})
+            actions[name] = Action(index, positive, derived)
+            note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
+    definition[SENTINEL] = {"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}
+
+    problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
+    _check_identities(ruleset, groups, problems)
+    if problems:
+        raise RuleSetError(problems)
+    return CompiledRules(_dumps(definition), actions, fields, groups, len(definition))
+
+
+def _pack_fields(fields: dict[str, bool],
+                 tests_per_type: dict[str, set[str]]) -> tuple[ProfileFactGroup, ...]:
+    """The profile fields packed into as few engine facts as the per-fact limits allow."""
+    packed: list[list[tuple[str, bool]]] = [[]]
+    children = simultaneous = 0
+    for name, tests_known in fields.items():
+        tests = tests_per_type.get(fact_type(name), set())
+        own_children, own_simultaneous = len(tests), _simultaneous(tests)
+        if packed[-1] and (children + own_children > MAX_CHILDREN_PER_NODE
+                           or simultaneous + own_simultaneous > MAX_SIMULTANEOUS_MATCHES):
+            packed.append([])
+            children = simultaneous = 0
+        packed[-1].append((name, tests_known))
+        children += own_children
+        simultaneous += own_simultaneous
+    return tuple(ProfileFactGroup(f"p{n}", tuple(members))
+                 for n, members in enumerate(packed) if members)
+
+
+def property_name(field: str, key: str) -> str:
+    """The engine property of a profile field's value (``v``), whether it is known (``k``),
+    its rank on an ordinal scale (``r``) or one member of a list (the member's name)."""
+    if key == "v":
+        return field
+    if key == "k":
+        return f"{field}?"
+    if key == "r":
+        return f"{field}#"
+    return f"{field}[{key}]"
+
+
+@functools.lru_cache(maxsize=16_384)
+def _renamed(test: str, field: str) -> str:
+    """A test on one field's own fact, rewritten for the field's properties in a group fact."""
+    return _dumps(_rename(json.loads(test), field))
+
+
+def _rename(test: Any, field: str) -> Any:
+    if isinstance(test, dict):
+        return {(key if key.startswith("$") else property_name(field, key)):
+                _rename(value, field) for key, value in test.items()}
+    if isinstance(test, list):
+        return [_rename(item, field) for item in test]
+    return test
+
+
+def _chunks(kind: str, tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
+    """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
+    (the pattern as JSON text, the pattern, its and/or groups)."""
+    chunks: list[tuple[str, dict[str, Any], int]] = []
+    texts: list[str] = []
+    parsed: list[Any] = []
+    used = 1  # the pattern's own "$and"
+    head = f'{{"$and": [{{"t": {_dumps(kind)}}}, '
+
+    def close() -> None:
+        chunks.append((head + ", ".join(texts) + "]}", {"$and": [{"t": kind}, *parsed]}, used))
+
+    for test in sorted(set(tests)):
+        value, cost = _test_info(test)
+        if texts and used + cost > MAX_GROUPS_PER_PATTERN:
+            close()
+            texts, parsed, used = [], [], 1
+        texts.append(test)
+        parsed.append(value)
+        used += cost
+    close()
+    return chunks
+
+
+@functools.lru_cache(maxsize=16_384)
+def _test_info(test: str) -> tuple[Any, int]:
+    """A test parsed, with its and/or groups; checked against the operator whitelist."""
+    value = json.loads(test)
+    unknown_ops = _operators(value) - WHITELIST
+    if unknown_ops:  # pragma: no cover - a compiler bug, not a user error
+        raise AssertionError(f"compiler emitted {unknown_ops}")
+    return value, _groups(value)
+
+
+def _fact_name(kind: str) -> str:
+    return kind[2:] if kind.startswith(("f:", "r:")) else kind
+
+
+def _limit_problems(ruleset: ResolvedRuleSet, crossed: dict[tuple[str, str], int],
+                    engine_rules: int, tests_per_type: dict[str, set[str]],
+                    pattern_use: Counter[str]) -> list[Diagnostic]:
+    """E302 for each engine limit the rule set crosses, at the rule that crosses it."""
+    out: list[Diagnostic] = []
+    for (check, subject), index in sorted(crossed.items(), key=lambda kv: kv[1]):
+        rule = ruleset.rules[index]
+        fact = _fact_name(subject)
+        if check == "children":
+            message = (f"rule {rule.id!r} brings the conditions on {fact} to "
+                       f"{len(tests_per_type[subject])} different tests; the engine handles "
+                       f"{MAX_CHILDREN_PER_NODE} per fact (more hangs the process)")
+            hint = ("compare with a range (gte/lt) or a parameter instead of listing values, "
+                    "or derive an intermediate fact once and let the other rules read it")
+        elif check == "simultaneous":
+            message = (f"rule {rule.id!r} brings the tests on {fact} that can hold at once to "
+                       f"{_simultaneous(tests_per_type[subject])}; the engine handles "
+                       f"{MAX_SIMULTANEOUS_MATCHES}")
+            hint = ("use fewer range or 'not equal' tests on the fact, or derive an "
+                    "intermediate fact once and let the other rules read it")
+        elif check == "shared":
+            message = (f"rule {rule.id!r} is one of {pattern_use[subject]} rules sharing one "
+                       f"condition; the engine handles {MAX_RULES_PER_PATTERN}")
+            hint = "derive the shared condition once"
+        elif check == "types":
+            message = (f"rule {rule.id!r} brings the kinds of fact the rules read to more than "
+                       f"{MAX_CHILDREN_PER_NODE}; the engine handles {MAX_CHILDREN_PER_NODE}")
+            hint = "let fewer rules derive facts that other rules read"
+        else:
+            message = (f"the rule set compiles to {engine_rules} engine rules from rule "
+                       f"{rule.id!r} on; the limit is {MAX_ENGINE_RULES}")
+            hint = "split alternatives into derived facts, or use fewer rules"
+        out.append(Diagnostic("E302", message, rule.span, hint))
+    return out
+
+
+def _leaves(test: Any) -> list[dict[str, Any]]:
+    """The single tests of a test: what becomes one node of the engine's alpha network."""
+    if isinstance(test, dict) and len(test) == 1:
+        ((key, value),) = test.items()
+        if key in ("$and", "$or"):
+            return [leaf for item in value for leaf in _leaves(item)]
+    return [test]
+
+
+def _simultaneous(tests: set[str]) -> int:
+    """How many of these tests one fact can match at once: every range, 'not equal' and set
+    member test, and one equality test per property."""
+    count, properties = 0, set()
+    for text in tests:
+        key = _leaf_key(text)
+        if key.startswith("$"):
+            count += 1
+        elif key in ("v", "k", "r", "t"):
+            properties.add(key)
+        else:
+            count += 1  # a member of a set fact: several can hold at once
+    return count + len(properties)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _leaf_key(text: str) -> str:
+    """The one key of a single test, as JSON text (compiles read it thousands of times)."""
+    (key,) = json.loads(text)
+    return str(key)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _leaf_texts(test: str) -> tuple[str, ...]:
+    """The single tests of a test given as JSON text, each as JSON text."""
+    return tuple(_dumps(leaf) for leaf in _leaves(json.loads(test)))
+
+
+def _walk_compares(condition: Condition) -> Iterable[Compare]:
+    from ..lang.conditions import walk
+
+    return (n for n in walk(condition) if isinstance(n, Compare))
+
+
+def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, ...],
+                      problems: list[Diagnostic]) -> None:
+    """The engine knows fact ids and property names by their 32-bit hashes only: check that
+    no two collide (fixed, small name spaces: a collision is a bug, not a user error)."""
+    ids = [group.type for group in groups] + [f"r{k}" for k in range(len(ruleset.rules))]
+    ids.append("done")
+    if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
+        raise AssertionError("fact id hash collision")
+    names = {"t", "id", "v", "sid"}
+    for group in groups:
+        for field, _ in group.fields:
+            spec = fact_spec(field)
+            names |= {property_name(field, key) for key in ("v", "k", "r")}
+            if spec.kind is FactKind.SET:
+                names |= {property_name(field, member) for member in spec.values}
+    if len(set(map(fnv1a_32, names))) != len(names):  # pragma: no cover - fixed vocabulary
+        problems.append(Diagnostic("E302", "two property names share a hash", None, None))

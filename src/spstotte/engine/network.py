@@ -1,0 +1,318 @@
+"""Stage 5, evaluate: run facts through the compiled durable_rules network.
+
+This drives the C module ``durable_rules_engine`` directly, following the research notes
+(docs/engine.md): no ``Host`` and no background threads (the stock Host's timer threads steal
+actions and crash under threads), one engine state per evaluation at a time, facts asserted one
+at a time (batch asserts hide errors), a sentinel rule that always fires last (``delete_state``
+frees uninitialised memory if no action ever ran for a state), and a network retired only once
+no evaluation uses it (deleting a ruleset with live states leaks).
+
+A state is emptied after an evaluation (every fact it was given is retracted) and kept for the
+next one: creating a state clears its beta memory, about a third of the engine's time. A state
+whose evaluation failed is deleted, never reused.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any, Final
+
+import durable_rules_engine as dre
+
+from ..errors import EngineError
+from ..facts import FactKind, FactValue, fact_spec, rank
+from ..ruleset.resolve import ResolvedRuleSet
+from .compiler import SENTINEL, CompiledRules, fnv1a_32, property_name
+from .reference import Results
+
+_network_names = itertools.count(1)
+_SENTINEL_FACT: Final = f'{{"t": "{SENTINEL}", "id": "done"'
+
+#: Emptied engine states a network keeps for reuse. One is enough for one thread; more serve
+#: threads that evaluate at once. Each holds its beta memory (about 2.8 MiB for a bundled rule
+#: set), so the pool is bounded.
+MAX_IDLE_STATES: Final = 4
+
+#: The engine's answer to asserting a fact whose id the state already holds (it keeps the old
+#: fact and ignores the new one). A reused state must never give it.
+_ALREADY_THERE: Final = 2
+
+
+class _StateNotEmpty(Exception):
+    """A reused state still held a fact: its retraction failed."""
+
+
+class _Sids:
+    """Process-wide state ids whose 32-bit hashes never collide while live.
+
+    The engine identifies a state by the FNV-1a hash of its sid only: two live sids with the same
+    hash would share one state (research/durable_rules.md, P10).
+    """
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._live: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[str, int]:
+        with self._lock:
+            while True:
+                sid = f"s{next(self._counter)}"
+                digest = fnv1a_32(sid)
+                if digest not in self._live:
+                    self._live.add(digest)
+                    return sid, digest
+
+    def give_back(self, digest: int) -> None:
+        with self._lock:
+            self._live.discard(digest)
+
+
+_SIDS = _Sids()
+
+#: Every network loaded in this process, so that a forked child can abandon them (below).
+_NETWORKS: weakref.WeakSet[Network] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child inherits the parent's locks as they were at the fork (held, if another
+    thread held them: the child would wait for ever) and the engine's states of evaluations
+    in flight in other threads (whose sids the child could reuse). The child starts afresh:
+    new locks and sids, and the inherited networks abandoned (never used, never freed: their
+    engine state belongs to the parent's threads). Libraries compile new ones on first use."""
+    global _SIDS
+    _SIDS = _Sids()
+    for network in list(_NETWORKS):
+        network._abandon_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _field_properties(name: str, tests_known: bool, value: FactValue) -> str:
+    """A profile field's properties in its group fact, as JSON members ('' if none)."""
+    spec = fact_spec(name)
+    if value is None:
+        return f'{_key(name, "k")}: 0' if tests_known else ""
+    parts = [f'{_key(name, "k")}: 1'] if tests_known else []
+    if spec.kind is FactKind.SET:
+        assert isinstance(value, frozenset)
+        parts += [f'{_key(name, m)}: {1 if m in value else 0}' for m in spec.values]
+        return ", ".join(parts)
+    encoded: Any
+    if isinstance(value, bool):
+        encoded = 1 if value else 0
+    elif value == "none":
+        encoded = 0
+    else:
+        encoded = value
+    parts.append(f'{_key(name, "v")}: {json.dumps(encoded, ensure_ascii=False)}')
+    if spec.kind is FactKind.ORDINAL:
+        r = rank(spec, value)
+        if r is not None:
+            parts.append(f'{_key(name, "r")}: {r}')
+    return ", ".join(parts)
+
+
+def _key(name: str, key: str) -> str:
+    return json.dumps(property_name(name, key), ensure_ascii=False)
+
+
+class Network:
+    """A compiled rule set loaded into the engine. Safe to use from many threads."""
+
+    def __init__(self, ruleset: ResolvedRuleSet, compiled: CompiledRules) -> None:
+        self.ruleset = ruleset
+        self.compiled = compiled
+        self._rule_ids = [rule.id for rule in ruleset.rules]
+        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact).
+        self._conclusions: dict[str, tuple[str, bool, str | None]] = {
+            name: (self._rule_ids[action.index], action.value, action.derived)
+            for name, action in compiled.actions.items()}
+        #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
+        #: ``known``), a group of fields each (compiler.ProfileFactGroup).
+        self._groups = tuple((f'{{"t": "{group.type}", "id": "{group.type}", ', group.fields)
+                             for group in compiled.groups)
+        # Serialised field properties by (field, value): a small, bounded set in practice.
+        self._properties: dict[tuple[str, Any], str] = {}
+        #: Emptied states ready for the next evaluation: (sid, hash of the sid).
+        self._idle: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._retired = False
+        self._deleted = False
+        name = f"spstotte_{ruleset.id}_{next(_network_names)}"
+        try:
+            self._handle = dre.create_ruleset(name, compiled.definition)
+        except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
+            raise EngineError(f"the engine rejected rule set {ruleset.id!r}: {exc}") from None
+        _NETWORKS.add(self)
+        # A network nobody refers to any more (its library was dropped without close())
+        # frees its engine ruleset when it is collected.
+        self._finalizer = weakref.finalize(self, _delete_network, self._handle, self._idle)
+
+    def _abandon_after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._retired = self._deleted = True
+        self._finalizer.detach()  # the engine state belongs to the parent's threads
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def acquire(self) -> bool:
+        """Register an evaluation; ``False`` if the network has been retired."""
+        with self._lock:
+            if self._retired:
+                return False
+            self._in_flight += 1
+            return True
+
+    def release(self) -> None:
+        """End an evaluation registered with :meth:`acquire`."""
+        with self._lock:
+            self._in_flight -= 1
+            if self._retired and self._in_flight == 0:
+                self._delete()
+
+    def retire(self) -> None:
+        """Stop new evaluations; free the engine's ruleset once the last one has finished."""
+        with self._lock:
+            self._retired = True
+            if self._in_flight == 0:
+                self._delete()
+
+    def _delete(self) -> None:
+        if not self._deleted:
+            self._deleted = True
+            self._finalizer()  # the idle states, then delete_ruleset, once
+
+    @property
+    def retired(self) -> bool:
+        """Whether the network accepts no new evaluations."""
+        return self._retired
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def evaluate(self, facts: Mapping[str, FactValue]) -> Results:
+        """Run the facts through the network; return the rules' conclusions."""
+        if not self.acquire():
+            raise EngineError("this rule set has been reloaded; evaluate again")
+        try:
+            return self.evaluate_acquired(facts)
+        finally:
+            self.release()
+
+    def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
+        handle = self._handle
+        conclusions = self._conclusions
+        properties = self._properties
+        assert_fact = dre.assert_fact
+        complete_and_start_action = dre.complete_and_start_action
+        idle = self._idle
+        try:
+            sid, digest = idle.pop()  # atomic: no two threads get the same state
+            created = True
+        except IndexError:
+            sid, digest = _SIDS.take()
+            created = False
+        tail = f', "sid": "{sid}"}}'
+        #: Every fact given to the state, to retract afterwards.
+        given: list[str] = []
+        results: Results = {}
+        sentinel_done = emptied = False
+        offset = 0
+        try:
+            for head, fields in self._groups:
+                members = []
+                for name, tests_known in fields:
+                    value = facts.get(name)
+                    if value is None and not tests_known:
+                        continue  # unknown: no property, so no comparison can match it
+                    key = (name, value)
+                    text = properties.get(key)
+                    if text is None:
+                        if len(properties) > 4_000:
+                            properties.clear()
+                        text = _field_properties(name, tests_known, value)
+                        properties[key] = text
+                    members.append(text)
+                if members:
+                    fact = head + ", ".join(members) + tail
+                    created = True
+                    if assert_fact(handle, fact)[0] == _ALREADY_THERE:
+                        raise _StateNotEmpty
+                    given.append(fact)
+            fact = _SENTINEL_FACT + tail
+            created = True
+            code, offset = assert_fact(handle, fact)
+            if code == _ALREADY_THERE:
+                raise _StateNotEmpty
+            given.append(fact)
+            started = dre.start_action_for_state(handle, offset)
+            messages = started[1] if started else None
+            while messages:
+                # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
+                conclusion = conclusions.get(messages[2:messages.index('"', 2)])
+                if conclusion is None:
+                    sentinel_done = True
+                else:
+                    rule_id, value, derived = conclusion
+                    if rule_id not in results:
+                        results[rule_id] = value
+                        if derived is not None:
+                            fact = derived + tail
+                            if assert_fact(handle, fact)[0] == _ALREADY_THERE:
+                                raise _StateNotEmpty
+                            given.append(fact)
+                messages = complete_and_start_action(handle, offset)
+            # Empty the state for the next evaluation. No rule tests for an absent fact, so a
+            # retraction fires nothing.
+            retract_fact = dre.retract_fact
+            for fact in given:
+                retract_fact(handle, fact)
+            emptied = sentinel_done
+            return results
+        except dre.error as exc:
+            raise EngineError(f"the engine failed during evaluation: {exc}") from None
+        except _StateNotEmpty:
+            raise EngineError("the engine state still held a fact of an earlier evaluation; "
+                              "it has been deleted: evaluate again") from None
+        finally:
+            if emptied and len(idle) < MAX_IDLE_STATES:
+                idle.append((sid, digest))
+            else:
+                if created:
+                    if not sentinel_done:
+                        _drain(handle, tail)
+                    dre.delete_state(handle, sid)
+                _SIDS.give_back(digest)
+
+
+def _delete_network(handle: int, idle: list[tuple[str, int]]) -> None:
+    """Free an engine rule set: its idle states first (deleting a rule set with live states
+    leaks their memory), then the rule set."""
+    while idle:
+        sid, digest = idle.pop()
+        try:
+            dre.delete_state(handle, sid)
+        except dre.error:  # pragma: no cover - nothing else deletes a pooled state
+            pass
+        _SIDS.give_back(digest)
+    dre.delete_ruleset(handle)
+
+
+def _drain(handle: int, tail: str) -> None:
+    """Make sure at least one action ran before ``delete_state`` (see module docstring)."""
+    try:
+        _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
+        started = dre.start_action_for_state(handle, offset)
+        messages = started[1] if started else None
+        while messages:
+            messages = dre.complete_and_start_action(handle, offset)
+    except dre.error:  # pragma: no cover - only after an earlier engine failure
+        pass

@@ -1,0 +1,70 @@
+"""How rules read each other: every reference checked, and the rules ordered so that each comes
+after the rules it reads (a cycle is an error)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ...lang.conditions import Condition, RuleRef
+from .model import ResolvedRule
+from .state import Resolver
+
+
+def order_rules(resolver: Resolver, rules: list[ResolvedRule]) -> list[ResolvedRule]:
+    """Order rules by dependency depth, then id: independent of the order in the files."""
+    by_id = {r.id: r for r in rules}
+    depth: dict[str, int] = {}
+    state: dict[str, int] = {}
+
+    def visit(rule_id: str, chain: tuple[str, ...]) -> int:
+        if rule_id in depth:
+            return depth[rule_id]
+        if state.get(rule_id) == 1:
+            cycle = " -> ".join((*chain[chain.index(rule_id):], rule_id))
+            resolver.fail("R209", f"circular rules: {cycle}", by_id[rule_id].span,
+                          "a rule cannot depend on its own conclusion")
+            return 0
+        state[rule_id] = 1
+        best = 0
+        rule = by_id[rule_id]
+        for read in rule.reads:
+            if read not in by_id:
+                continue
+            best = max(best, visit(read, (*chain, rule_id)) + 1)
+        state[rule_id] = 2
+        depth[rule_id] = best
+        return best
+
+    for rule_id in sorted(by_id):
+        visit(rule_id, ())
+    return sorted((replace(r, depth=depth[r.id]) for r in rules), key=lambda r: (r.depth, r.id))
+
+
+def check_refs(resolver: Resolver, rules: list[ResolvedRule], all_ids: set[str],
+               offered: set[str]) -> None:
+    """Every rule a condition reads exists and concludes true or false; every path it reads
+    the grant of is declared."""
+    by_id = {r.id: r for r in rules}
+    for rule in rules:
+        for node in _refs(rule.condition):
+            if node.via_path is not None:
+                if node.via_path not in resolver.paths:
+                    resolver.fail("R210", f"unknown path {node.via_path!r}", node.span,
+                                  "paths: " + ", ".join(resolver.paths))
+                continue
+            target = by_id.get(node.rule)
+            if target is None:
+                if node.rule not in all_ids and node.rule not in resolver.broken_ids:
+                    import difflib
+                    close = difflib.get_close_matches(node.rule, list(all_ids), n=1)
+                    resolver.fail("R204", f"unknown rule {node.rule!r}", node.span,
+                                  f"did you mean {close[0]!r}?" if close else None)
+            elif not target.two_valued:
+                resolver.fail("R204", f"rule {node.rule!r} is an {target.kind}; its conclusion "
+                              "cannot be read by another rule", node.span)
+
+
+def _refs(condition: Condition) -> list[RuleRef]:
+    from ...lang.conditions import walk
+
+    return [n for n in walk(condition) if isinstance(n, RuleRef)]

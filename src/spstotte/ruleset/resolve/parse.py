@@ -1,0 +1,80 @@
+"""One rule file validated against the format, its conditions and conclusions parsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ...errors import Diagnostic
+from ...lang.conditions import All, Conclusion, Condition, ConditionParser, Inform, Obligation
+from ...lang.ruleformat import RuleFile
+from ...loader import LoadedYaml
+from ..diagnose import diagnostics_from
+
+
+@dataclass
+class ParsedFile:
+    """A rule file that passed the format: its model and its rules' parsed conditions and
+    conclusions, by the rule's index in the file."""
+
+    loaded: LoadedYaml
+    model: RuleFile
+    rules: list[tuple[int, Condition, Conclusion]]
+
+    @property
+    def broken_ids(self) -> set[str]:
+        """Ids of rules whose condition or conclusion had errors (already reported)."""
+        parsed = {i for i, _, _ in self.rules}
+        return {r.id for i, r in enumerate(self.model.rules) if i not in parsed}
+
+
+def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> ParsedFile | None:
+    """Validate one loaded file against the format and parse its conditions."""
+    data = loaded.data
+    if not isinstance(data, dict):
+        diagnostics.append(Diagnostic("R103", "a rule file is a mapping of keys "
+                                      "(layer, id, title, rules, ...)", loaded.span(())))
+        return None
+    try:
+        model = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(diagnostics_from(exc, loaded, RuleFile))
+        # Conditions are checked even when the rest has errors, so all errors come at once.
+        _parse_conditions_only(loaded, data, diagnostics)
+        return None
+    parser = ConditionParser(loaded)
+    rules: list[tuple[int, Condition, Conclusion]] = []
+    for i, rule in enumerate(model.rules):
+        conclusion = parser.conclusion(rule.then, ("rules", i, "then"))
+        condition: Condition | None
+        if rule.when is None and isinstance(conclusion, (Obligation, Inform)):
+            # No condition: it applies whenever one of its paths is granted.
+            condition = All((), loaded.span(("rules", i)))
+        elif rule.when is None:
+            diagnostics.append(Diagnostic("R102", "missing key 'when'", loaded.span(("rules", i)),
+                                          "only obligations and information may leave out "
+                                          "'when'"))
+            condition = None
+        else:
+            condition = parser.condition(rule.when, ("rules", i, "when"))
+        if condition is not None and conclusion is not None:
+            rules.append((i, condition, conclusion))
+    diagnostics.extend(parser.diagnostics)
+    return ParsedFile(loaded, model, rules)
+
+
+def _parse_conditions_only(loaded: LoadedYaml, data: dict[str, Any],
+                           diagnostics: list[Diagnostic]) -> None:
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list):
+        return
+    parser = ConditionParser(loaded)
+    for i, raw in enumerate(raw_rules):
+        if isinstance(raw, dict):
+            if "when" in raw:
+                parser.condition(raw["when"], ("rules", i, "when"))
+            if "then" in raw:
+                parser.conclusion(raw["then"], ("rules", i, "then"))
+    diagnostics.extend(parser.diagnostics)
