@@ -8,12 +8,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean help
+.PHONY: demo test lint typecheck unit bench dist clean help
 
 help:
 	@echo "make demo   - decide the bundled example citizen"
 	@echo "make test   - lint, type-check and run the tests"
 	@echo "make bench  - run the benchmarks"
+	@echo "make dist   - build the wheel from the committed files only (into dist/)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 13) else "spstotte needs Python 3.11 or 3.12 (durable_rules does not import on 3.13); run: make PYTHON=python3.11")'
@@ -38,6 +39,16 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluate.py
+
+# The wheel of a release: built from `git archive HEAD`, so nothing untracked or uncommitted in
+# the checkout (a draft rule set, a scratch module) can ship.
+dist: $(STAMP)
+	rm -rf dist build/export && mkdir -p dist build/export
+	git archive HEAD | tar -x -C build/export
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-build-isolation \
+		--no-deps -w dist build/export
+	rm -rf build/export
+	@ls dist
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

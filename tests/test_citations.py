@@ -8,11 +8,11 @@ it; elsewhere that one test is skipped and says why).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
+from conftest import ROOT
 from spstotte import RuleLibrary, RuleSetError
 from spstotte.lang.ruleformat import LawRef
 from spstotte.loader import load_yaml_text
@@ -20,11 +20,7 @@ from spstotte.ruleset.resolve import resolve_loaded
 from spstotte.ruleset.sources import fold, source_part
 from spstotte.ruleset.statutes import check_reference, sections_named, statutes
 
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
-needs_sources = pytest.mark.skipif(
-    not SOURCES.is_dir(),
-    reason=f"the source texts are not at {SOURCES} (they are in CI); the catalogue's wording "
-           "cannot be checked against them")
+SOURCES = ROOT / "sources"  # the texts shipped with spstotte (sources/README.md)
 
 HEADER = """\
 layer: municipality
@@ -122,7 +118,6 @@ def test_every_provision_has_a_title_and_every_wording_its_transcription() -> No
                     assert stk.transcribed_from in catalogue.transcriptions, number
 
 
-@needs_sources
 def test_the_catalogues_wording_is_the_statute_text_in_the_sources() -> None:
     catalogue = statutes()
     checked = 0
@@ -224,7 +219,6 @@ def test_no_bundled_rule_set_cites_another_publishers_text(library: RuleLibrary)
                     assert rule.layer == "law", (ruleset.id, rule.id)
 
 
-@needs_sources
 def test_vejles_page_is_split_between_vejle_and_the_ministry(library: RuleLibrary) -> None:
     doc = library.ruleset(630).sources["vejle_paedagogisk_stoette"]
     text = fold((SOURCES / doc.file).read_text(encoding="utf-8"))

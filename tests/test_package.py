@@ -50,6 +50,50 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     assert "[pytest11]\nspstotte = spstotte.scenarios.pytest_plugin" in text
 
 
+def _tracked(*folders: str) -> list[str] | None:
+    try:
+        listed = subprocess.run(["git", "ls-files", *folders], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return listed or None
+
+
+def test_the_wheel_ships_exactly_the_tracked_data_files() -> None:
+    """pyproject.toml names each data file; a new tracked file that is not named, or a named
+    one that is gone, fails here, and an untracked one can never ship."""
+    import tomllib
+
+    tracked = _tracked("rules", "municipalities", "schemas", "sources")
+    if tracked is None:
+        pytest.skip("not a git checkout: the tracked files cannot be listed")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert sorted(shipped) == sorted(tracked)
+    assert all(target == f"spstotte/_data/{source}" for source, target in shipped.items())
+
+
+def test_an_untracked_rule_file_in_the_checkout_does_not_ship(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling", reason="hatchling (a test dependency) builds the wheel")
+    if _tracked("pyproject.toml") is None:
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)],
+                   check=True, capture_output=True)
+    # The working tree's pyproject.toml, in case it is not committed yet.
+    (clone / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())
+    (clone / "municipalities" / "aarhus.yaml").write_text("layer: municipality\n",
+                                                          encoding="utf-8")
+    out = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+                    "--quiet", "--disable-pip-version-check", "-w", str(out), str(clone)],
+                   check=True, capture_output=True)
+    (built,) = out.glob("spstotte-*.whl")
+    names = set(zipfile.ZipFile(built).namelist())
+    assert "spstotte/_data/municipalities/roskilde.yaml" in names
+    assert not [name for name in names if "aarhus" in name]
+
+
 def test_the_installed_package_evaluates_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -28,6 +28,12 @@ def scenario_file(*scenarios: tuple[str, str]) -> str:
     return "municipality: roskilde\non: 2026-11-23\nscenarios:\n" + body
 
 
+@pytest.fixture(autouse=True)
+def _opted_in(pytester: pytest.Pytester) -> None:
+    """These projects collect scenarios: they opt in, as a project using the plugin must."""
+    pytester.makeini("[pytest]\nspstotte = true\n")
+
+
 def test_scenarios_are_collected_and_pass(pytester: pytest.Pytester) -> None:
     pytester.makefile(".scenarios.yaml", cases=scenario_file(
         ("Bevilling", "{outcome: granted_85}"),
@@ -92,7 +98,7 @@ def test_coverage_is_not_enforced_when_scenarios_are_deselected(
 
 
 def test_options_come_from_ini(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nspstotte_fail_under = 100\n")
+    pytester.makeini("[pytest]\nspstotte = true\nspstotte_fail_under = 100\n")
     pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
                                                               "{outcome: granted_85}")))
     assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED
@@ -130,3 +136,53 @@ def test_parallel_workers_do_not_enforce_coverage_when_scenarios_are_deselected(
                                            "-k", "Bevilling")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*deselected; rule coverage is not enforced*"])
+
+
+def test_a_project_that_did_not_opt_in_collects_no_scenarios(pytester: pytest.Pytester) -> None:
+    """Having spstotte installed must not turn every *.scenarios.yaml into tests."""
+    pytester.makeini("[pytest]\n")
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
+                                                              "{outcome: refused}")))
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "spstotte: rule coverage" not in result.stdout.str()
+    # One run can opt in on the command line.
+    result = pytester.runpytest("--spstotte")
+    result.assert_outcomes(failed=1)
+
+
+def test_a_municipality_repository_opts_in_and_is_read_from_its_settings(
+        pytester: pytest.Pytester) -> None:
+    """A spstotte.toml at the root: its rule files, and its fail_under for its own rules."""
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "regler").mkdir()
+    (pytester.path / "regler" / "aarhus.yaml").write_text(
+        "layer: municipality\nid: aarhus\ntitle: {da: Aarhus, en: Aarhus}\n"
+        "municipality: {code: 751, name: Aarhus}\nextends: law\n", encoding="utf-8")
+    (pytester.path / "spstotte.toml").write_text(
+        'municipalities = "regler"\nfail_under = 100\n', encoding="utf-8")
+    pytester.makefile(".scenarios.yaml", cases=scenario_file(("Bevilling",
+                                                              "{outcome: granted_85}"))
+                      .replace("roskilde", "aarhus").replace("265", "751"))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    # Aarhus has no rules of its own yet: 100 % of them, whatever the law layer's coverage.
+    result.stdout.fnmatch_lines(["*spstotte: rule coverage 100.0% (required 100%, rules "
+                                 "counted: own)*"])
+    assert result.ret == pytest.ExitCode.OK
+    result = pytester.runpytest("--spstotte-coverage-of=all")
+    result.stdout.fnmatch_lines(["*rule coverage of all rules * is below 100%; not exercised: "
+                                 "aarhus: *"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_malformed_project_settings_file_is_a_usage_error_with_position(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "spstotte.toml").write_text('municipalities = "regler"\nfail_undr = 1\n',
+                                                 encoding="utf-8")
+    (pytester.path / "regler").mkdir()
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("spstotte.toml:2:1: error[C002] unknown setting 'fail_undr'; hint: did you mean "
+            "'fail_under'?") in result.stderr.str()

@@ -1,7 +1,8 @@
 """Provenance: every rule cites its legal basis, and every quote is in its source text.
 
-The source texts live in ../shared/sources, which CI always has. Outside CI, without them, the
-quote test is skipped and says why.
+The quotes are checked against the texts shipped in sources/, and those against the project's
+source collection in ../shared/sources, which CI always has (outside CI, without it, only that
+one comparison is skipped, and says why).
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from spstotte import RuleLibrary
 from spstotte.ruleset.resolve import ResolvedRuleSet
 from spstotte.ruleset.sources import check_quotes
 
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
-needs_sources = pytest.mark.skipif(
-    not SOURCES.is_dir(),
-    reason=f"the source texts are not at {SOURCES} (they are in CI); quotes cannot be checked")
+SOURCES = ROOT / "sources"  # the texts shipped with spstotte (sources/README.md)
 
 
 def rulesets(library: RuleLibrary) -> list[ResolvedRuleSet]:
@@ -29,7 +28,6 @@ def test_there_are_three_municipal_rule_sets(library: RuleLibrary) -> None:
         ("roskilde", 265), ("soenderborg", 540), ("vejle", 630)]
 
 
-@needs_sources
 def test_every_quote_occurs_in_its_source(library: RuleLibrary) -> None:
     problems = []
     for ruleset in rulesets(library):
@@ -38,7 +36,6 @@ def test_every_quote_occurs_in_its_source(library: RuleLibrary) -> None:
     assert not problems, "\n".join(problems)
 
 
-@needs_sources
 def test_the_quote_check_names_the_rule_and_the_quote(library: RuleLibrary) -> None:
     ruleset = library.ruleset(265)
     citation = next(c for c in ruleset.citations if c.cited_by == "rule minimum_support_need")
@@ -49,6 +46,30 @@ def test_the_quote_check_names_the_rule_and_the_quote(library: RuleLibrary) -> N
     assert "rule minimum_support_need" in problem.message
     assert "'et helt andet citat'" in problem.message
     assert problem.span == citation.span
+
+
+SHARED = ROOT.parent / "shared" / "sources"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"the source collection is not at {SHARED} "
+                    "(CI has it); the shipped copies cannot be compared with it here")
+def test_the_shipped_texts_are_the_source_collection_byte_for_byte() -> None:
+    shipped = {path.name: path.read_bytes() for path in SOURCES.glob("*.txt")}
+    collection = {path.name: path.read_bytes() for path in SHARED.glob("*.txt")}
+    assert shipped == collection
+
+
+def test_validation_needs_nothing_outside_the_package(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a folder with no ../shared beside it, every bundled quote is still checked."""
+    from spstotte.cli.validate import validate_paths
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SPSTOTTE_SOURCES", raising=False)
+    diagnostics, checked = validate_paths([])
+    assert [Path(name).name for name in checked] == [
+        "law", "roskilde.yaml", "soenderborg.yaml", "vejle.yaml"]
+    assert [d for d in diagnostics if d.code in ("L405", "R211", "R212")] == []
 
 
 def test_every_law_layer_rule_cites_law_paragraph_and_stk(library: RuleLibrary) -> None:

@@ -17,7 +17,24 @@ def bundled_dirs() -> tuple[Path, Path]:
     return checkout / "rules", checkout / "municipalities"
 
 
+def bundled_sources_dir() -> Path:
+    """The source texts the bundled rule files quote (``sources/`` of the checkout)."""
+    packaged = _PACKAGE / "_data" / "sources"
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parents[1] / "sources"
+
+
 def data_file(name: str) -> Path:
     """A data file shipped at the top of the package (``statutes.yaml``, ...), wherever in the
     package the module that reads it lives."""
     return _PACKAGE / name
+
+
+def display_path(path: Path) -> str:
+    """How a file the user named is shown in messages: relative to the working directory when
+    it is below it (an editor opens ``file:line:col`` from there), else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

@@ -46,6 +46,7 @@ from .loader import (
 )
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .profile import CitizenProfile
+from .project import Project
 from .ruleset.resolve import ResolvedRuleSet, resolve_loaded
 from .verdict.build import build_verdict
 from .verdict.model import Verdict
@@ -150,10 +151,16 @@ class RuleLibrary:
 
     @classmethod
     def from_options(cls, rules: str | Path | None = None,
-                     municipalities: Sequence[str | Path] | None = None) -> RuleLibrary:
+                     municipalities: Sequence[str | Path] | None = None,
+                     project: Project | None = None) -> RuleLibrary:
         """The library a command or a test run asks for with ``--rules`` and
-        ``--municipalities``: over those folders, or, when neither is given, the process's
-        shared library of the bundled rule files (see :func:`default_library`)."""
+        ``--municipalities``: over those folders; else over the ``project``'s (a
+        municipality's own repository, :func:`spstotte.project.find_project`), each setting
+        given on the command line winning over the project's; else the process's shared
+        library of the bundled rule files (see :func:`default_library`)."""
+        if project is not None:
+            rules = rules if rules is not None else project.rules
+            municipalities = municipalities or list(project.municipalities)
         if rules is None and not municipalities:
             return default_library()
         return cls(rules, list(municipalities) if municipalities else None)

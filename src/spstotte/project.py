@@ -22,6 +22,7 @@ A scenarios folder that does not exist falls back to the municipalities folder, 
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 import re
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from ._paths import display_path
 from .errors import Diagnostic, RuleSetError, Span
 
 #: The file that marks a project, and the table in pyproject.toml that may hold the same.
@@ -89,7 +91,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RuleSetError([Diagnostic("Y003", f"{path.name} is not UTF-8 text",
-                                       Span(_shown(path), 1, 1),
+                                       Span(display_path(path), 1, 1),
                                        "save the file as UTF-8")]) from None
     try:
         return tomllib.loads(text)
@@ -97,7 +99,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         line, col = _toml_position(str(exc))
         raise RuleSetError([Diagnostic(
             "C001", f"{path.name} is not valid TOML: {_toml_message(str(exc))}",
-            Span(_shown(path), line, col),
+            Span(display_path(path), line, col),
             "check the quoting and the '=' at this position (https://toml.io)")]) from None
 
 
@@ -122,15 +124,8 @@ def _key_line(config: Path, key: str) -> Span:
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
     for number, line in enumerate(lines, start=1):
         if pattern.match(line):
-            return Span(_shown(config), number, line.index(key) + 1)
-    return Span(_shown(config), 1, 1)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+            return Span(display_path(config), number, line.index(key) + 1)
+    return Span(display_path(config), 1, 1)
 
 
 def _from_settings(root: Path, config: Path | None, settings: object,
@@ -164,7 +159,8 @@ def _from_settings(root: Path, config: Path | None, settings: object,
     municipalities = folders("municipalities", "municipalities")
     for folder in municipalities:
         if not folder.is_dir():
-            fail("municipalities", f"the municipalities folder {_shown(folder)} does not exist",
+            fail("municipalities",
+                 f"the municipalities folder {display_path(folder)} does not exist",
                  "create it, or name the folder that holds the rule files")
     scenarios = tuple(path for path in folders("scenarios", "scenarios") if path.exists()) \
         or municipalities
@@ -174,7 +170,7 @@ def _from_settings(root: Path, config: Path | None, settings: object,
         law = folders("rules", "rules")
         rules = law[0] if law else None
         if rules is not None and not rules.is_dir():
-            fail("rules", f"the law layer folder {_shown(rules)} does not exist",
+            fail("rules", f"the law layer folder {display_path(rules)} does not exist",
                  "remove the setting to use the law layer that comes with spstotte")
     fail_under = settings.get("fail_under")
     if fail_under is not None and (isinstance(fail_under, bool) or not isinstance(
@@ -191,6 +187,15 @@ def _from_settings(root: Path, config: Path | None, settings: object,
     return Project(root=root, config=config, municipalities=municipalities,
                    scenarios=scenarios, sources=sources[0] if sources else None, rules=rules,
                    fail_under=float(fail_under) if fail_under is not None else None, lang=lang)
+
+
+def project_of(args: argparse.Namespace) -> Project | None:
+    """The project of a command's run, found once from the working directory and kept on its
+    parsed arguments (the command, ``spstotte test`` and the rule lookups share it)."""
+    if "project" not in vars(args):
+        args.project = find_project()
+    project: Project | None = args.project
+    return project
 
 
 def language(explicit: str | None = None, project: Project | None = None) -> str:

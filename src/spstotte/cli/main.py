@@ -20,6 +20,7 @@ from ..errors import (
     Severity,
     SpstotteError,
 )
+from ..project import project_of
 
 if TYPE_CHECKING:
     from ..library import RuleLibrary
@@ -58,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Eligibility for socialpædagogisk støtte (serviceloven § 85) and "
                     "straksforløb (§ 82 b), per municipality.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="store_true",
+                        help="print the versions of spstotte and its rule engine, and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ev = sub.add_parser("evaluate", help="decide a citizen profile (YAML or JSON file)")
     _profile_options(ev)
@@ -69,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     va.add_argument("--sources", help="folder of source texts, to check quotes")
     va.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    va.add_argument("--format", choices=("text", "json"), default="text")
+    va.add_argument("--format", choices=("text", "json", "github"), default="text",
+                    help="github: GitHub Actions annotations at file:line:col, then the summary")
 
     te = sub.add_parser("test", help="run legal test scenarios (*.scenarios.yaml)")
     te.add_argument("paths", nargs="*", default=None,
@@ -78,8 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     _library_options(te)
     te.add_argument("--coverage", action="store_true", help="print rule coverage")
     te.add_argument("--coverage-json", metavar="FILE", help="write rule coverage as JSON")
+    te.add_argument("--coverage-xml", metavar="FILE",
+                    help="write rule coverage as Cobertura XML (for CI dashboards)")
     te.add_argument("--fail-under", type=_percent, metavar="PERCENT",
-                    help="fail if rule coverage is below PERCENT")
+                    help="fail if rule coverage is below PERCENT (default: the project's "
+                         "fail_under)")
+    te.add_argument("--coverage-of", choices=("own", "law", "all"), default="own",
+                    help="which rules --fail-under counts: the municipality's own (default), "
+                         "the law layer's, or all")
+    te.add_argument("--format", choices=("text", "github"), default="text",
+                    help="github: also print GitHub Actions annotations at file:line")
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
 
     ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
@@ -108,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--write", metavar="DIR", help="write every schema into DIR")
 
     sub.add_parser("municipalities", help="list the municipalities with a rule set")
+
+    it = sub.add_parser("init", help="lay out a municipality's own rule repository")
+    it.add_argument("slug", nargs="?", help="the rule set's id, e.g. aarhus (default: from the "
+                    "municipality's name)")
+    it.add_argument("--code", help="the municipality: its code or name (default: the slug)")
+    it.add_argument("--dir", dest="folder", metavar="DIR",
+                    help="the repository's folder (default: a new folder named after the slug)")
     return parser
 
 
@@ -147,7 +166,16 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # argparse prints usage and exits 2 (0 for --help)
         return int(exc.code or 0)
     out = sys.stdout
+    if args.version:
+        out.write(_versions())
+        return ExitCode.OK
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        _say("spstotte: error: name a command (spstotte --help lists them)")
+        return ExitCode.USAGE
     try:
+        if args.command == "init":
+            return _init(args, out)
         if args.command == "evaluate":
             return _evaluate(args, out)
         if args.command == "validate":
@@ -193,7 +221,7 @@ def _main(argv: Sequence[str] | None) -> int:
 def _library(args: argparse.Namespace) -> RuleLibrary:
     from ..library import RuleLibrary
 
-    return RuleLibrary.from_options(args.rules, args.municipalities)
+    return RuleLibrary.from_options(args.rules, args.municipalities, project_of(args))
 
 
 def _verdict(args: argparse.Namespace) -> Verdict | int:
@@ -237,17 +265,26 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK
 
 
-def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
-    """A rule set named by a municipality, a file path, or FILE@GIT-REVISION."""
+def _ruleset(spec: str, args: argparse.Namespace) -> ResolvedRuleSet:
+    """A rule set named by a municipality, a file path, or FILE@GIT-REVISION. Inside a
+    municipality's repository its own rule sets come first; a municipality it does not have
+    is looked up among the bundled ones (to compare with, for instance)."""
+    from ..errors import UnknownMunicipalityError
     from ..library import RuleLibrary
 
-    return RuleLibrary.from_options(law_dir).load_ruleset(spec)
+    library = RuleLibrary.from_options(args.rules, None, project_of(args))
+    try:
+        return library.load_ruleset(spec)
+    except UnknownMunicipalityError:
+        if project_of(args) is None:
+            raise
+        return RuleLibrary.from_options(args.rules).load_ruleset(spec)
 
 
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.rulebooks import rulebook
 
-    out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
+    out.write(rulebook(_ruleset(args.municipality, args), args.format, args.lang))
     return ExitCode.OK
 
 
@@ -257,7 +294,7 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
     if len(args.rulesets) < 2:
         print("error: diff needs two or more rule sets", file=sys.stderr)
         return ExitCode.USAGE
-    rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
+    rulesets = [_ruleset(spec, args) for spec in args.rulesets]
     if len(rulesets) == 2:
         text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
                              args.format)
@@ -289,13 +326,24 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     from .validate import validate_paths
 
     diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
-                                          sources_dir=args.sources)
+                                          sources_dir=args.sources, project=project_of(args))
     errors = {d for d in diagnostics if d.severity is Severity.ERROR
               or (args.strict and d.severity is Severity.WARNING)}
     if args.format == "json":
         report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
+        if args.format == "github":
+            from ..render.annotations import Level, annotation
+
+            for d in diagnostics:
+                level: Level = ("error" if d in errors else "notice" if d.severity is Severity.NOTE
+                         else "warning")
+                message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+                out.write(annotation(level, message, title=d.code,
+                                     file=d.span.file if d.span else None,
+                                     line=d.span.line if d.span else None,
+                                     col=d.span.col if d.span else None) + "\n")
         for d in diagnostics:
             print(d.one_line(), file=sys.stderr if d in errors else out)
         status = "FAILED" if errors else "ok"
@@ -305,6 +353,47 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
                   f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
                   + "\n")
     return ExitCode.RULE_ERRORS if errors else ExitCode.OK
+
+
+def _versions() -> str:
+    from importlib import metadata
+
+    from ..library import library_version
+
+    try:
+        engine = metadata.version("durable_rules")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        engine = "unknown"
+    return (f"spstotte {library_version()}\ndurable_rules {engine}\n"
+            f"python {sys.version.split()[0]}\n")
+
+
+def _init(args: argparse.Namespace, out: TextIO) -> int:
+    from ..library import library_version
+    from .init import init_project, slug_for
+
+    if args.slug is None and args.code is None:
+        _say("error: name the municipality: spstotte init aarhus (or --code 751)")
+        return ExitCode.USAGE
+    slug = args.slug
+    if args.folder is not None:
+        folder = Path(args.folder)
+    else:
+        from ..municipalities import MUNICIPALITY_NAMES, municipality_code
+
+        try:
+            folder = Path(slug or slug_for(MUNICIPALITY_NAMES[municipality_code(args.code)]))
+        except ValueError:
+            folder = Path(slug or str(args.code))  # init_project reports the bad code
+    version = library_version()
+    created = init_project(slug, folder, code=args.code,
+                           version=version if "unknown" not in version else "0.1.0")
+    out.write(f"{created.name} Kommune ({created.code}): ny regelmappe i {created.root}\n")
+    for file in created.files:
+        out.write(f"  {file}\n")
+    out.write(f"\nNæste skridt: se {created.root / 'README.md'}. "
+              f"Prøv: cd {created.root} && spstotte validate --strict && spstotte test\n")
+    return ExitCode.OK
 
 
 def _municipalities(out: TextIO) -> int:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._paths import display_path
 from ..engine.compiler import compile_ruleset
 from ..engine.lint import lint
 from ..errors import Collector, Diagnostic, RuleSetError
 from ..library import duplicate_municipality, load_many
 from ..loader import LoadedYaml, iter_yaml_files, load_yaml_file
+from ..project import Project
 from ..ruleset.resolve import ResolvedRuleSet, resolve_loaded
-from ..ruleset.sources import check_quotes, find_sources_dir
+from ..ruleset.sources import check_quotes, find_sources_dirs
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -23,14 +25,6 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         files.extend(iter_yaml_files(path) if path.is_dir() else [path])
     return files
-
-
-def _display(path: Path) -> str:
-    # Files named on the command line keep a path the user's editor can open.
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _duplicate_claims(municipal: Sequence[LoadedYaml]) -> list[Diagnostic]:
@@ -50,7 +44,8 @@ def _is_law(loaded: LoadedYaml) -> bool:
     return isinstance(loaded.data, dict) and loaded.data.get("layer") == "law"
 
 
-def check_ruleset(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Diagnostic]:
+def check_ruleset(ruleset: ResolvedRuleSet,
+                  sources_dir: Path | Sequence[Path] | None) -> list[Diagnostic]:
     """Engine guards and quote checks for a resolved rule set (plus lint, see lint.py)."""
     out: list[Diagnostic] = []
     if ruleset.municipality_code:  # the law layer alone cannot run: it has no municipality
@@ -65,16 +60,23 @@ def check_ruleset(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Di
 
 
 def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
-                   sources_dir: str | Path | None = None) -> tuple[list[Diagnostic], list[str]]:
-    """Validate municipality files (or folders of them); with no paths, every bundled rule set.
+                   sources_dir: str | Path | None = None,
+                   project: Project | None = None) -> tuple[list[Diagnostic], list[str]]:
+    """Validate municipality files (or folders of them). With no paths: the ``project``'s
+    rule files (a municipality's own repository, see :mod:`spstotte.project`), or, with no
+    project, every bundled rule set and the law layer.
 
-    Returns the diagnostics (errors and warnings) and the names of the rule sets checked.
+    Quotes are checked against ``sources_dir``, the project's ``sources/`` and the texts
+    shipped with spstotte, in that order. Returns the diagnostics (errors, warnings and notes)
+    and the names of the rule sets checked.
     """
     from .._paths import bundled_dirs
 
     default_law, default_municipalities = bundled_dirs()
+    if project is not None:
+        default_law = project.rules or default_law
     law_folder = Path(law_dir) if law_dir is not None else default_law
-    sources = find_sources_dir(sources_dir)
+    sources = find_sources_dirs(sources_dir, project.sources if project is not None else None)
     collected = Collector()
     checked: list[str] = []
     add = collected.extend
@@ -87,11 +89,16 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
     if not law_folder.is_dir():
         add([Diagnostic("Y006", f"law layer folder {law_folder} not found", None,
                         "pass --rules DIR")])
-    targets = _expand(paths) if paths else list(iter_yaml_files(default_municipalities))
+    if paths:
+        targets = _expand(paths)
+    elif project is not None:
+        targets = _expand(project.municipalities)
+    else:
+        targets = list(iter_yaml_files(default_municipalities))
     municipal: list[LoadedYaml] = []
     for target in targets:
         try:
-            loaded = load_yaml_file(target, _display(target))
+            loaded = load_yaml_file(target, display_path(target))
         except RuleSetError as exc:
             add(exc.diagnostics)
             checked.append(str(target))
@@ -100,7 +107,10 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
             continue  # a law-layer file named on the command line: checked with the layer
         municipal.append(loaded)
     add(_duplicate_claims(municipal))
-    if law and (not paths or any(_is_law_path(p, law_folder) for p in paths)):
+    # The law layer alone: when everything bundled is checked, or a law file is named. A
+    # municipality's repository checks only its own files (each resolved with the law layer).
+    if law and ((not paths and project is None)
+                or any(_is_law_path(p, law_folder) for p in paths)):
         try:
             ruleset = resolve_loaded(law, None)
             add(check_ruleset(ruleset, sources))

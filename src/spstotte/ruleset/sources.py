@@ -7,6 +7,7 @@ quotes and texts are compared after folding all white space to single spaces.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,21 +23,24 @@ def fold(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
 
 
-def find_sources_dir(explicit: str | Path | None = None) -> Path | None:
-    """The folder of source texts: ``explicit``, else ``$SPSTOTTE_SOURCES``, else a
-    ``shared/sources`` folder beside the working directory or the source checkout."""
-    if explicit is not None:
-        return Path(explicit)
+def find_sources_dirs(explicit: str | Path | None = None,
+                      own: Path | None = None) -> tuple[Path, ...]:
+    """The folders a cited file is looked for in, in order: ``explicit`` (``--sources``), else
+    ``$SPSTOTTE_SOURCES``; then ``own`` (a municipality repository's ``sources/``); then the
+    texts shipped with spstotte, which the bundled rule files quote. So validation needs
+    nothing outside the package and the user's repository."""
+    from .._paths import bundled_sources_dir
+
+    folders: list[Path] = []
     env = os.environ.get(SOURCES_ENV)
-    if env:
-        return Path(env)
-    candidates = [Path.cwd() / ".." / "shared" / "sources", Path.cwd() / "shared" / "sources"]
-    checkout = Path(__file__).resolve().parents[2]
-    candidates.append(checkout.parent / "shared" / "sources")
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate.resolve()
-    return None
+    if explicit is not None:
+        folders.append(Path(explicit))
+    elif env:
+        folders.append(Path(env))
+    if own is not None:
+        folders.append(own)
+    folders.append(bundled_sources_dir())
+    return tuple(dict.fromkeys(folders))
 
 
 @lru_cache(maxsize=64)
@@ -49,10 +53,14 @@ def folded_source(path: Path) -> str:
     return _folded_text(path, path.stat().st_mtime)
 
 
-def check_quotes(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Diagnostic]:
-    """R212 for every quote not found in its source; L405 if the texts are not available."""
-    if sources_dir is None or not sources_dir.is_dir():
-        where = f" ({sources_dir})" if sources_dir else ""
+def check_quotes(ruleset: ResolvedRuleSet,
+                 sources: Path | Sequence[Path] | None) -> list[Diagnostic]:
+    """R212 for every quote not found in its source; R211 for a cited file found in none of
+    the ``sources`` folders (see :func:`find_sources_dirs`); L405 if none of them exists."""
+    folders = ((sources,) if isinstance(sources, Path) else tuple(sources or ()))
+    present = [folder for folder in folders if folder.is_dir()]
+    if not present:
+        where = f" ({', '.join(map(str, folders))})" if folders else ""
         return [Diagnostic("L405", f"source texts not found{where}; quotes were not checked",
                            None, "pass --sources DIR or set SPSTOTTE_SOURCES",
                            Severity.WARNING)]
@@ -62,13 +70,16 @@ def check_quotes(ruleset: ResolvedRuleSet, sources_dir: Path | None) -> list[Dia
         doc = ruleset.sources.get(citation.source)
         if doc is None:
             continue
-        path = sources_dir / doc.file
-        if not path.is_file():
+        path = next((folder / doc.file for folder in present
+                     if (folder / doc.file).is_file()), None)
+        if path is None:
             if doc.file not in missing_files:
                 missing_files.add(doc.file)
                 out.append(Diagnostic("R211", f"source file {doc.file} of {citation.source!r} "
-                                      f"is not in {sources_dir}", citation.span,
-                                      "check the file name under 'sources:'"))
+                                      f"is in none of {', '.join(map(str, present))}",
+                                      citation.span,
+                                      "put the text in the sources folder as a UTF-8 text "
+                                      "file, or check the file name under 'sources:'"))
             continue
         text = folded_source(path)
         if doc.parts:

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree import ElementTree
 
+from ..errors import Span
 from ..library import RuleLibrary
 from ..render.documents import Code, Document, Format, fill, join, render
 from ..texts import text
@@ -26,11 +29,41 @@ class RuleCoverage:
     kind: str
     layer: str
     outcomes: Counter[str] = field(default_factory=Counter)
+    #: Where the rule is written (for the generated grant rules: the path they are built for).
+    span: Span | None = None
+
+    @property
+    def hits(self) -> int:
+        """In how many scenarios the rule concluded."""
+        return sum(n for k, n in self.outcomes.items() if k != "undetermined")
 
     @property
     def covered(self) -> bool:
         """Whether some scenario made the rule conclude."""
         return any(k != "undetermined" for k in self.outcomes)
+
+
+#: Which rules a coverage figure counts: the municipality's own rules (its rule file), the law
+#: layer's (with the grant rules generated from it), or all of them.
+Scope = Literal["own", "law", "all"]
+SCOPES: tuple[Scope, ...] = ("own", "law", "all")
+
+
+def _in_scope(rule: RuleCoverage, scope: Scope) -> bool:
+    return scope == "all" or (rule.layer == "municipality") == (scope == "own")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Covered rules out of a number of rules."""
+
+    covered: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        """Covered rules as a percentage (100 when there are no rules to cover)."""
+        return 100.0 if not self.total else 100.0 * self.covered / self.total
 
 
 @dataclass
@@ -39,20 +72,38 @@ class CoverageReport:
 
     rulesets: dict[str, list[RuleCoverage]]
 
+    def tally(self, scope: Scope = "all") -> Tally:
+        """Covered rules out of the rules in ``scope``, across the rule sets."""
+        rules = [r for table in self.rulesets.values() for r in table if _in_scope(r, scope)]
+        return Tally(sum(r.covered for r in rules), len(rules))
+
     @property
     def total(self) -> int:
         """Number of rules across the rule sets."""
-        return sum(len(rules) for rules in self.rulesets.values())
+        return self.tally().total
 
     @property
     def covered(self) -> int:
         """Number of covered rules."""
-        return sum(r.covered for rules in self.rulesets.values() for r in rules)
+        return self.tally().covered
 
     @property
     def percent(self) -> float:
         """Covered rules as a percentage (100 when there are no rules)."""
-        return 100.0 if not self.total else 100.0 * self.covered / self.total
+        return self.tally().percent
+
+    def below(self, limit: float, scope: Scope) -> str | None:
+        """Why the run fails a ``--fail-under`` of ``limit`` percent on ``scope``, or ``None``."""
+        tally = self.tally(scope)
+        if tally.percent >= limit:
+            return None
+        missing = []
+        for name, rules in self.rulesets.items():
+            ids = [r.rule_id for r in rules if not r.covered and _in_scope(r, scope)]
+            if ids:
+                missing.append(f"{name}: {', '.join(ids)}")
+        return (f"rule coverage of {_SCOPE_WORDS[scope]} {tally.percent:.1f}% is below "
+                f"{limit:g}%; not exercised: {'; '.join(missing)}")
 
     def uncovered(self) -> dict[str, list[str]]:
         """Rule ids no scenario exercised, per rule set."""
@@ -63,6 +114,9 @@ class CoverageReport:
         """A JSON-ready form."""
         return {
             "percent": round(self.percent, 2), "covered": self.covered, "total": self.total,
+            **{scope: {"percent": round(tally.percent, 2), "covered": tally.covered,
+                       "total": tally.total}
+               for scope in ("own", "law") for tally in (self.tally(scope),)},
             "rulesets": {
                 name: {
                     "uncovered": [r.rule_id for r in rules if not r.covered],
@@ -100,11 +154,15 @@ def coverage_of_records(records: Sequence[CoverageRecord],
         table = tables.get(ruleset.id)
         if table is None:
             table = tables[ruleset.id] = {
-                r.id: RuleCoverage(r.id, r.kind, r.layer) for r in ruleset.rules}
+                r.id: RuleCoverage(r.id, r.kind, r.layer, span=r.span) for r in ruleset.rules}
         for rule_id, outcome in outcomes.items():
             if rule_id in table:
                 table[rule_id].outcomes[outcome] += 1
     return CoverageReport({name: list(table.values()) for name, table in sorted(tables.items())})
+
+
+_SCOPE_WORDS: dict[Scope, str] = {"own": "the municipality's own rules",
+                                  "law": "the law layer's rules", "all": "all rules"}
 
 
 def coverage_document(report: CoverageReport, lang: str = "en") -> Document:
@@ -125,6 +183,10 @@ def coverage_document(report: CoverageReport, lang: str = "en") -> Document:
         if missing:
             doc.p(fill(t("not_exercised"),
                        rules=join(Code(rule_id) for rule_id in missing)))
+    for scope in ("own", "law"):
+        tally = report.tally(scope)
+        doc.p(t(f"total_{scope}", covered=tally.covered, total=tally.total,
+                percent=f"{tally.percent:.1f}"))
     doc.p(t("total", covered=report.covered, total=report.total,
             percent=f"{report.percent:.1f}"))
     return doc
@@ -134,6 +196,51 @@ def coverage_table(report: CoverageReport, lang: str = "en", fmt: Format = "text
     """Rule coverage as a table per rule set (one line per rule), the rules not exercised and
     the total: plain text by default (``fmt`` ``"markdown"`` or ``"html"``), in ``lang``."""
     return render(coverage_document(report, lang), fmt)
+
+
+def cobertura_xml(report: CoverageReport, version: str = "") -> str:
+    """Rule coverage in the Cobertura XML format that CI dashboards read (GitLab, Jenkins,
+    Azure DevOps, coverage badges): a *package* per rule set, a *class* per rule file, and a
+    *line* per rule, at the line the rule is written on, with ``hits`` the number of scenarios
+    in which it concluded. There are no branches; ``timestamp`` is 0, so that the same run
+    gives the same file."""
+    def rate(tally: Tally) -> str:
+        return f"{tally.percent / 100:.4f}"
+
+    whole = report.tally()
+    root = ElementTree.Element(
+        "coverage", {"line-rate": rate(whole), "branch-rate": "0",
+                     "lines-covered": str(whole.covered), "lines-valid": str(whole.total),
+                     "branches-covered": "0", "branches-valid": "0", "complexity": "0",
+                     "version": f"spstotte {version}".strip(), "timestamp": "0"})
+    ElementTree.SubElement(ElementTree.SubElement(root, "sources"), "source").text = "."
+    packages = ElementTree.SubElement(root, "packages")
+    for name, rules in report.rulesets.items():
+        own = CoverageReport({name: rules}).tally()
+        package = ElementTree.SubElement(packages, "package", {
+            "name": name, "line-rate": rate(own), "branch-rate": "0", "complexity": "0"})
+        classes = ElementTree.SubElement(package, "classes")
+        by_file: dict[str, list[RuleCoverage]] = {}
+        for rule in rules:
+            by_file.setdefault(rule.span.file if rule.span else name, []).append(rule)
+        for file, in_file in by_file.items():
+            tally = Tally(sum(r.covered for r in in_file), len(in_file))
+            cls = ElementTree.SubElement(classes, "class", {
+                "name": f"{name}.{Path(file).stem}", "filename": file,
+                "line-rate": rate(tally), "branch-rate": "0", "complexity": "0"})
+            ElementTree.SubElement(cls, "methods")
+            lines = ElementTree.SubElement(cls, "lines")
+            hits: dict[int, int] = {}
+            for rule in in_file:
+                line = rule.span.line if rule.span else 1
+                # Two rules on one line (generated ones) count as covered only if both are.
+                hits[line] = min(hits.get(line, rule.hits), rule.hits)
+            for line, count in sorted(hits.items()):
+                ElementTree.SubElement(lines, "line", {"number": str(line), "hits": str(count),
+                                                       "branch": "false"})
+    body = ElementTree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" ?>\n<!DOCTYPE coverage SYSTEM '
+            '"http://cobertura.sourceforge.net/xml/coverage-04.dtd">\n' + body + "\n")
 
 
 def percent(text: str) -> float:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._paths import display_path
 from ..errors import (
     Diagnostic,
     ProfileError,
@@ -366,7 +367,7 @@ def run_paths(paths: Sequence[Path], library: RuleLibrary) -> tuple[list[Scenari
     problems: list[Diagnostic] = []
     for path in find_scenario_files(paths):
         try:
-            scenarios = load_scenarios(path, str(path))
+            scenarios = load_scenarios(path, display_path(path))
         except ScenarioError as exc:
             problems.extend(exc.diagnostics)
             continue

@@ -1,8 +1,12 @@
 """A pytest plugin that collects legal test scenarios (``*.scenarios.yaml``) as test items.
 
-Registered as the ``pytest11`` entry point ``spstotte``, so installing the library is enough.
-A failing scenario is reported with its file:line, each expectation against what the rules
-decided, and the trail of the actual verdict.
+Registered as the ``pytest11`` entry point ``spstotte``, but it collects nothing unless the
+project opts in, so a project that merely has spstotte installed is not affected. A project
+opts in with the ini key ``spstotte = true`` (``[tool.pytest.ini_options]``), with a
+``spstotte.toml`` or a ``[tool.spstotte]`` table in ``pyproject.toml`` at pytest's root
+folder (a municipality's rule repository, see :mod:`spstotte.project`, whose folders it then
+uses), or for one run with ``--spstotte``. A failing scenario is reported with its file:line,
+each expectation against what the rules decided, and the trail of the actual verdict.
 
 Options (command line, or the ini keys in brackets):
 
@@ -11,7 +15,10 @@ Options (command line, or the ini keys in brackets):
 * ``--spstotte-coverage``: print the rule-coverage table after the run;
 * ``--spstotte-coverage-json FILE``: write rule coverage as JSON;
 * ``--spstotte-fail-under PERCENT`` [``spstotte_fail_under``]: fail the run when rule coverage
-  is lower (only when every scenario was selected and passed);
+  is lower (only when every scenario was selected and passed; default: the project's
+  ``fail_under``);
+* ``--spstotte-coverage-of own|law|all`` [``spstotte_coverage_of``]: which rules that counts:
+  the municipality's own (default), the law layer's, or all;
 * ``--spstotte-lang da|en``: the language of the trail in failure reports.
 
 Under pytest-xdist (``pytest -n 2``) each worker sends the rule outcomes of its scenarios to
@@ -23,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -39,6 +46,10 @@ from .format import (
 )
 from .runner import failure_report
 
+if TYPE_CHECKING:
+    from ..project import Project
+    from .coverage import Scope
+
 _LIBRARY = pytest.StashKey[RuleLibrary]()
 #: Per scenario that reached a verdict: its municipality and each rule's outcome (plain data,
 #: gathered from the xdist workers too).
@@ -48,11 +59,19 @@ _RAN = pytest.StashKey[int]()
 _DESELECTED = pytest.StashKey[int]()
 #: The key of the workers' reports in xdist's ``workeroutput``.
 _WORKER_OUTPUT = "spstotte_coverage"
+#: Whether this run collects scenarios (the project opted in), and the project if any.
+_ENABLED = pytest.StashKey[bool]()
+_PROJECT = pytest.StashKey["Project | None"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the plugin's options and ini keys."""
     group = parser.getgroup("spstotte", "spstotte legal test scenarios")
+    group.addoption("--spstotte", action="store_true", dest="spstotte_enabled",
+                    help="collect *.scenarios.yaml files in this run (projects opt in with "
+                         "the ini key 'spstotte = true' or a spstotte.toml)")
+    group.addoption("--spstotte-coverage-of", choices=("own", "law", "all"), default=None,
+                    help="which rules --spstotte-fail-under counts (default: own)")
     group.addoption("--spstotte-rules", metavar="DIR", help="law layer folder")
     group.addoption("--spstotte-municipalities", metavar="DIR", action="append",
                     help="folder of municipal rule sets (repeatable)")
@@ -67,14 +86,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("spstotte_rules", "law layer folder for scenarios", type="paths")
     parser.addini("spstotte_municipalities", "folders of municipal rule sets", type="paths")
     parser.addini("spstotte_fail_under", "minimum rule coverage (percent)", default="")
+    parser.addini("spstotte", "collect *.scenarios.yaml files as tests", type="bool",
+                  default=False)
+    parser.addini("spstotte_coverage_of", "which rules the minimum coverage counts: own "
+                  "(default), law or all", default="own")
+
+
+def _project(config: pytest.Config) -> Project | None:
+    """The municipality repository at pytest's root folder, if it is one by its settings."""
+    from ..errors import RuleSetError
+    from ..project import find_project
+
+    try:
+        project = find_project(config.rootpath)
+    except RuleSetError as exc:
+        raise pytest.UsageError("\n".join(exc.report_lines())) from None
+    return project if project is not None and project.config is not None else None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Create the scenario run's rule library from the options."""
+    """Decide whether this run collects scenarios, and create its rule library."""
+    project = _project(config)
+    enabled = bool(config.getoption("spstotte_enabled") or config.getini("spstotte")
+                   or project is not None)
+    config.stash[_ENABLED] = enabled
+    config.stash[_PROJECT] = project
+    if not enabled:
+        return
     rules = config.getoption("spstotte_rules") or _first(config.getini("spstotte_rules"))
     municipalities = config.getoption("spstotte_municipalities") or [
         str(p) for p in config.getini("spstotte_municipalities")] or None
-    config.stash[_LIBRARY] = RuleLibrary.from_options(rules, municipalities)
+    config.stash[_LIBRARY] = RuleLibrary.from_options(rules, municipalities, project)
     config.stash[_RECORDS] = []
     config.stash[_RAN] = 0
     config.stash[_DESELECTED] = 0
@@ -91,8 +133,8 @@ def _first(paths: list[Path]) -> str | None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Collect ``*.scenarios.yaml`` files."""
-    if file_path.name.endswith(SCENARIO_SUFFIX):
+    """Collect ``*.scenarios.yaml`` files, in a project that opted in."""
+    if file_path.name.endswith(SCENARIO_SUFFIX) and parent.config.stash.get(_ENABLED, False):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
@@ -171,11 +213,23 @@ def _fail_under(config: pytest.Config) -> float | None:
     text = str(option) if option is not None else str(
         config.getini("spstotte_fail_under") or "").strip()
     if not text:
-        return None
+        project = config.stash.get(_PROJECT, None)
+        return project.fail_under if project is not None else None
     try:
         return percent(text)
     except ValueError as exc:
         raise pytest.UsageError(f"spstotte_fail_under: {exc}") from None
+
+
+def _coverage_of(config: pytest.Config) -> Scope:
+    from .coverage import SCOPES
+
+    value = config.getoption("spstotte_coverage_of") or str(
+        config.getini("spstotte_coverage_of") or "own").strip()
+    if value not in SCOPES:
+        raise pytest.UsageError(f"spstotte_coverage_of: {value!r} is not one of own, law, all")
+    scope: Scope = value
+    return scope
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -216,14 +270,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     if config.stash.get(_DESELECTED, 0):
         terminalreporter.write_line("spstotte: some scenarios were deselected; rule coverage "
                                     "is not enforced")
-    elif report.percent < limit:
-        terminalreporter.write_line(
-            f"spstotte: rule coverage {report.percent:.1f}% is below {limit:g}%; not exercised: "
-            + "; ".join(f"{k}: {', '.join(v)}" for k, v in report.uncovered().items() if v),
-            red=True)
+    elif (shortfall := report.below(limit, _coverage_of(config))) is not None:
+        terminalreporter.write_line(f"spstotte: {shortfall}", red=True)
     else:
-        terminalreporter.write_line(f"spstotte: rule coverage {report.percent:.1f}% "
-                                    f"(required {limit:g}%)")
+        scope = _coverage_of(config)
+        terminalreporter.write_line(f"spstotte: rule coverage {report.tally(scope).percent:.1f}% "
+                                    f"(required {limit:g}%, rules counted: {scope})")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -241,5 +293,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             or config.stash.get(_DESELECTED, 0)):
         return
     records = config.stash[_RECORDS]
-    if coverage_of_records(records, config.stash[_LIBRARY]).percent < limit:
+    report = coverage_of_records(records, config.stash[_LIBRARY])
+    if report.below(limit, _coverage_of(config)) is not None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -8,13 +8,16 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from xml.etree import ElementTree
 
 from ..errors import ExitCode
 from ..library import RuleLibrary
 from ..render.formats import verdict_text
 from .format import ScenarioResult, run_paths
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 def failure_report(result: ScenarioResult, lang: str = "da") -> str:
@@ -41,10 +44,14 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def junit_xml(results: list[ScenarioResult], seconds: float) -> str:
-    """A JUnit XML report: one test case per scenario, named by file and scenario name."""
-    failed = sum(not r.passed for r in results)
-    suite = ElementTree.Element("testsuite", name="spstotte scenarios", tests=str(len(results)),
+def junit_xml(results: list[ScenarioResult], seconds: float,
+              coverage_failure: str | None = None) -> str:
+    """A JUnit XML report: one test case per scenario, named by file and scenario name, and,
+    when rule coverage is below ``--fail-under``, one failed test case that says so (so a CI
+    dashboard that reads only JUnit shows why the job is red)."""
+    failed = sum(not r.passed for r in results) + (coverage_failure is not None)
+    suite = ElementTree.Element("testsuite", name="spstotte scenarios",
+                                tests=str(len(results) + (coverage_failure is not None)),
                                 failures=str(failed), errors="0", time=f"{seconds:.3f}")
     for result in results:
         case = ElementTree.SubElement(
@@ -55,16 +62,42 @@ def junit_xml(results: list[ScenarioResult], seconds: float) -> str:
             message = result.error or "; ".join(result.failures)
             failure = ElementTree.SubElement(case, "failure", message=_xml(message))
             failure.text = _xml(failure_report(result))
+    if coverage_failure is not None:
+        case = ElementTree.SubElement(suite, "testcase", classname="spstotte",
+                                      name="rule coverage")
+        failure = ElementTree.SubElement(case, "failure", message=_xml(coverage_failure))
+        failure.text = _xml(coverage_failure)
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def _scenario_paths(args: argparse.Namespace, project: Project | None) -> list[Path]:
+    """The scenario files or folders to run: those named, else the project's, else (outside
+    any project) the ones that come with spstotte, saying so."""
+    if args.paths:
+        return [Path(p) for p in args.paths]
+    if project is not None:
+        return list(project.scenarios)
+    from .._paths import bundled_dirs
+
+    print("note: no spstotte project here (no spstotte.toml, [tool.spstotte] in "
+          "pyproject.toml, or municipalities/ folder): running the scenarios that come with "
+          "spstotte", file=sys.stderr)
+    return [bundled_dirs()[1]]
 
 
 def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     """Run the ``test`` command; 0 if every scenario passed (and coverage is high enough)."""
-    from .._paths import bundled_dirs
-    from .coverage import coverage_of, coverage_table
+    from ..project import project_of
+    from ..render.annotations import annotation
+    from .coverage import cobertura_xml, coverage_of, coverage_table
 
-    library = RuleLibrary.from_options(args.rules, args.municipalities)
-    paths = [Path(p) for p in args.paths] if args.paths else [bundled_dirs()[1]]
+    project = project_of(args)
+    library = RuleLibrary.from_options(args.rules, args.municipalities, project)
+    paths = _scenario_paths(args, project)
+    fail_under = args.fail_under
+    if fail_under is None and project is not None:
+        fail_under = project.fail_under
+    github = args.format == "github"
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -74,17 +107,27 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     seconds = time.perf_counter() - start
     for problem in problems:
         print(problem.one_line(), file=sys.stderr)
+        if github:
+            span = problem.span
+            out.write(annotation("error", problem.message, title=problem.code,
+                                 file=span.file if span else None,
+                                 line=span.line if span else None,
+                                 col=span.col if span else None) + "\n")
     for result in results:
         if not result.passed:
             out.write("FAIL " + failure_report(result) + "\n\n")
+            if github:
+                span = result.scenario.span
+                out.write(annotation("error", result.error or "; ".join(result.failures),
+                                     file=span.file, line=span.line,
+                                     title=f"scenario failed: {result.scenario.name}") + "\n")
         elif not args.quiet:
             out.write(f"ok   {result.scenario.location}: {result.scenario.name}\n")
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
-    if args.junit:
-        Path(args.junit).write_text(junit_xml(results, seconds), encoding="utf-8")
     status = ExitCode.RULE_ERRORS if failed or problems or not results else ExitCode.OK
-    if args.coverage or args.coverage_json or args.fail_under is not None:
+    coverage_failure = None
+    if args.coverage or args.coverage_json or args.coverage_xml or fail_under is not None:
         report = coverage_of(results, library)
         if args.coverage:
             out.write(coverage_table(report))
@@ -92,9 +135,21 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.coverage_json).write_text(
                 json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n",
                 encoding="utf-8")
-        if args.fail_under is not None and report.percent < args.fail_under:
-            out.write(f"rule coverage {report.percent:.1f}% is below {args.fail_under:g}%\n")
+        if args.coverage_xml:
+            from ..library import library_version
+
+            Path(args.coverage_xml).write_text(cobertura_xml(report, library_version()),
+                                               encoding="utf-8")
+        if fail_under is not None:
+            coverage_failure = report.below(fail_under, args.coverage_of)
+        if coverage_failure is not None:
+            out.write(coverage_failure + "\n")
+            if github:
+                out.write(annotation("error", coverage_failure, title="rule coverage") + "\n")
             status = ExitCode.RULE_ERRORS
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(results, seconds, coverage_failure),
+                                    encoding="utf-8")
     summary = f"{passed} passed, {failed} failed"
     if problems:
         summary += f", {len(problems)} file error(s)"
