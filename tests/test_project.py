@@ -330,3 +330,34 @@ def test_the_language_follows_the_locale_unless_chosen(
         monkeypatch.setenv(variable, value)
     assert language() == expected
     assert language("da") == "da" and language("en") == "en"
+
+
+def test_coverage_suggests_the_facts_of_a_scenario_that_reaches_an_uncovered_rule(
+        aarhus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "test", "--coverage")
+    assert code == 0
+    lines = out.splitlines()
+    start = lines.index("sådan når et scenarie de regler, ingen scenarier afprøver:")
+    suggestions = {line.split(":")[0].strip(): line.strip() for line in lines[start + 1:]
+                   if line.startswith("  ")}
+    # 17 years and 7 months on the decision date: the transition to adulthood (§ 85 guidance).
+    assert suggestions["transition_to_adulthood"] == (
+        "transition_to_adulthood: tag scenariet »Bevilling ved moderat støttebehov« "
+        "(scenarios/aarhus.scenarios.yaml:8) og sæt birth_date: 2009-04-23")
+    # Where no change of one or two facts reaches a rule, it says what the rule reads.
+    assert suggestions["handleplan_consider"].startswith(
+        "handleplan_consider: ingen ændring af et eller to af scenariernes fakta når reglen; "
+        "den læser reached_pension_age, ")
+
+    # Following the suggestions covers the rules: a scenario with those facts reaches them.
+    scenarios = aarhus / "scenarios" / "aarhus.scenarios.yaml"
+    text = scenarios.read_text(encoding="utf-8")
+    grant = text[text.index("  - name: Bevilling"):text.index("  - name: Afslag")]
+    young = grant.replace("Bevilling ved moderat støttebehov", "Snart voksen").replace(
+        "birth_date: 2000-05-01", "birth_date: 2009-04-23").replace(
+        "expect:\n      outcome: granted_85\n      reasons: [grant_p85]",
+        "expect:\n      outcome: refused\n      rules: {transition_to_adulthood: true}")
+    scenarios.write_text(text + "\n" + young, encoding="utf-8")
+    code, out, _ = run(capsys, "test", "--coverage")
+    assert code == 0, out
+    assert "transition_to_adulthood:" not in out.split("afprøver:")[-1]

@@ -105,9 +105,9 @@ class CoverageReport:
         return (f"rule coverage of {_SCOPE_WORDS[scope]} {tally.percent:.1f}% is below "
                 f"{limit:g}%; not exercised: {'; '.join(missing)}")
 
-    def uncovered(self) -> dict[str, list[str]]:
-        """Rule ids no scenario exercised, per rule set."""
-        return {name: [r.rule_id for r in rules if not r.covered]
+    def uncovered(self, scope: Scope = "all") -> dict[str, list[str]]:
+        """Rule ids in ``scope`` no scenario exercised, per rule set."""
+        return {name: [r.rule_id for r in rules if not r.covered and _in_scope(r, scope)]
                 for name, rules in self.rulesets.items()}
 
     def to_json(self) -> dict[str, Any]:

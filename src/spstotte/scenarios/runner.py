@@ -18,6 +18,7 @@ from .format import ScenarioResult, run_paths
 
 if TYPE_CHECKING:
     from ..project import Project
+    from .coverage import Scope
 
 
 def failure_report(result: ScenarioResult, lang: str = "da") -> str:
@@ -87,8 +88,9 @@ def _scenario_paths(args: argparse.Namespace, project: Project | None) -> list[P
 
 def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     """Run the ``test`` command; 0 if every scenario passed (and coverage is high enough)."""
-    from ..project import project_of
+    from ..project import language, project_of
     from ..render.annotations import annotation
+    from ..texts import text
     from .coverage import cobertura_xml, coverage_of, coverage_table
 
     project = project_of(args)
@@ -129,8 +131,9 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     coverage_failure = None
     if args.coverage or args.coverage_json or args.coverage_xml or fail_under is not None:
         report = coverage_of(results, library)
+        lang = language(getattr(args, "lang", None), project)
         if args.coverage:
-            out.write(coverage_table(report))
+            out.write(coverage_table(report, lang))
         if args.coverage_json:
             Path(args.coverage_json).write_text(
                 json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n",
@@ -142,6 +145,17 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
                                                encoding="utf-8")
         if fail_under is not None:
             coverage_failure = report.below(fail_under, args.coverage_of)
+        if args.coverage or coverage_failure is not None:
+            # Which uncovered rules to explain: all of them in the table, else those counted.
+            scope: Scope = "all" if args.coverage else args.coverage_of
+            uncovered = report.uncovered(scope)
+            if any(uncovered.values()):
+                from .suggest import suggestion_lines
+
+                lines = suggestion_lines(library, uncovered, [r.scenario for r in results], lang)
+                if lines:
+                    out.write(text("coverage.suggestions", lang) + "\n")
+                    out.write("".join(f"  {line}\n" for line in lines))
         if coverage_failure is not None:
             out.write(coverage_failure + "\n")
             if github:
