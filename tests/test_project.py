@@ -82,6 +82,8 @@ def test_init_lays_out_a_repository_that_validates_and_passes_as_it_is(
         "ok   scenarios/aarhus.scenarios.yaml:8: Bevilling ved moderat støttebehov",
         "ok   scenarios/aarhus.scenarios.yaml:24: Afslag, når borgeren er under 18 år"]
     assert out.splitlines()[-1].startswith("2 passed, 0 failed")
+    code, out, _ = run(capsys, "municipalities")
+    assert (code, out) == (0, "751\tAarhus\taarhus\tmunicipalities/aarhus.yaml\n")
     # Its rule set, found by name, and the bundled ones still there to compare with.
     code, out, _ = run(capsys, "rulebook", "aarhus")
     assert code == 0 and "Aarhus" in out

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .._paths import display_path
 from ..errors import (
     ExitCode,
     RuleSetError,
@@ -119,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="print one schema (default: all, with --write)")
     sc.add_argument("--write", metavar="DIR", help="write every schema into DIR")
 
-    sub.add_parser("municipalities", help="list the municipalities with a rule set")
+    mu = sub.add_parser("municipalities", help="list the municipalities with a rule set")
+    mu.add_argument("--municipalities", action="append",
+                    help="folder of municipal rule sets (repeatable; default: the project's, "
+                         "else the bundled ones)")
 
     it = sub.add_parser("init", help="lay out a municipality's own rule repository")
     it.add_argument("slug", nargs="?", help="the rule set's id, e.g. aarhus (default: from the "
@@ -181,7 +185,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "validate":
             return _validate(args, out)
         if args.command == "municipalities":
-            return _municipalities(out)
+            return _municipalities(args, out)
         if args.command == "explain":
             return _explain(args, out)
         if args.command == "rulebook":
@@ -396,11 +400,12 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK
 
 
-def _municipalities(out: TextIO) -> int:
-    from ..library import default_library
+def _municipalities(args: argparse.Namespace, out: TextIO) -> int:
+    from ..library import RuleLibrary
 
-    for info in default_library().municipalities():
-        out.write(f"{info.code}\t{info.name}\t{info.slug}\t{info.file}\n")
+    library = RuleLibrary.from_options(None, args.municipalities, project_of(args))
+    for info in library.municipalities():
+        out.write(f"{info.code}\t{info.name}\t{info.slug}\t{display_path(info.file)}\n")
     return ExitCode.OK
 
 

@@ -79,11 +79,13 @@ _T = TypeVar("_T")
 
 #: The most entries a memo table of the verdict builder holds (per rule set): the oldest
 #: go first. Small enough that memory stays flat over millions of varied evaluations
-#: (benchmarks/bench_memory.py), large enough for the repeats real caseloads have.
-MEMO_LIMIT = 4_000
+#: (benchmarks/bench_memory.py: at 4,000 the tables were still filling after 100,000
+#: evaluations, +5.3 MiB to 1,000,000; at 1,000, +0.5 MiB from 100,000 to 400,000), large
+#: enough for the repeats real caseloads have (no difference in speed measured between the two).
+MEMO_LIMIT = 1_000
 #: Trail steps are the largest entries (about 2 KB each, with their fact readings and legal
-#: bases), so their table is smaller: 4,000 of them per rule set grew a process by 12 MB
-#: between 100,000 and 1,000,000 varied evaluations, after the other tables had filled.
+#: bases): 4,000 of them per rule set grew a process by 12 MB between 100,000 and 1,000,000
+#: varied evaluations, after the other tables had filled.
 STEP_MEMO_LIMIT = 1_000
 
 
