@@ -17,7 +17,6 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -57,6 +56,8 @@ Backend = Literal["rete", "reference"]
 @functools.cache
 def library_version() -> str:
     """The installed version of spstotte."""
+    from importlib import metadata  # about 15 ms to import: only when asked
+
     try:
         return metadata.version("spstotte")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout

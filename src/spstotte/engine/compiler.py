@@ -2,8 +2,8 @@
 
 Three-valued logic in a network that only knows "matches": every rule is compiled twice, once
 for *true* and once for *false*, each as a disjunction of conjunctions of patterns (DNF). A
-derived fact is asserted as ``{"t": "r:<rule>", "v": 1}`` or ``"v": 0``; when neither variant
-matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is false as soon as
+derived fact is asserted as ``{"t": "d<bucket>", "n": <rule>, "v": 1}`` or ``"v": 0``; when
+neither variant matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is false as soon as
 one part is false, ``any`` true as soon as one part is true.
 
 Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
@@ -110,8 +110,22 @@ def fact_type(fact: str) -> str:
 
 
 def rule_type(rule_id: str) -> str:
-    """The discriminator of a rule's derived fact."""
+    """The kind of a rule's derived fact in the compiler's atoms (see :func:`_derived_head`
+    for how the engine tells derived facts apart)."""
     return f"r:{rule_id}"
+
+
+#: Derived facts are told apart in two steps: a bucket type (``"t": "d3"``), then the rule's
+#: number (``"n": 52``). The engine tests every child of an alpha node in turn, so with one
+#: type per derived fact every assert cost grew with the number of rules, and an evaluation
+#: with the number of rules squared (benchmarks/bench_scaling.py). Patterns that share a
+#: prefix share its nodes, so an assert now tests the buckets, then at most this many numbers.
+DERIVED_PER_BUCKET: Final = 16
+
+
+def _derived_head(index: int) -> tuple[str, dict[str, int]]:
+    """The engine type of rule ``index``'s derived fact, and the test that picks it out."""
+    return f"d{index // DERIVED_PER_BUCKET}", {"n": index}
 
 
 def _engine_value(value: Any) -> Any:
@@ -362,24 +376,29 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
     engine_types: set[str] = set()
+    rule_index = {rule.id: index for index, rule in enumerate(ruleset.rules)}
     for index, positive, conjunctions in variants:
         rule = ruleset.rules[index]
         derived = None
         if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
-            derived = (f'{{"t": {_dumps(rule_type(rule.id))}, "id": "r{index}", '
+            bucket, number = _derived_head(index)
+            derived = (f'{{"t": {_dumps(bucket)}, "n": {number["n"]}, "id": "r{index}", '
                        f'"v": {1 if positive else 0}')
         for k, conj in enumerate(conjunctions):
-            by_type: dict[str, list[str]] = {}
+            by_type: dict[tuple[str, int], list[str]] = {}
             for kind, test in conj:
                 if kind.startswith("f:"):
-                    by_type.setdefault(group_of[kind[2:]], []).append(
+                    by_type.setdefault((group_of[kind[2:]], -1), []).append(
                         _renamed(test, kind[2:]))
                 else:
-                    by_type.setdefault(kind, []).append(test)
+                    read_index = rule_index[kind[2:]]
+                    by_type.setdefault((_derived_head(read_index)[0], read_index),
+                                       []).append(test)
             patterns: list[dict[str, Any]] = []
             shared_fact = False
-            for kind, tests in sorted(by_type.items()):
-                chunks = _chunks(kind, tests)
+            for (kind, read_index), tests in sorted(by_type.items()):
+                chunks = _chunks(kind, tests, None if read_index < 0
+                                 else _derived_head(read_index)[1])
                 shared_fact = shared_fact or len(chunks) > 1
                 for key, pattern, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
@@ -459,17 +478,20 @@ def _rename(test: Any, field: str) -> Any:
     return test
 
 
-def _chunks(kind: str, tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
+def _chunks(kind: str, tests: list[str], first: dict[str, Any] | None = None
+            ) -> list[tuple[str, dict[str, Any], int]]:
     """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
-    (the pattern as JSON text, the pattern, its and/or groups)."""
+    (the pattern as JSON text, the pattern, its and/or groups). Each pattern starts with the
+    type test, then ``first`` if given (a derived fact's number), then the tests in order."""
     chunks: list[tuple[str, dict[str, Any], int]] = []
     texts: list[str] = []
     parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
-    head = f'{{"$and": [{{"t": {_dumps(kind)}}}, '
+    lead: list[dict[str, Any]] = [{"t": kind}, *([first] if first is not None else [])]
+    head = "{\"$and\": [" + "".join(_dumps(test) + ", " for test in lead)
 
     def close() -> None:
-        chunks.append((head + ", ".join(texts) + "]}", {"$and": [{"t": kind}, *parsed]}, used))
+        chunks.append((head + ", ".join(texts) + "]}", {"$and": [*lead, *parsed]}, used))
 
     for test in sorted(set(tests)):
         value, cost = _test_info(test)
@@ -584,7 +606,7 @@ def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, 
     ids.append("done")
     if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
-    names = {"t", "id", "v", "sid"}
+    names = {"t", "id", "v", "n", "sid"}
     for group in groups:
         for field, _ in group.fields:
             spec = fact_spec(field)

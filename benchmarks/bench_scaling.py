@@ -1,0 +1,101 @@
+"""How the engine's time grows with the size of a rule set.
+
+Run with ``python benchmarks/bench_scaling.py [--json]``. A synthetic municipality adds
+``count`` requirements of its own to the § 85 path (each reads one of ten derived age facts,
+as in tests/test_engine_limits.py), for several counts; each is compiled and evaluated, engine
+only (facts computed in advance), on 2,000 varied profiles. The report gives the resolved rules,
+the engine rules, the median µs per evaluation, and the ratios to the smallest set: issue 11
+asks for growth close to linear (it was 13× the time for 8× the rules). Figures are quoted in
+docs/performance.md; they are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import print_report
+from bench_evaluate import ON, profiles
+
+from spstotte import CitizenProfile, RuleLibrary
+from spstotte.facts import profile_facts
+
+COUNTS = (0, 25, 50, 100, 200, 400)
+
+
+def municipality(count: int) -> str:
+    """Roskilde's code with ``count`` extra requirements on § 85."""
+    basis = "legal_basis: {sources: [{source: own, section: S, quote: ordret citat}]}"
+    derived = "".join(f"""\
+  - id: age_{18 + k}
+    title: {{da: Mindst {18 + k} år, en: At least {18 + k}}}
+    {basis}
+    when: {{fact: age, gte: {18 + k}}}
+    then: derive
+""" for k in range(10))
+    required = "".join(f"""\
+  - id: requirement_{i}
+    title: {{da: Krav {i}, en: Requirement {i}}}
+    {basis}
+    when: {{rule: age_{18 + i % 10}, is: true}}
+    then: {{require: {{paths: [p85]}}}}
+""" for i in range(count))
+    return f"""\
+layer: municipality
+id: bred
+title: {{da: Bred, en: Wide}}
+municipality: {{code: 265, name: Roskilde}}
+sources: {{own: {{file: t, publisher: Roskilde Kommune, title: T, date: x, kind: t,
+                 municipality: 265}}}}
+rules:
+{derived}{required if count else ""}"""
+
+
+def measure(count: int, data: list[dict[str, object]], repeat: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "bred.yaml").write_text(municipality(count), encoding="utf-8")
+        library = RuleLibrary(municipality_dirs=[folder])
+        ruleset = library.ruleset(265)
+        network = library._entry(265).network
+        facts = [profile_facts(CitizenProfile.parse(p), ON) for p in data]
+        for one in facts[:200]:
+            network.evaluate(one)
+        times = []
+        for one in facts:
+            best = float("inf")
+            for _ in range(repeat):
+                start = time.perf_counter()
+                network.evaluate(one)
+                best = min(best, time.perf_counter() - start)
+            times.append(best * 1e6)
+        library.close()
+        return {"requirements": count, "rules": len(ruleset.rules),
+                "engine_rules": network.compiled.engine_rule_count,
+                "median_us": round(statistics.median(times), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="profiles per rule set")
+    parser.add_argument("--repeat", type=int, default=3, help="timings per profile (best kept)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    data = profiles(args.n, 265)
+    rows = [measure(count, data, args.repeat) for count in COUNTS]
+    first = rows[0]
+    for row in rows:
+        row["rules_ratio"] = round(row["rules"] / first["rules"], 2)
+        row["time_ratio"] = round(row["median_us"] / first["median_us"], 2)
+    report = {"python": platform.python_version(), "machine": platform.machine(),
+              "profiles": args.n, "rows": rows}
+    print_report(report, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
