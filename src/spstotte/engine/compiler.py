@@ -3,8 +3,8 @@
 Three-valued logic in a network that only knows "matches": every rule is compiled twice, once
 for *true* and once for *false*, each as a disjunction of conjunctions of patterns (DNF). A
 derived fact is asserted as ``{"t": "d<bucket>", "n": <rule>, "v": 1}`` or ``"v": 0``; when
-neither variant matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is false as soon as
-one part is false, ``any`` true as soon as one part is true.
+neither variant matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is
+false as soon as one part is false, ``any`` true as soon as one part is true.
 
 Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
 asserted as a few group facts (``{"t": "p0", "age": 26, "consent?": 1, ...}``), each packed
