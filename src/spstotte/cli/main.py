@@ -28,12 +28,29 @@ if TYPE_CHECKING:
 
 
 
+_LANG_HELP = ("language of the messages: da or en (default: the project's 'lang', else "
+              "Danish where the locale is Danish, else English)")
+
+
+def _report_language(args: argparse.Namespace) -> str:
+    """The language problems are reported in: ``--lang``, else the project's setting, else
+    the locale (:func:`spstotte.project.language`)."""
+    from ..project import find_project, language
+
+    try:
+        project = find_project()
+    except (SpstotteError, OSError):  # a broken settings file is reported where it is used
+        project = None
+    return language(getattr(args, "lang", None), project)
+
+
 def _profile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
     parser.add_argument("--municipality", "-m", required=True,
                         help="municipality code, name or rule-set name (e.g. 101)")
     parser.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
-    parser.add_argument("--lang", choices=("da", "en"), default="da")
+    parser.add_argument("--lang", choices=("da", "en"),
+                        help="language of the verdict (default: da) and of error messages")
     _library_options(parser)
 
 
@@ -70,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--sources", help="folder of source texts, to check quotes")
     va.add_argument("--strict", action="store_true", help="treat warnings as errors")
     va.add_argument("--format", choices=("text", "json"), default="text")
+    va.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
 
     te = sub.add_parser("test", help="run legal test scenarios (*.scenarios.yaml)")
     te.add_argument("paths", nargs="*", default=None,
@@ -81,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("--fail-under", type=_percent, metavar="PERCENT",
                     help="fail if rule coverage is below PERCENT")
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
+    te.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
 
     ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
     _profile_options(ex)
@@ -89,15 +108,17 @@ def _parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
     rb.add_argument("municipality", help="municipality code, name, rule-set name or file")
     rb.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
-    rb.add_argument("--lang", choices=("da", "en"), default="da")
+    rb.add_argument("--lang", choices=("da", "en"),
+                    help="language of the rulebook (default: da) and of error messages")
     rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
 
     di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
     di.add_argument("rulesets", nargs="+", metavar="RULESET",
                     help="a municipality (code, name or rule-set name), a file, or "
                          "FILE@GIT-REVISION")
-    di.add_argument("--lang", choices=("da", "en"), default="en",
-                    help="language of the headings, change kinds and rule texts (default: en)")
+    di.add_argument("--lang", choices=("da", "en"),
+                    help="language of the headings, change kinds and rule texts (default: en) "
+                         "and of error messages")
     di.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
     di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
@@ -147,6 +168,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # argparse prints usage and exits 2 (0 for --help)
         return int(exc.code or 0)
     out = sys.stdout
+    # The language of problems reported: --lang, the project's setting, the locale.
+    args.report_lang = _report_language(args)
     try:
         if args.command == "evaluate":
             return _evaluate(args, out)
@@ -167,7 +190,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_cli(args, out)
     except SpstotteError as exc:  # each error class says what to print and how to end
-        for line in exc.report_lines():
+        for line in exc.report_lines(args.report_lang, excerpts=True):
             print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -210,7 +233,7 @@ def _verdict(args: argparse.Namespace) -> Verdict | int:
             loaded = load_yaml_file(args.profile)
     except RuleSetError as exc:  # the profile file itself is unreadable: bad input
         for d in exc.diagnostics:
-            print(d.one_line(), file=sys.stderr)
+            print(d.format(args.report_lang, excerpt=True), file=sys.stderr)
         return ExitCode.BAD_INPUT
     profile = CitizenProfile.parse(loaded.data, spans=loaded) \
         if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
@@ -223,7 +246,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     verdict = _verdict(args)
     if isinstance(verdict, int):
         return verdict
-    out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
+    out.write(verdict_json(verdict) if args.format == "json"
+              else verdict_text(verdict, args.lang or "da"))
     return ExitCode.OK
 
 
@@ -233,7 +257,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     verdict = _verdict(args)
     if isinstance(verdict, int):
         return verdict
-    out.write(decision_text(verdict, args.lang, args.format, library=_library(args)))
+    out.write(decision_text(verdict, args.lang or "da", args.format, library=_library(args)))
     return ExitCode.OK
 
 
@@ -247,7 +271,7 @@ def _ruleset(spec: str, law_dir: str | None) -> ResolvedRuleSet:
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.rulebooks import rulebook
 
-    out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang))
+    out.write(rulebook(_ruleset(args.municipality, args.rules), args.format, args.lang or "da"))
     return ExitCode.OK
 
 
@@ -258,11 +282,11 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
         print("error: diff needs two or more rule sets", file=sys.stderr)
         return ExitCode.USAGE
     rulesets = [_ruleset(spec, args.rules) for spec in args.rulesets]
+    lang = args.lang or "en"
     if len(rulesets) == 2:
-        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
-                             args.format)
+        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], lang), lang, args.format)
     else:
-        text = comparison_markdown(rulesets, args.lang, args.format)
+        text = comparison_markdown(rulesets, lang, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -286,24 +310,23 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    from .validate import validate_paths
+    from .validate import validate_paths, validate_summary
 
     diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
                                           sources_dir=args.sources)
     errors = {d for d in diagnostics if d.severity is Severity.ERROR
               or (args.strict and d.severity is Severity.WARNING)}
+    lang = args.report_lang
     if args.format == "json":
-        report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
+        report = {"checked": checked, "diagnostics": [d.to_dict(lang) for d in diagnostics]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
         for d in diagnostics:
-            print(d.one_line(), file=sys.stderr if d in errors else out)
-        status = "FAILED" if errors else "ok"
+            print(d.format(lang, excerpt=True), file=sys.stderr if d in errors else out)
         notes = sum(d.severity is Severity.NOTE for d in diagnostics)
-        warnings = len(diagnostics) - len(errors) - notes
-        out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
-                  f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
-                  + "\n")
+        out.write(validate_summary(lang, checked=len(checked), errors=len(errors),
+                                   warnings=len(diagnostics) - len(errors) - notes,
+                                   notes=notes) + "\n")
     return ExitCode.RULE_ERRORS if errors else ExitCode.OK
 
 

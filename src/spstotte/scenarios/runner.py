@@ -73,7 +73,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     results, problems = run_paths(paths, library)
     seconds = time.perf_counter() - start
     for problem in problems:
-        print(problem.one_line(), file=sys.stderr)
+        print(problem.format(getattr(args, "report_lang", "en"), excerpt=True), file=sys.stderr)
     for result in results:
         if not result.passed:
             out.write("FAIL " + failure_report(result) + "\n\n")
