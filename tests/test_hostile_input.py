@@ -81,6 +81,12 @@ def test_ten_thousand_unknown_keys_in_a_rule_file_give_a_bounded_list(tmp_path: 
                           "  hint: fix the ones above and run again"]
     # One problem per headline (the lines below each are its excerpt and hint).
     assert len([line for line in lines if not line.startswith(" ")]) == MAX_REPORTED + 1
+    danish = spstotte("validate", str(path), "--lang", "da")
+    lines = danish.stderr.splitlines()
+    assert danish.returncode == 1 and lines[0].endswith("x.yaml:7:5: fejl[R101] ukendt nøgle "
+                                                        "'unknown_0'")
+    assert lines[-2:] == [f"fejl[X001] og {10_000 - MAX_REPORTED} problem(er) mere, som ikke "
+                          "vises", "  tip: ret dem ovenfor, og kør igen"]
 
 
 # ---------------------------------------------------------------------------- 4 bounded reads

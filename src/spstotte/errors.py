@@ -95,6 +95,10 @@ class Message:
         return self.render("en")
 
 
+class CatalogueError(RuntimeError):
+    """The text catalogue (texts.yaml) cannot be read: a broken installation or a bad edit."""
+
+
 class MessageError(ValueError):
     """A ``ValueError`` whose words are a :class:`Message` (its ``str`` is the English text):
     raised by validators and helpers, so that the problem they report is shown in the reader's
@@ -174,9 +178,13 @@ def _fill(template: str, args: Args, lang: str) -> str:
 
 
 def _word(key: str, lang: str) -> str:
+    """A word around every problem ("error", "hint"), from the catalogue."""
     from .texts import entry
 
-    return entry(f"report.{key}")["da" if lang == "da" else "en"]
+    try:
+        return entry(f"report.{key}")["da" if lang == "da" else "en"]
+    except CatalogueError:  # a problem in texts.yaml itself: in the words of the code
+        return key
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,10 @@ class Diagnostic:
         >>> d.message, d.message_in("da")
         ("missing key 'title'", "nøglen 'title' mangler")
         """
-        words, hint = diagnostic_words(code, variant, **values)
+        try:
+            words, hint = diagnostic_words(code, variant, **values)
+        except CatalogueError:  # a problem in texts.yaml itself: said without its words
+            return cls(code, f"{variant or code} {_freeze(values)}", span, None, severity)
         return cls.from_words(code, span, words, hint, severity)
 
     @classmethod

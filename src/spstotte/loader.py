@@ -549,9 +549,9 @@ def _unreadable(exc: OSError, span: Span) -> Diagnostic:
 
 def read_stream_bounded(stream: BinaryIO | None, name: str) -> bytes:
     """At most :data:`MAX_FILE_BYTES` plus one bytes of a stream (standard input)."""
+    if stream is None:
+        raise RuleSetError([Diagnostic.of("Y006", "no_stream", Span(name, 1, 1), name=name)])
     try:
-        if stream is None:
-            raise ValueError("no stream")
         return stream.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as exc:
         raise RuleSetError([Diagnostic.of("Y006", "stream", Span(name, 1, 1), name=name,

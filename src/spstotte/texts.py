@@ -13,15 +13,32 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .errors import CatalogueError, RuleSetError
 from .loader import load_yaml_file
 
 _CATALOGUE = Path(__file__).with_name("texts.yaml")
+#: True while the catalogue is read: a problem in texts.yaml itself cannot be worded from it.
+_reading = False
 
 
 @cache
 def catalogue() -> dict[str, Any]:
-    """The whole catalogue (read once)."""
-    data = load_yaml_file(_CATALOGUE).data
+    """The whole catalogue (read once).
+
+    Raises:
+        CatalogueError: texts.yaml cannot be read (a bad edit; the message says where)."""
+    global _reading
+    if _reading:
+        raise CatalogueError("texts.yaml is being read")
+    _reading = True
+    try:
+        data = load_yaml_file(_CATALOGUE).data
+    except RuleSetError as exc:
+        # Said without the catalogue's words (they are what cannot be read).
+        raise CatalogueError("texts.yaml cannot be read:\n" + "\n".join(
+            f"{d.span}: [{d.code}] {d.message}" for d in exc.diagnostics)) from None
+    finally:
+        _reading = False
     assert isinstance(data, dict)
     return data
 
