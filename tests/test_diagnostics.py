@@ -30,7 +30,7 @@ from spstotte.errors import (
     source_excerpt,
 )
 from spstotte.loader import load_yaml_text
-from spstotte.texts import catalogue
+from spstotte.texts import diagnostics_catalogue as catalogue
 
 SRC = ROOT / "src" / "spstotte"
 LANGS = ("da", "en")
@@ -139,10 +139,10 @@ def _call_sites() -> list[tuple[str, int, str, set[str], bool]]:
 
 
 def _node(key: str) -> dict[str, Any]:
-    node: Any = catalogue()
-    for part in key.split("."):
-        node = node[part]
-    return node  # type: ignore[no-any-return]
+    from spstotte.texts import node
+
+    found: dict[str, Any] = node(key)
+    return found
 
 
 def test_every_call_site_names_words_that_exist_and_fills_all_their_values() -> None:
@@ -153,7 +153,7 @@ def test_every_call_site_names_words_that_exist_and_fills_all_their_values() -> 
         try:
             node = _node(key)
         except KeyError:
-            problems.append(f"{file}:{line}: {key} is not in texts.yaml")
+            problems.append(f"{file}:{line}: {key} is not in diagnostics.yaml")
             continue
         forms = [node] if set(node) == set(LANGS) else list(node.values())
         needed = set().union(*(placeholders(form[lang]) for form in forms for lang in LANGS))
@@ -227,12 +227,12 @@ def test_a_broken_catalogue_is_reported_with_its_position(monkeypatch: pytest.Mo
                                                          tmp_path: Path) -> None:
     import spstotte.texts as texts
 
-    broken = tmp_path / "texts.yaml"
-    broken.write_text((SRC / "texts.yaml").read_text(encoding="utf-8") + "report:\n  x: 1\n",
-                      encoding="utf-8")
-    monkeypatch.setattr(texts, "_CATALOGUE", broken)
-    with pytest.raises(CatalogueError, match=r"texts.yaml:\d+:1: \[Y002\]"):
-        texts.catalogue.__wrapped__()  # not the cached catalogue the other tests read
+    broken = tmp_path / "diagnostics.yaml"
+    broken.write_text((SRC / "diagnostics.yaml").read_text(encoding="utf-8")
+                      + "report:\n  x: 1\n", encoding="utf-8")
+    monkeypatch.setattr(texts, "_DIAGNOSTICS", broken)
+    with pytest.raises(CatalogueError, match=r"diagnostics.yaml:\d+:1: \[Y002\]"):
+        texts.diagnostics_catalogue.__wrapped__()  # not the cached one the other tests read
 
 
 # ------------------------------------------------------------------- rendering in a language

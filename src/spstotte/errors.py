@@ -4,11 +4,11 @@ Every error a user can cause is a :class:`SpstotteError`. Rule-file problems are
 file and raised together as one :class:`RuleSetError`, so policy staff fix a file in one pass.
 
 A problem is data: its code, where it is and the values it names (a key, a rule id, the
-allowed values). Its words are in the text catalogue (``texts.yaml``, ``diagnostics:``), in
+allowed values). Its words are in the text catalogue (``diagnostics.yaml``, ``diagnostics:``), in
 Danish and English, and are filled in with those values when the problem is shown, in the
 language asked for (``Diagnostic.format(lang)``). ``message`` and ``hint`` hold the English
 text, for code and JSON consumers that read them. The catalogue of codes is
-:data:`ERROR_CODES` (its words are in ``texts.yaml`` too, ``error_codes:``);
+:data:`ERROR_CODES` (its words are in ``diagnostics.yaml`` too, ``error_codes:``);
 ``docs/errors.md`` and ``docs/fejl.md`` are generated from it.
 """
 
@@ -68,7 +68,8 @@ class Localized:
 
 @dataclass(frozen=True)
 class Message:
-    """A text of the catalogue (``texts.yaml``, by dotted ``key``) and the values it is filled
+    """A text of the catalogue (``texts.yaml``, ``diagnostics.yaml``; by dotted ``key``) and
+    the values it is filled
     in with. A value may itself be a :class:`Message` (a phrase such as "did you mean ..."),
     a :class:`Localized`, or a tuple (listed with commas); each is shown in the language of
     the text around it.
@@ -96,7 +97,8 @@ class Message:
 
 
 class CatalogueError(RuntimeError):
-    """The text catalogue (texts.yaml) cannot be read: a broken installation or a bad edit."""
+    """The text catalogue (texts.yaml, diagnostics.yaml) cannot be read: a broken installation
+    or a bad edit."""
 
 
 class MessageError(ValueError):
@@ -183,7 +185,7 @@ def _word(key: str, lang: str) -> str:
 
     try:
         return entry(f"report.{key}")["da" if lang == "da" else "en"]
-    except CatalogueError:  # a problem in texts.yaml itself: in the words of the code
+    except CatalogueError:  # a problem in the catalogue itself: in the words of the code
         return key
 
 
@@ -212,7 +214,8 @@ class Diagnostic:
     def of(cls, code: str, variant: str | None, span: Span | None, /, *,
            severity: Severity = Severity.ERROR, **values: Any) -> Diagnostic:
         """The diagnostic ``code`` (``variant``: which of the code's messages) at ``span``,
-        with the values its words name: ``texts.yaml``, ``diagnostics.<code>[.<variant>]``.
+        with the values its words name: ``diagnostics.yaml``,
+        ``diagnostics.<code>[.<variant>]``.
 
         >>> d = Diagnostic.of("R102", "key", Span("x.yaml", 3, 5), key="title")
         >>> d.message, d.message_in("da")
@@ -220,7 +223,7 @@ class Diagnostic:
         """
         try:
             words, hint = diagnostic_words(code, variant, **values)
-        except CatalogueError:  # a problem in texts.yaml itself: said without its words
+        except CatalogueError:  # a problem in the catalogue itself: said without its words
             return cls(code, f"{variant or code} {_freeze(values)}", span, None, severity)
         return cls.from_words(code, span, words, hint, severity)
 
@@ -284,13 +287,11 @@ class Diagnostic:
 
 def _entry(key: str) -> dict[str, Any]:
     """A node of the catalogue by dotted key."""
-    from .texts import catalogue
+    from .texts import node
 
-    node: Any = catalogue()
-    for part in key.split("."):
-        node = node[part]
-    assert isinstance(node, dict), key
-    return node
+    found = node(key)
+    assert isinstance(found, dict), key
+    return found
 
 
 #: The widest part of a source line an excerpt shows (a minified or hostile file can have one
@@ -592,7 +593,8 @@ class ScenarioError(DiagnosticsError):
 
 @dataclass(frozen=True)
 class ErrorCode:
-    """An entry of the error catalogue: its words are in ``texts.yaml`` (``error_codes:``),
+    """An entry of the error catalogue: its words are in ``diagnostics.yaml``
+    (``error_codes:``),
     in Danish and English."""
 
     code: str
@@ -618,12 +620,12 @@ class ErrorCode:
         return self.words("fix")
 
 
-#: The groups of codes, by their letter, as ``texts.yaml`` names them (``error_codes.groups``).
+#: The groups of codes, by their letter (named in ``diagnostics.yaml``, ``error_codes.groups``).
 CODE_GROUPS: Final = ("X", "Y", "C", "R", "E", "S", "P", "L")
 
 #: The catalogue of diagnostic codes. ``X`` = any input, ``Y`` = YAML reading, ``C`` = project
 #: settings, ``R`` = rule files, ``E`` = engine limits, ``S`` = scenario files, ``P`` =
-#: profiles, ``L`` = lint warnings. The words of each are in ``texts.yaml``.
+#: profiles, ``L`` = lint warnings. The words of each are in ``diagnostics.yaml``.
 ERROR_CODES: Final[dict[str, ErrorCode]] = {code: ErrorCode(code) for code in (
     "L406", "X001",
     "Y001", "Y002", "Y003", "Y004", "Y005", "Y006",

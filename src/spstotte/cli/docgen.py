@@ -44,7 +44,7 @@ def facts_markdown() -> str:
 
 def errors_markdown(lang: str = "en") -> str:
     """docs/errors.md (English) or docs/fejl.md (Danish): the catalogue of diagnostic codes, by
-    group, in the words of ``texts.yaml``."""
+    group, in the words of ``diagnostics.yaml``."""
 
     def words(key: str) -> str:
         return text(f"error_codes.page.{key}", lang)
