@@ -372,6 +372,34 @@ def test_a_key_out_of_line_says_which_key_to_line_up_with(
     assert d.hint_in("da") == f"ryk '{key}' til kolonne {col}, så den står lige under '{above}'"
 
 
+def test_a_list_item_out_of_line_says_the_column_of_the_items(tmp_path: Path) -> None:
+    d = _one(_check(tmp_path, "rules:\n  - id: a\n   - id: b\n"))
+    assert _at(d) == ("Y001", 3, 4)
+    assert d.message == "a list item ('-') does not line up with the items above it"
+    assert d.hint_in("da") == "sæt '-' i kolonne 3, ligesom punkterne over det"
+
+
+@pytest.mark.parametrize(("text", "where", "key", "parent", "sibling", "col"), [
+    ("layer: municipality\nid: testby\ntitle: {da: T, en: T}\nmunicipality:\n  code: 101\n"
+     "  name: København\n  extends: law\n", (7, 3), "extends", "municipality", "municipality", 1),
+    (HEADER + "rules:\n  - id: a\n    title: {da: T, en: T}\n    legal_basis:\n"
+     "      law: [{act: serviceloven, section: 85, stk: 1}]\n      when: {fact: age, gte: 18}\n"
+     "    then: derive\n", (10, 7), "when", "legal_basis", "legal_basis", 5),
+])
+def test_a_key_that_yaml_reads_under_the_wrong_key_says_where_it_belongs(
+        tmp_path: Path, text: str, where: tuple[int, int], key: str, parent: str, sibling: str,
+        col: int) -> None:
+    """A key indented one step too far is valid YAML: it becomes a key of the mapping above
+    it. It is an unknown key there, and the hint says where it belongs."""
+    d = next(d for d in _check(tmp_path, text) if d.code == "R101")
+    assert _at(d) == ("R101", *where)
+    assert d.message == f"unknown key '{key}' under '{parent}'"
+    assert d.hint == f"'{key}' belongs further out: move it to column {col}, straight under " \
+                     f"'{sibling}'"
+    assert d.hint_in("da") == f"'{key}' hører til længere ude: ryk den til kolonne {col}, så " \
+                              f"den står lige under '{sibling}'"
+
+
 def test_a_colon_inside_a_value_is_told_from_a_key_out_of_line(tmp_path: Path) -> None:
     d = _one(_check(tmp_path, "title: Mål: at klare sig selv\n"))
     assert _at(d) == ("Y001", 1, 11)

@@ -496,7 +496,11 @@ def _syntax_error(exc: yaml.MarkedYAMLError, source: str, file: str,
             return at("indent", (line_no, key[0]), key=key[1], above=above[2], line=above[0],
                       col=above[1])
     if "expected <block end>" in problem or "expected '-' indicator" in problem:
-        return at("list_indent")
+        items = [line.index("-") + 1 for line in lines[:index]
+                 if line.lstrip().startswith("-") and line.lstrip()[1:2] in ("", " ")]
+        if items and text.lstrip().startswith("-"):
+            return at("list_indent_col", (line_no, text.index("-") + 1), col=items[-1])
+        return at("list_indent" if items else "no_key")
     if "did not find expected key" in problem:
         return at("no_key")
     if "could not find expected ':'" in problem:

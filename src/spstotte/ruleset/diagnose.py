@@ -63,7 +63,13 @@ def diagnostics_from(exc: ValidationError, loaded: LoadedYaml, model: type[BaseM
         span = loaded.span(path, key=on_key or kind == "extra_forbidden")
         if kind == "extra_forbidden":
             allowed = allowed_keys(model, loc[:-1])
-            if allowed:
+            outer = _outer_level(model, loc, name)
+            if outer is not None:
+                # A key indented one level too far: say which key to line it up with.
+                sibling = loaded.span((*base, *loc[:outer + 1]), key=True)
+                out.append(_of(f"{prefix}101", "key_outer", span, key=name,
+                               parent=str(loc[-2]), sibling=str(loc[outer]), col=sibling.col))
+            elif allowed:
                 out.append(_of(f"{prefix}101", "key", span, key=name,
                                          allowed=tuple(allowed),
                                          suggestion=suggestion(_close(name, allowed))))
@@ -147,6 +153,19 @@ def _invalid(code: str, span: Span, name: str, kind: str, value: object, ctx: di
         return _of(code, "problem", span, name=name, problem=error.message)
     return _of(code, "other", span, name=name,
                          detail=detail.removeprefix("Value error, ")[:300])
+
+
+def _outer_level(model: type[BaseModel], loc: tuple[Any, ...], name: str) -> int | None:
+    """Where an unknown key belongs when it is a key of a mapping further out: the index in
+    ``loc`` of the key it should line up with (a key, not a list item), else None."""
+    for depth in range(len(loc) - 2, 0, -1):
+        if not isinstance(loc[depth], str):  # inside a list item: not further out than it
+            return None
+        if name in allowed_keys(model, loc[:depth]):
+            return depth
+    if len(loc) >= 2 and isinstance(loc[0], str) and name in allowed_keys(model, ()):
+        return 0
+    return None
 
 
 def _close(name: str, options: Sequence[str]) -> str | None:
