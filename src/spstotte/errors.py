@@ -69,10 +69,9 @@ class Localized:
 @dataclass(frozen=True)
 class Message:
     """A text of the catalogue (``texts.yaml``, ``diagnostics.yaml``; by dotted ``key``) and
-    the values it is filled
-    in with. A value may itself be a :class:`Message` (a phrase such as "did you mean ..."),
-    a :class:`Localized`, or a tuple (listed with commas); each is shown in the language of
-    the text around it.
+    the values it is filled in with. A value may itself be a :class:`Message` (a phrase such
+    as "did you mean ..."), a :class:`Localized`, or a tuple (listed with commas); each is
+    shown in the language of the text around it.
 
     >>> Message.of("problems.did_you_mean", suggestion="moderate").render("da")
     "mente du 'moderate'? "
@@ -131,7 +130,8 @@ def diagnostic_words(code: str, variant: str | None, /,
 
 
 def suggestion(value: str | None) -> Message | str:
-    """"did you mean 'x'? " before a hint, or nothing when there is no suggestion."""
+    """The phrase "did you mean 'x'? " that opens a hint, or nothing when there is no
+    suggestion."""
     return Message.of("problems.did_you_mean", suggestion=value) if value else ""
 
 
