@@ -554,6 +554,23 @@ def test_a_misspelt_value_in_a_scenario_file_gets_the_value_meant(tmp_path: Path
                                "complete, not_assessed")
 
 
+@pytest.mark.parametrize(("written", "meant"), [("afslag", "refused"), ("henvist", "referred"),
+                                                ("lukket", "closed"), ("grantd_85", "granted_85")])
+def test_an_outcome_written_in_danish_gets_the_outcome_meant(tmp_path: Path, written: str,
+                                                             meant: str) -> None:
+    from spstotte.errors import ScenarioError
+    from spstotte.scenarios.format import load_scenarios
+
+    path = tmp_path / "x.scenarios.yaml"
+    path.write_text("municipality: roskilde\non: 2026-11-23\nscenarios:\n  - name: x\n"
+                    f"    profile: {{}}\n    expect: {{outcome: {written}}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenarios(path)
+    (d,) = info.value.diagnostics
+    assert _at(d) == ("S104", 6, 23)
+    assert (d.hint_in("da") or "").startswith(f"mente du '{meant}'? tilladt her: granted_85")
+
+
 @pytest.mark.parametrize(("field", "written", "meant"), [
     ("support_need", "moderat", "moderate"), ("mental_impairment", "svær", "severe"),
     ("physical_impairment", "let", "light"), ("applicant", "pårørende", "relative"),
