@@ -524,6 +524,26 @@ def test_a_misspelt_parameter_value_and_support_area_get_the_value_meant(
     assert codes["R220"].hint_in("da").startswith("mente du 'accompaniment'? indsatsområderne")
 
 
+@pytest.mark.parametrize(("kind", "value", "en", "da"), [
+    ("bool", '"ja"', "expected true or false, got 'ja'", "her skal stå true eller false"),
+    ("int", "[1]", "expected a whole number, got a list", "her skal stå et helt tal"),
+    ("int_list", "3", "expected a list of whole numbers, got 3", "en liste med hele tal"),
+    ("path_list", "p85", "expected a list of path ids, got 'p85'", "en liste med bevillingsveje"),
+    ("social_problem_list", "[crim]", "expected a list of social problems", "sociale problemer"),
+    ("impairment", "svær", "expected one of none, light, moderate, severe, complete, got 'svær'",
+     "her skal stå én af none, light"),
+    ("municipality", "Atlantis", "'Atlantis' is not the name of a Danish municipality",
+     "er ikke navnet på en dansk kommune"),
+])
+def test_a_parameter_of_the_wrong_type_says_what_it_takes(tmp_path: Path, kind: str, value: str,
+                                                          en: str, da: str) -> None:
+    found = _check(tmp_path, HEADER + f"parameters:\n  mine:\n    type: {kind}\n"
+                   f"    value: {value}\n    title: {{da: T, en: T}}\n")
+    d = next(d for d in found if d.code == "R214")
+    assert _at(d) == ("R214", 8, 12)
+    assert en in d.message and da in d.message_in("da"), (d.message, d.message_in("da"))
+
+
 def test_a_misspelt_value_in_a_scenario_file_gets_the_value_meant(tmp_path: Path) -> None:
     from spstotte.errors import ScenarioError
     from spstotte.scenarios.format import load_scenarios
