@@ -407,6 +407,13 @@ def test_a_colon_inside_a_value_is_told_from_a_key_out_of_line(tmp_path: Path) -
     assert d.message_in("da") == "et kolon (:) inde i en værdi"
 
 
+def test_an_alias_is_named_as_one_whatever_it_is_called(tmp_path: Path) -> None:
+    # 'stable' has "tab" in it: the words are PyYAML's, the problem is the alias.
+    d = _one(_check(tmp_path, "a: *stable\n"))
+    assert _at(d) == ("Y001", 1, 4)
+    assert d.message == "anchors (&name) and aliases (*name) are not allowed"
+
+
 def test_a_quote_never_closed_is_shown_where_it_opens(tmp_path: Path) -> None:
     d = _one(_check(tmp_path, "a: 1\ntitle: 'Mål\nb: 2\n"))
     assert _at(d) == ("Y001", 2, 8)

@@ -480,7 +480,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, source: str, file: str,
         line, column = where or (line_no, col)
         return Diagnostic.of("Y001", variant, Span(file, line, column, origin), **values)
 
-    if "'\\t'" in problem or "tab" in problem:
+    if "'\\t'" in problem or "tab character" in problem:
         indentation = not text[: max(col - 1, 0)].strip(" \t-")
         return at("tab_indent" if indentation else "tab")
     key = _key_on(text)
@@ -525,6 +525,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, source: str, file: str,
         return at("documents")
     if "escape character" in problem:
         return at("escape")
+    if "alias" in problem or "anchor" in problem:
+        return at("anchor")
     return at("other", detail=problem[:200])
 
 
