@@ -51,6 +51,15 @@ BASE_PROFILE: dict[str, object] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command reports problems in the locale's language (spstotte.project.language): the
+    tests read them in English on any machine, unless a test chooses a language itself."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def library() -> RuleLibrary:
     """The bundled rule sets."""

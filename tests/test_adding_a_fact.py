@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import ROOT
 from spstotte.facts import FACTS, fact_spec
-from spstotte.profile import _FIELD_HINTS, CitizenProfile
+from spstotte.profile import CitizenProfile, _field_hint
 from spstotte.testing import profile_data
 from spstotte.texts import catalogue
 
@@ -40,8 +40,11 @@ def test_every_fact_has_its_words_in_both_languages(name: str) -> None:
 def test_every_fact_with_a_vocabulary_has_a_hint_listing_it(name: str) -> None:
     vocabulary = FACTS[name].vocabulary
     assert vocabulary is not None
-    hint = _FIELD_HINTS.get(name.split(".")[-1], "")  # step 4: profile.py's hints
-    assert all(value.value in hint for value in vocabulary), name
+    words = _field_hint(name.split(".")[-1])  # step 4: profile.py's hints (_FIELD_VALUES)
+    assert words is not None, name
+    for lang in ("da", "en"):
+        hint = words.render(lang)
+        assert all(value.value in hint for value in vocabulary), (name, lang)
 
 
 def test_the_test_strategies_generate_every_fact() -> None:

@@ -54,26 +54,45 @@ def test_evaluate_in_english(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith("Granted: socio-pedagogical support")
 
 
-@pytest.mark.parametrize(("profile", "expected"), [
-    ("support_need: moderate\ncpr: [\n", "p.yaml:3:1: error[Y001] "),
-    ("support_need: lots\n", "p.yaml:1:15: error[P100] support_need: Input should be"),
+@pytest.mark.parametrize(("profile", "expected", "hint"), [
+    ("support_need: moderate\ncpr: [\n", "p.yaml:3:1: error[Y001] ", "hint: "),
+    ("support_need: lots\n", "p.yaml:1:15: error[P100] support_need: 'lots' is not one of the "
+                            "allowed values", "hint: one of: none, light, moderate"),
+    ("support_need: moderat\n", "p.yaml:1:15: error[P100] support_need: 'moderat' is not one",
+     "hint: did you mean 'moderate'? one of: none, light, moderate"),
     ("cpr: 320190-1234\n", "p.yaml:1:6: error[P100] cpr: the date part 320190 is not a real "
-                           "date"),
-    ("urgent: yes\n", "p.yaml:1:9: error[P100] urgent: expected true or false, got 'yes'"),
-    ("colour: blue\n", "p.yaml:1:1: error[P100] colour: unknown field; hint: known fields:"),
+                           "date", "hint: write the CPR number as DDMMYY-SSSS"),
+    ("urgent: yes\n", "p.yaml:1:9: error[P100] urgent: expected true or false, got the text "
+                      "'yes'", "hint: write true or false"),
+    ("colour: blue\n", "p.yaml:1:1: error[P100] colour: unknown field", "hint: known fields:"),
     ("birth_date: 2030-01-01\n", "error[P100] birth_date: the decision date 2026-11-23 is "
-                                 "before the birth date 2030-01-01"),
-    (b"support_need: h\xf8j\n", "p.yaml:1:16: error[Y003] byte 0xf8 is not UTF-8"),
-    ("- a\n- b\n", "error[P100] <profile>: a profile is a mapping of fields, not list"),
+                                 "before the birth date 2030-01-01", "hint: check the birth date"),
+    (b"support_need: h\xf8j\n", "p.yaml:1:16: error[Y003] byte 0xf8 is not UTF-8",
+     "hint: save the file as UTF-8"),
+    ("- a\n- b\n", "error[P100] <profile>: a profile is a mapping of fields, not a list",
+     "hint: write the profile as 'field: value' lines"),
 ])
-def test_bad_profiles_give_one_line_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                           profile: str | bytes, expected: str) -> None:
+def test_bad_profiles_give_an_error_at_the_line_of_the_file(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, profile: str | bytes, expected: str,
+        hint: str) -> None:
     path = write(tmp_path, "p.yaml", profile)
     code, out, err = run(capsys, "evaluate", path, "-m", "265", "--on", "2026-11-23")
     assert code == 3 and out == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert expected in lines[0].replace(str(tmp_path) + "/", "")
+    headline = lines[0].replace(str(tmp_path) + "/", "")
+    assert expected in headline
+    assert lines[-1].startswith("  " + hint), lines
+    if headline.startswith("p.yaml:") and isinstance(profile, str):
+        # The line of the file, and a caret under the column the problem is at.
+        _, line, col = headline.split(":")[:3]
+        number, text = lines[1].split(" |", 1)
+        assert number.strip() == line
+        assert text.removeprefix(" ") == [*profile.splitlines(), ""][int(line) - 1]
+        assert lines[2].index("^") - lines[2].index("|") - 2 == int(col) - 1
+    elif isinstance(profile, bytes):  # a byte that is not UTF-8 is shown as U+FFFD
+        assert lines[1:3] == ["    1 | support_need: h\ufffdj", "      |                ^"]
+    else:
+        assert len(lines) == 2, lines  # no file, or no line to show: the error and its hint
 
 
 def test_unknown_municipality_lists_those_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,10 +147,22 @@ rules:
     code, out, err = run(capsys, "validate", path)
     assert code == 1
     lines = err.strip().splitlines()
-    assert lines[0].endswith("bad.yaml:13:18: error[R201] unknown fact 'agee'; hint: did you "
-                             "mean 'age'? Facts are listed in docs/facts.md")
-    assert "bad.yaml:20:11: error[R210] unknown path 'p99'" in lines[1]
+    assert lines[0].endswith("bad.yaml:13:18: error[R201] unknown fact 'agee'")
+    assert lines[1:4] == ["   13 |     when: {fact: agee, gte: 18}",
+                          "      |                  ^",
+                          "  hint: did you mean 'age'? Facts are listed in docs/facts.md"]
+    assert "bad.yaml:20:11: error[R210] unknown path 'p99'" in lines[4]
     assert out.startswith("FAILED: ")
+    # The same in Danish, and in JSON (no excerpt there, but the position).
+    code, out, err = run(capsys, "validate", path, "--lang", "da")
+    lines = err.strip().splitlines()
+    assert lines[0].endswith("bad.yaml:13:18: fejl[R201] ukendt oplysning 'agee'")
+    assert lines[3] == "  tip: mente du 'age'? Oplysningerne står i docs/facts.md"
+    assert out.startswith("FEJL: 1 regelsæt kontrolleret, 2 fejl")
+    code, out, _ = run(capsys, "validate", path, "--format", "json", "--lang", "da")
+    first = json.loads(out)["diagnostics"][0]
+    assert (first["code"], first["line"], first["col"]) == ("R201", 13, 18)
+    assert first["message"] == "ukendt oplysning 'agee'" and "^" not in out
 
 
 def test_validate_finds_a_quote_missing_from_its_source(

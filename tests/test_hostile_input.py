@@ -74,11 +74,19 @@ def test_ten_thousand_unknown_keys_in_a_rule_file_give_a_bounded_list(tmp_path: 
     assert result.returncode == 1
     no_traceback(result)
     lines = result.stderr.splitlines()
-    assert lines[0].endswith("x.yaml:7:5: error[R101] unknown key 'unknown_0'; hint: allowed "
-                             "keys here: type, title, value, legal_basis, statutory")
-    assert lines[-1] == (f"error[X001] and {10_000 - MAX_REPORTED} more problem(s) not shown; "
-                         "hint: fix the ones above and run again")
-    assert len(lines) == MAX_REPORTED + 1
+    assert lines[0].endswith("x.yaml:7:5: error[R101] unknown key 'unknown_0'")
+    assert lines[1:4] == ["    7 |     unknown_0: 1", "      |     ^",
+                          "  hint: allowed keys here: type, title, value, legal_basis, statutory"]
+    assert lines[-2:] == [f"error[X001] and {10_000 - MAX_REPORTED} more problem(s) not shown",
+                          "  hint: fix the ones above and run again"]
+    # One problem per headline (the lines below each are its excerpt and hint).
+    assert len([line for line in lines if not line.startswith(" ")]) == MAX_REPORTED + 1
+    danish = spstotte("validate", str(path), "--lang", "da")
+    lines = danish.stderr.splitlines()
+    assert danish.returncode == 1 and lines[0].endswith("x.yaml:7:5: fejl[R101] ukendt nøgle "
+                                                        "'unknown_0'")
+    assert lines[-2:] == [f"fejl[X001] og {10_000 - MAX_REPORTED} problem(er) mere, som ikke "
+                          "vises", "  tip: ret dem ovenfor, og kør igen"]
 
 
 # ---------------------------------------------------------------------------- 4 bounded reads
@@ -415,8 +423,8 @@ def test_a_coverage_threshold_must_be_a_percentage(value: str) -> None:
 def test_a_decision_date_is_written_yyyy_mm_dd(on: str) -> None:
     result = spstotte("evaluate", str(PROFILE), "-m", "roskilde", "--on", on)
     assert result.returncode == 3
-    assert f"error[P100] on: the decision date '{on}' is not a date; hint: write the date as " \
-           "YYYY-MM-DD" in result.stderr
+    assert f"error[P100] on: the decision date '{on}' is not a date\n  hint: write the date " \
+           "as YYYY-MM-DD" in result.stderr
 
 
 def test_a_profile_that_is_not_a_profile_is_not_echoed_back(tmp_path: Path) -> None:
@@ -425,7 +433,8 @@ def test_a_profile_that_is_not_a_profile_is_not_echoed_back(tmp_path: Path) -> N
     result = spstotte("evaluate", str(prose), "-m", "roskilde", "--on", "2026-11-23")
     assert result.returncode == 3
     lines = result.stderr.splitlines()
-    assert len(lines) == MAX_REPORTED + 1 and lines[-1].startswith(
+    headlines = [line for line in lines if not line.startswith(" ")]
+    assert len(headlines) == MAX_REPORTED + 1 and headlines[-1].startswith(
         f"error[P100] <profile>: and {50_000 - MAX_REPORTED} more problem(s) not shown")
     assert max(len(line) for line in lines) < 1_000
 

@@ -33,15 +33,19 @@ def test_the_command_line_ends_as_the_error_class_says(
     class DiskGone(SpstotteError):
         exit_code = ExitCode.OUTPUT
 
-        def report_lines(self) -> list[str]:
-            return ["error: first", "error: second"]
+        def report_lines(self, lang: str = "en", *, excerpts: bool = False) -> list[str]:
+            return [f"{lang}: first", f"{lang}: second, excerpts {excerpts}"]
 
     def fail(*_: object) -> int:
         raise DiskGone("x")
 
     monkeypatch.setattr(cli, "_municipalities", fail)
     assert cli.main(["municipalities"]) == 74
-    assert capsys.readouterr().err.splitlines() == ["error: first", "error: second"]
+    # In the language of the locale (no --lang here), with the lines of the files.
+    assert capsys.readouterr().err.splitlines() == ["en: first", "en: second, excerpts True"]
+    monkeypatch.setenv("LANG", "da_DK.UTF-8")
+    assert cli.main(["municipalities"]) == 74
+    assert capsys.readouterr().err.splitlines() == ["da: first", "da: second, excerpts True"]
 
 
 def test_from_options_shares_the_bundled_library_unless_folders_are_given() -> None:

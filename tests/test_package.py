@@ -36,6 +36,7 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     assert "spstotte/py.typed" in names
     assert "spstotte/municipality_codes.json" in names
     assert "spstotte/texts.yaml" in names
+    assert "spstotte/diagnostics.yaml" in names
     assert "spstotte/statutes.yaml" in names
     templates = sorted((ROOT / "src" / "spstotte" / "render" / "templates").glob("*.j2"))
     assert templates

@@ -123,12 +123,18 @@ def test_validate_checks_the_repository_quotes_against_its_own_sources(
     column = right.splitlines()[first_quote - 1].index("har et") + 1
     code, out, err = run(capsys, "validate", "--strict")
     assert code == 1
-    assert (f"municipalities/aarhus.yaml:{first_quote}:{column}: error[R211] source file "
-            "kvalitetsstandard.txt of 'kvalitetsstandard' is in none of") in err
+    # In Danish: the repository's spstotte.toml says lang = "da".
+    assert (f"municipalities/aarhus.yaml:{first_quote}:{column}: fejl[R211] kildefilen "
+            "kvalitetsstandard.txt til 'kvalitetsstandard' findes ikke i nogen af") in err
+    assert ("  tip: læg teksten i mappen sources/ som en UTF-8-tekstfil, eller tjek filnavnet "
+            "under 'sources:'") in err.splitlines()
+    assert run(capsys, "validate", "--strict", "--lang", "en")[2].startswith(
+        f"municipalities/aarhus.yaml:{first_quote}:{column}: error[R211] source file "
+        "kvalitetsstandard.txt of 'kvalitetsstandard' is in none of")
     (aarhus / "sources" / "kvalitetsstandard.txt").write_text(STANDARD, encoding="utf-8")
     code, out, err = run(capsys, "validate", "--strict")
     assert code == 0, err
-    assert out.splitlines()[-1] == "ok: 1 rule set(s) checked, 0 error(s), 0 warning(s)"
+    assert out.splitlines()[-1] == "ok: 1 regelsæt kontrolleret, 0 fejl, 0 advarsel(er)"
     # The grant scenario now names Aarhus's own requirement among its reasons.
     code, out, _ = run(capsys, "test")
     assert code == 1
@@ -140,7 +146,7 @@ def test_validate_checks_the_repository_quotes_against_its_own_sources(
     assert run(capsys, "test")[0] == 0
 
     rule_file.write_text(uncommented(template, "har et højt støttebehov"), encoding="utf-8")
-    code, out, err = run(capsys, "validate", "--format", "github")
+    code, out, err = run(capsys, "validate", "--format", "github", "--lang", "en")
     assert code == 1
     annotations = [line for line in out.splitlines() if line.startswith("::error")]
     assert annotations[0] == (
@@ -270,7 +276,8 @@ def test_find_project_reads_settings_upwards_and_stops_at_the_repository(
 @pytest.mark.parametrize(("text", "expected"), [
     ('municipalities = "regler"\nfail_undr = 100\n',
      "spstotte.toml:2:1: error[C002] unknown setting 'fail_undr'; hint: did you mean "
-     "'fail_under'?"),
+     "'fail_under'? the settings are municipalities, scenarios, sources, rules, fail_under, "
+     "lang"),
     ('municipalities = "mangler"\n',
      "spstotte.toml:1:1: error[C002] the municipalities folder mangler does not exist; hint: "
      "create it, or name the folder that holds the rule files"),
@@ -290,11 +297,19 @@ def test_a_malformed_settings_file_is_reported_at_its_line(
     (tmp_path / "regler").mkdir()
     (tmp_path / "spstotte.toml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
     with pytest.raises(RuleSetError) as caught:
         find_project()
     assert caught.value.report_lines() == [expected]
+    # The command shows the line of the file with a caret under the column, then the hint.
     code, _, err = run(capsys, "validate")
-    assert code == 1 and err.strip() == expected
+    headline, hint = expected.split("; hint: ")
+    line, col = (int(n) for n in headline.split(":")[1:3])
+    lines = err.splitlines()
+    assert code == 1 and lines[0] == headline and lines[-1] == f"  hint: {hint}"
+    assert lines[1].endswith(text.splitlines()[line - 1])
+    assert lines[2].index("^") - lines[2].index("|") - 1 == col
 
 
 def test_outside_any_project_test_says_it_runs_the_bundled_scenarios(

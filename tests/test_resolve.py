@@ -240,9 +240,9 @@ def test_a_constant_that_does_not_fit_its_fact_raises_with_the_reason() -> None:
     assert check_value(age, Op.IN, [20, 18, 20]) == (18, 20)
     assert check_value(need, Op.GTE, "moderate") == "moderate"
     for spec, op, raw, reason in [
-        (age, Op.EQ, "18", "age is a whole number, not '18'"),
-        (age, Op.IN, [], "'in' takes a non-empty list"),
-        (age, Op.EQ, [18], "'eq' takes a single value, not a list"),
+        (age, Op.EQ, "18", "age is a whole number, not the text '18'"),
+        (age, Op.IN, [], "'in' takes a list with at least one value, not an empty list"),
+        (age, Op.EQ, [18], "'eq' compares with one value, but a list is written here"),
         (need, Op.GTE, "not_assessed", "'not_assessed' has no rank and cannot be compared with "
                                        "gte"),
         (need, Op.IN, ["high", "huge"], "'huge' is not a value of support_need"),

@@ -349,12 +349,16 @@ def _line_count(raw: bytes) -> int:
 
 
 def _check_diagnostics(diagnostics: tuple[Diagnostic, ...], files: dict[str, bytes]) -> None:
-    """Every diagnostic has a catalogued code and a message; file problems have a position
-    inside the file."""
+    """Every diagnostic has a catalogued code and a message, which renders in Danish and
+    English (every value its words name is given); file problems have a position inside the
+    file."""
     assert diagnostics
     for d in diagnostics:
         assert d.code in ERROR_CODES, d
         assert d.message.strip(), d
+        for lang in ("da", "en"):
+            assert d.message_in(lang).strip() and d.format(lang, excerpt=True), d
+            assert d.one_line(lang) and d.to_dict(lang)["code"] == d.code
         if d.code[0] in "YRS":
             assert d.span is not None, d
         if d.span is not None:
@@ -494,6 +498,8 @@ def _verdict_or_profile_error(library: RuleLibrary, data: Any, on: Any) -> None:
         assert exc.problems and str(exc).strip()
         for problem in exc.problems:
             assert problem.path or problem.message.strip(), problem
+            for lang in ("da", "en"):  # every value its words name is given
+                assert problem.message_in(lang).strip() and problem.format(lang), problem
         try:
             CitizenProfile.parse(data)
         except ProfileError:

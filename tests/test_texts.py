@@ -1,4 +1,5 @@
-"""The text catalogue (texts.yaml): complete in both languages, with matching placeholders."""
+"""The text catalogue (texts.yaml, diagnostics.yaml): complete in both languages, with matching
+placeholders."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, Message
 from .loader import MAX_FILE_BYTES
 
 #: A git revision as people write one: a branch, tag, hash, HEAD~2, main^, v1.0.
@@ -24,14 +24,14 @@ def show_file(path: str, revision: str) -> bytes:
     """
     spec = f"{path}@{revision}"
     if not REVISION.fullmatch(revision):
-        raise InputError(f"{spec}: {revision!r} is not a git revision; write a branch, tag or "
-                         "commit (letters, digits and . _ / ~ ^ -, not starting with -)")
+        raise InputError(Message.of("errors.git_revision", spec=spec, revision=revision))
     target = Path(path)
     return _bounded_output(["git", "show", "--end-of-options", f"{revision}:./{target.name}"],
-                           target.parent, spec, f"git could not show {path} at {revision}")
+                           target.parent, spec, Message.of("errors.git_show", path=path,
+                                                           revision=revision))
 
 
-def _bounded_output(command: list[str], folder: Path, spec: str, failure: str) -> bytes:
+def _bounded_output(command: list[str], folder: Path, spec: str, failure: Message) -> bytes:
     """git's output, at most the size of a rule file plus one byte."""
     try:
         with subprocess.Popen(command, cwd=str(folder) if str(folder) else None,
@@ -43,8 +43,10 @@ def _bounded_output(command: list[str], folder: Path, spec: str, failure: str) -
             error = process.stderr.read(10_000)
             process.wait()
     except OSError as exc:
-        raise InputError(f"{spec}: {failure}: {exc}") from None
+        raise InputError(Message.of("errors.git_failed", spec=spec, failure=failure,
+                                    detail=str(exc))) from None
     if process.returncode != 0 and len(output) <= MAX_FILE_BYTES:
         message = error.decode(errors="replace").strip() or f"exit {process.returncode}"
-        raise InputError(f"{spec}: {failure}: {message}")
+        raise InputError(Message.of("errors.git_failed", spec=spec, failure=failure,
+                                    detail=message[:500]))
     return output

@@ -228,11 +228,8 @@ def profile_facts(profile: CitizenProfile, on: date) -> dict[str, FactValue]:
     if birth is not None:
         if on < birth:
             field = "birth_date" if profile.birth_date is not None else "cpr"
-            raise ProfileError([ProfileProblem(
-                field, f"the decision date {on.isoformat()} is before the birth date "
-                f"{birth.isoformat()}",
-                "check the birth date, the CPR number and the decision date",
-            )])
+            raise ProfileError([ProfileProblem.of(field, "before_birth", date=on.isoformat(),
+                                                  birth=birth.isoformat())])
         age = age_on(birth, on)
     months = None if birth is None else months_on(birth, on)
     living = profile.living_situation

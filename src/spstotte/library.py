@@ -15,7 +15,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -27,12 +27,14 @@ from .errors import (
     Diagnostic,
     EngineError,
     InputError,
+    Message,
     ProfileError,
     ProfileProblem,
     RuleSetError,
     Span,
     SpstotteError,
     UnknownMunicipalityError,
+    suggestion,
 )
 from .facts import assessment_facts, profile_facts
 from .loader import (
@@ -193,10 +195,7 @@ class RuleLibrary:
                 if isinstance(code, int) and code in MUNICIPALITY_NAMES:
                     found.append(MunicipalityInfo(path.stem, code, MUNICIPALITY_NAMES[code], path))
                 else:
-                    self._broken[path.stem] = RuleSetError([Diagnostic(
-                        "R102", "the file does not say which municipality it is for",
-                        Span(_relative(path), 1, 1),
-                        "add 'municipality: {code: ..., name: ...}' (one of the 98 codes)")])
+                    self._broken[path.stem] = RuleSetError([self._header_problem(path, code)])
         # Two files for one municipality: neither is used, whichever way it is asked for.
         for code, claims in _claims(found).items():
             error = RuleSetError(duplicate_municipality(code, [c.file for c in claims],
@@ -224,7 +223,7 @@ class RuleLibrary:
             code = municipality_code(municipality)
         except MunicipalityLookupError as exc:
             raise UnknownMunicipalityError(municipality, [str(e) for e in entries],
-                                           str(exc)) from None
+                                           exc.message) from None
         if code in self._conflicts:
             raise self._conflicts[code]
         for entry in entries:
@@ -232,8 +231,8 @@ class RuleLibrary:
                 return entry
         if self._broken:
             raise RuleSetError([d for exc in self._broken.values() for d in exc.diagnostics])
-        raise UnknownMunicipalityError(municipality, [str(e) for e in entries],
-                                       f"{MUNICIPALITY_NAMES[code]} has no rule set")
+        raise UnknownMunicipalityError(municipality, [str(e) for e in entries], Message.of(
+            "errors.has_no_rule_set", name=MUNICIPALITY_NAMES[code]))
 
     # -- rule sets --------------------------------------------------------------------------
 
@@ -243,10 +242,24 @@ class RuleLibrary:
         return self._by_content(self._headers, path, lambda raw, name: read_header(
             raw, "municipality", name))[1]
 
+    def _header_problem(self, path: Path, code: object) -> Diagnostic:
+        """Why a rule file's header names no municipality: it has no code (R102), or its
+        code is not one of the 98 (R104, at the code)."""
+        if code is None or isinstance(code, bool):
+            return Diagnostic.of("R102", "header", Span(_relative(path), 1, 1))
+        try:
+            span = self._read(path)[1].span(("municipality", "code"))
+        except RuleSetError:
+            span = Span(_relative(path), 1, 1)
+        first, last = min(MUNICIPALITY_NAMES), max(MUNICIPALITY_NAMES)
+        return Diagnostic.of("R104", "municipality_code", span, code=code, first=first,
+                             first_name=MUNICIPALITY_NAMES[first], last=last,
+                             last_name=MUNICIPALITY_NAMES[last])
+
     def _read(self, path: Path) -> tuple[str, LoadedYaml]:
         """A rule file parsed, with the SHA-256 of its bytes; parsed again only if they changed."""
-        return self._by_content(self._parsed, path, lambda raw, name: replace(
-            load_yaml_text(raw, name), path=path.resolve()))
+        return self._by_content(self._parsed, path, lambda raw, name: load_yaml_text(
+            raw, name, origin=path.resolve()))
 
     def _by_content(self, cache: dict[Path, tuple[str, str, Any]], path: Path,
                     read: Callable[[bytes, str], _T]) -> tuple[str, _T]:
@@ -278,8 +291,8 @@ class RuleLibrary:
         """The law layer's files, parsed (from the cache where unchanged), each file's name and
         SHA-256 added to ``digest``; the errors of every file raised together."""
         if not self.law_dir.is_dir():
-            raise RuleSetError([Diagnostic("Y006", f"law layer folder {self.law_dir} not "
-                                           "found", Span(str(self.law_dir), 1, 1))])
+            raise RuleSetError([Diagnostic.of("Y006", "law_folder", Span(str(self.law_dir), 1, 1),
+                                              folder=str(self.law_dir))])
 
         def read(path: Path) -> LoadedYaml:
             part, loaded = self._read(path)
@@ -361,7 +374,8 @@ class RuleLibrary:
                 self._pending.pop(key, None)
             job.error = exc if isinstance(exc, SpstotteError) else None
             if job.error is None:  # not ours to hand on (KeyboardInterrupt, ...): waiters fail
-                job.error = EngineError(f"compiling rule set {info.slug!r} was interrupted")
+                job.error = EngineError(Message.of("errors.compile_interrupted",
+                                                   ruleset=info.slug))
             job.done.set()
             raise
         with self._lock:
@@ -475,7 +489,7 @@ class RuleLibrary:
             RuleSetError: the rule files have errors.
         """
         if backend not in ("rete", "reference"):
-            raise InputError(f"backend {backend!r} is not one of 'rete' and 'reference'")
+            raise InputError(Message.of("errors.backend", backend=backend))
         citizen = CitizenProfile.parse(profile)
         decision_date = _decision_date(on)
         facts = profile_facts(citizen, decision_date)
@@ -504,15 +518,15 @@ def _check_assessments(citizen: CitizenProfile, ruleset: ResolvedRuleSet) -> Non
     for point in citizen.assessments or {}:
         if point in points:
             continue
-        if ruleset.has_rule(point):
-            message = (f"{point!r} is a {ruleset.rule(point).condition_kind.value} condition "
-                       f"of {ruleset.id}; a caseworker's assessment can only depart from a "
-                       "service level or decide a discretionary point")
-        else:
-            message = f"{ruleset.id} has no assessment point {point!r}"
         close = difflib.get_close_matches(point, points, n=1)
-        hint = (f"did you mean {close[0]!r}? " if close else "") + "points: " + ", ".join(points)
-        problems.append(ProfileProblem(f"assessments.{point}", message, hint))
+        values = {"point": point, "ruleset": ruleset.id, "points": tuple(points),
+                  "suggestion": suggestion(close[0] if close else None)}
+        if ruleset.has_rule(point):
+            problems.append(ProfileProblem.of(
+                f"assessments.{point}", "not_departable",
+                kind=ruleset.rule(point).condition_kind.value, **values))
+        else:
+            problems.append(ProfileProblem.of(f"assessments.{point}", "no_point", **values))
     if problems:
         raise ProfileError(problems)
 
@@ -541,14 +555,12 @@ def _decision_date(on: date | str | None) -> date:
                 raise ValueError(on)
             day = date.fromisoformat(on)
         except (TypeError, ValueError):
-            raise ProfileError([ProfileProblem(
-                "on", f"the decision date {on!r} is not a date", "write the date as YYYY-MM-DD",
-            )]) from None
+            raise ProfileError([ProfileProblem.of("on", "decision_date", value=repr(on)[:60])]) \
+                from None
     if not FIRST_DECISION_DATE <= day <= LAST_DECISION_DATE:
-        raise ProfileError([ProfileProblem(
-            "on", f"the decision date {day.isoformat()} is outside "
-            f"{FIRST_DECISION_DATE.isoformat()} to {LAST_DECISION_DATE.isoformat()}",
-            "check the decision date")])
+        raise ProfileError([ProfileProblem.of(
+            "on", "decision_date_range", date=day.isoformat(),
+            first=FIRST_DECISION_DATE.isoformat(), last=LAST_DECISION_DATE.isoformat())])
     return day
 
 
@@ -563,10 +575,9 @@ def duplicate_municipality(code: int, files: Sequence[Path | str],
                            display: Any = str) -> list[Diagnostic]:
     """R229 for each of several rule files that claim the same municipality."""
     names = [display(Path(f)) for f in files]
-    return [Diagnostic("R229", f"{len(names)} rule files claim municipality {code} "
-                       f"({MUNICIPALITY_NAMES.get(code, code)}): {', '.join(names)}",
-                       Span(name, 1, 1), "keep one rule set per municipality; move or delete "
-                       "the others") for name in names]
+    return [Diagnostic.of("R229", None, Span(name, 1, 1), n=len(names), code=code,
+                          name=MUNICIPALITY_NAMES.get(code, code), files=tuple(names))
+            for name in names]
 
 
 def load_many(paths: Iterable[Path],

@@ -16,12 +16,13 @@ uses an unsafe loader and never changes PyYAML's global state.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -222,70 +223,63 @@ class LoadedYaml:
         return self.value_spans.get((), Span(self.file, 1, 1))
 
 
-def _span(file: str, node: Node) -> Span:
-    mark = node.start_mark
-    return Span(file, mark.line + 1, mark.column + 1)
-
-
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, origin: Path | None = None) -> None:
         self.file = file
+        self.origin = origin
         self.value_spans: dict[DataPath, Span] = {}
         self.key_spans: dict[DataPath, Span] = {}
         self.diagnostics = Collector()
         self._seen: set[int] = set()
 
-    def fail(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
-        self.diagnostics.add(Diagnostic(code, message, _span(self.file, node), hint))
+    def fail(self, code: str, variant: str | None, node: Node, **values: Any) -> None:
+        self.diagnostics.add(Diagnostic.of(code, variant, self.span(node), **values))
+
+    def span(self, node: Node) -> Span:
+        mark = node.start_mark
+        return Span(self.file, mark.line + 1, mark.column + 1, self.origin)
 
     def build(self, node: Node, path: DataPath, depth: int = 0) -> Any:
-        self.value_spans[path] = _span(self.file, node)
+        self.value_spans[path] = self.span(node)
         if id(node) in self._seen:
             # The composer hands back the same node for an alias (*name). Aliases let a tiny
             # file expand exponentially ("billion laughs"), a long text repeated by alias costs
             # gigabytes, and either hides where a value comes from: no alias is allowed.
-            self.fail("Y005", "the value anchored here is reused through an alias (*name); "
-                      "aliases are not allowed", node, "write the value out where it is used")
+            self.fail("Y005", "alias", node)
             return None
         self._seen.add(id(node))
         if depth > MAX_DEPTH:
-            self.fail("Y004", f"nesting deeper than {MAX_DEPTH} levels", node,
-                      "rule files never need this depth; simplify the structure")
+            self.fail("Y004", "depth", node, depth=MAX_DEPTH)
             return None
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ:
-                self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node,
-                          "remove the tag")
+                self.fail("Y005", "tag", node, tag=node.tag)
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, MappingNode):
             if node.tag != _MAP:
-                self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node,
-                          "remove the tag")
+                self.fail("Y005", "tag", node, tag=node.tag)
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge" or (
                     isinstance(key_node, ScalarNode) and key_node.value == "<<"
                     and key_node.style is None
                 ):
-                    self.fail("Y005", "merge keys ('<<') are not allowed", key_node,
-                              "write the keys out; merged mappings hide where a value comes from")
+                    self.fail("Y005", "merge", key_node)
                     continue
                 if not isinstance(key_node, ScalarNode):
-                    self.fail("Y005", "a key must be plain text", key_node, None)
+                    self.fail("Y005", "key_not_text", key_node)
                     continue
                 key = key_node.value
                 if key in result:
                     first = self.key_spans[(*path, key)]
-                    self.fail("Y002", f"duplicate key {key!r} (first at line {first.line})",
-                              key_node,
-                              "remove or rename one of them; YAML would keep only the last")
+                    self.fail("Y002", None, key_node, key=key, line=first.line)
                     continue
-                self.key_spans[(*path, key)] = _span(self.file, key_node)
+                self.key_spans[(*path, key)] = self.span(key_node)
                 result[key] = self.build(value_node, (*path, key), depth + 1)
             return result
-        self.fail("Y005", "unsupported YAML node", node)  # pragma: no cover - defensive
+        self.fail("Y005", "node", node)  # pragma: no cover - defensive
         return None
 
     def _scalar(self, node: ScalarNode) -> Any:
@@ -293,22 +287,19 @@ class _Builder:
         surrogate = _SURROGATE.search(text)
         if surrogate:
             # A "\ud800" escape gives half of a UTF-16 pair: no character, and no UTF-8.
-            self.fail("Y003", f"the escape \\u{ord(surrogate.group()):04x} is half of a UTF-16 "
-                      "surrogate pair, not a character", node,
-                      "write the character itself, or its \\U escape with 8 hex digits")
+            self.fail("Y003", "surrogate", node, escape=f"\\u{ord(surrogate.group()):04x}")
             return text.encode("utf-8", "replace").decode("utf-8")
         if node.tag == _STR or node.style in ("'", '"', "|", ">"):
             return text
         if node.tag in _PATTERNS and not _PATTERNS[node.tag].match(text):
             # Only an explicit tag ('!!int abc') gives a core tag to text that does not fit it.
-            self.fail("Y005", f"explicit tag {node.tag!r} on {text[:40]!r}", node,
-                      "remove the tag and write the value plainly")
+            self.fail("Y005", "tag_on_value", node, tag=node.tag, value=text[:40])
             return text
         if node.tag == _BOOL:
             return _BOOL_VALUES[text]
         if node.tag == _INT:
             if len(text) > 18:
-                self.fail("Y004", "number too large", node, "numbers in rule files are small")
+                self.fail("Y004", "number", node)
                 return None
             return int(text)
         if node.tag == _FLOAT:
@@ -317,69 +308,62 @@ class _Builder:
             return None
         if node.tag == _NULL:
             return text
-        self.fail("Y005", f"explicit tag {node.tag!r} is not allowed", node, "remove the tag")
+        self.fail("Y005", "tag", node, tag=node.tag)
         return text
 
 
-def _decode(raw: bytes, file: str) -> str:
+def _decode(raw: bytes, file: str, origin: Path | None) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise RuleSetError([Diagnostic(
-            "Y003", f"byte 0x{raw[exc.start]:02x} is not UTF-8", Span(file, line, col),
-            "save the file as UTF-8",
-        )]) from None
+        raise RuleSetError([Diagnostic.of("Y003", "byte", Span(file, line, col, origin),
+                                          byte=f"0x{raw[exc.start]:02x}")]) from None
     return text.removeprefix("\ufeff")
 
 
-def load_yaml_text(text: str | bytes, file: str = "<string>") -> LoadedYaml:
-    """Read one YAML document from text; raise :class:`RuleSetError` with every problem found."""
+def load_yaml_text(text: str | bytes, file: str = "<string>", *,
+                   origin: Path | None = None) -> LoadedYaml:
+    """Read one YAML document from text; raise :class:`RuleSetError` with every problem found.
+
+    ``file`` is the name shown in messages; ``origin``, where the text was read from, lets a
+    report show the line a problem is in."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > MAX_FILE_BYTES:
-        raise RuleSetError([Diagnostic(
-            "Y004", f"file is larger than the limit of {MAX_FILE_BYTES} bytes", Span(file, 1, 1),
-            "split the file",
-        )])
-    source = _decode(raw, file)
+        raise RuleSetError([Diagnostic.of("Y004", "size", Span(file, 1, 1, origin),
+                                          limit=MAX_FILE_BYTES)])
+    source = _decode(raw, file, origin)
     if "\x00" in source:
         index = source.index("\x00")
         line = source.count("\n", 0, index) + 1
         col = index - (source.rfind("\n", 0, index) + 1) + 1
-        raise RuleSetError([Diagnostic("Y003", "NUL character in text", Span(file, line, col),
-                                       "the file is binary or corrupted")])
+        raise RuleSetError([Diagnostic.of("Y003", "nul", Span(file, line, col, origin))])
     try:
         # PyYAML checks the characters while the reader is built: that is inside the try too.
         node = _parse(source)
     except _TooDeep as exc:
-        raise RuleSetError([Diagnostic(
-            "Y004", f"nesting deeper than {MAX_DEPTH} levels",
-            Span(file, exc.mark.line + 1, exc.mark.column + 1),
-            "rule files never need this depth; simplify the structure")]) from None
+        raise RuleSetError([Diagnostic.of(
+            "Y004", "depth", Span(file, exc.mark.line + 1, exc.mark.column + 1, origin),
+            depth=MAX_DEPTH)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise RuleSetError([Diagnostic("Y001", problem, span, _yaml_hint(problem))]) from None
+        raise RuleSetError([_syntax_error(exc, source, file, origin)]) from None
     except yaml.reader.ReaderError as exc:
         before = source[: exc.position]
         line = before.count("\n") + 1
         col = exc.position - (before.rfind("\n") + 1) + 1
         character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        raise RuleSetError([Diagnostic(
-            "Y003", f"character U+{ord(character):04X} is not allowed in YAML",
-            Span(file, line, col), "remove the control character (it is invisible in most "
-            "editors)")]) from None
+        raise RuleSetError([Diagnostic.of("Y003", "control", Span(file, line, col, origin),
+                                          char=f"U+{ord(character):04X}")]) from None
     except yaml.YAMLError as exc:
-        raise RuleSetError([Diagnostic("Y001", str(exc).splitlines()[0], Span(file, 1, 1),
-                                       None)]) from None
-    builder = _Builder(file)
+        raise RuleSetError([Diagnostic.of("Y001", "other", Span(file, 1, 1, origin),
+                                          detail=str(exc).splitlines()[0][:200])]) from None
+    builder = _Builder(file, origin)
     data = None if node is None else builder.build(node, ())
     if builder.diagnostics:
         raise RuleSetError(builder.diagnostics.items())
-    return LoadedYaml(file, data, builder.value_spans, builder.key_spans)
+    return LoadedYaml(file, data, builder.value_spans, builder.key_spans, origin)
 
 
 class _Replay:
@@ -452,16 +436,98 @@ def _header_value(parser: Any, key: str, file: str) -> Any:
             return value
 
 
-def _yaml_hint(problem: str) -> str | None:
-    if "tab" in problem:
-        return "indent with spaces, not tabs"
+# ------------------------------------------------------------------- YAML syntax in words
+
+#: A key at the start of a line (after any '- ' of list items): its column and name.
+_KEY_AT = re.compile(r"^(?P<lead>[ \t]*(?:-[ \t]+)*)(?P<key>[^\s#'\"{\[&*!|>%@`-][^:#]*?|'[^']*'"
+                     r'|"[^"]*")[ \t]*:(?:[ \t]|$)')
+
+
+def _key_on(line: str) -> tuple[int, str, int] | None:
+    """The key a line starts with: (its column, its name, the column of its ':'), 1-based."""
+    match = _KEY_AT.match(line)
+    if match is None:
+        return None
+    key = match.group("key").rstrip()
+    return match.start("key") + 1, key.strip("'\""), match.start("key") + len(key) + 1
+
+
+def _key_above(lines: list[str], index: int) -> tuple[int, int, str] | None:
+    """The nearest line above ``index`` (0-based) that starts with a key, skipping blank and
+    comment lines: (its 1-based number, the key's column, the key)."""
+    for above in range(index - 1, -1, -1):
+        text = lines[above]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        found = _key_on(text)
+        return (above + 1, found[0], found[1]) if found else None
+    return None
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, source: str, file: str,
+                  origin: Path | None) -> Diagnostic:
+    """PyYAML's error in plain words, at the position that is wrong: a tab, a key out of
+    line with the key above it, a ':' inside a value, a quote or bracket never closed."""
+    problem = exc.problem or exc.context or ""
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line_no, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = source.splitlines() or [""]
+    index = min(line_no, len(lines)) - 1
+    text = lines[index] if 0 <= index < len(lines) else ""
+
+    def at(variant: str, where: tuple[int, int] | None = None, **values: Any) -> Diagnostic:
+        line, column = where or (line_no, col)
+        return Diagnostic.of("Y001", variant, Span(file, line, column, origin), **values)
+
+    if "'\\t'" in problem or "tab character" in problem:
+        indentation = not text[: max(col - 1, 0)].strip(" \t-")
+        return at("tab_indent" if indentation else "tab")
+    key = _key_on(text)
+    above = _key_above(lines, index)
     if "mapping values are not allowed" in problem:
-        return "a ':' inside a value needs quotes around the value"
-    if "could not find expected ':'" in problem or "expected <block end>" in problem:
-        return "check the indentation of this line and the one before"
-    if "found character" in problem:
-        return "quote the value"
-    return "check indentation and quoting around this position"
+        if key is not None and key[2] == col and above is not None and above[1] != key[0]:
+            return at("indent", (line_no, key[0]), key=key[1], above=above[2], line=above[0],
+                      col=above[1])
+        return at("colon_in_value")
+    if "expected <block end>" in problem and "'-'" not in problem and \
+            "sequence" not in problem:
+        if key is not None and above is not None and above[1] != key[0]:
+            return at("indent", (line_no, key[0]), key=key[1], above=above[2], line=above[0],
+                      col=above[1])
+    if "expected <block end>" in problem or "expected '-' indicator" in problem:
+        items = [line.index("-") + 1 for line in lines[:index]
+                 if line.lstrip().startswith("-") and line.lstrip()[1:2] in ("", " ")]
+        if items and text.lstrip().startswith("-"):
+            return at("list_indent_col", (line_no, text.index("-") + 1), col=items[-1])
+        return at("list_indent" if items else "no_key")
+    if "did not find expected key" in problem:
+        return at("no_key")
+    if "could not find expected ':'" in problem:
+        start = exc.context_mark or mark
+        where = start.line + 1 if start else line_no
+        words = lines[where - 1].strip() if 0 < where <= len(lines) else ""
+        return at("no_colon", (where, (start.column + 1) if start else 1), text=words[:60])
+    if "end of stream" in problem and "quoted scalar" in context and exc.context_mark:
+        start = exc.context_mark
+        opening = lines[start.line] if start.line < len(lines) else ""
+        quote = opening[start.column] if start.column < len(opening) else "'"
+        return at("unclosed_quote", (start.line + 1, start.column + 1), quote=quote)
+    if problem.startswith("expected ',' or"):
+        close = "}" if "'}'" in problem else "]"
+        start = exc.context_mark
+        return at("unclosed_flow", close=close, open="{" if close == "}" else "[",
+                  line=start.line + 1 if start else line_no)
+    if "cannot start any token" in problem:
+        found = re.search(r"found character (.+?) that", problem)
+        return at("bad_start", char=found.group(1) if found else "?")
+    if "another document" in problem or "single document" in context:
+        return at("documents")
+    if "escape character" in problem:
+        return at("escape")
+    if "alias" in problem or "anchor" in problem:
+        return at("anchor")
+    return at("other", detail=problem[:200])
 
 
 def read_bounded(path: str | Path, display_name: str | None = None) -> bytes:
@@ -471,32 +537,38 @@ def read_bounded(path: str | Path, display_name: str | None = None) -> bytes:
     name = display_name or str(path)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise RuleSetError([Diagnostic(
-                "Y006", "not a regular file (a folder, pipe or device)", Span(name, 1, 1),
-                "give the path of a YAML file")])
+            raise RuleSetError([Diagnostic.of("Y006", "not_regular", Span(name, 1, 1))])
         with open(path, "rb") as handle:
             return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise RuleSetError([Diagnostic("Y006", f"cannot read file: {exc.strerror or exc}",
-                                       Span(name, 1, 1), "check the path")]) from None
+        raise RuleSetError([_unreadable(exc, Span(name, 1, 1))]) from None
+
+
+def _unreadable(exc: OSError, span: Span) -> Diagnostic:
+    """Y006 for a file that cannot be opened: missing, not permitted, or another reason."""
+    if exc.errno == errno.ENOENT:
+        return Diagnostic.of("Y006", "missing", span)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Diagnostic.of("Y006", "denied", span)
+    return Diagnostic.of("Y006", "unreadable", span, reason=exc.strerror or str(exc))
 
 
 def read_stream_bounded(stream: BinaryIO | None, name: str) -> bytes:
     """At most :data:`MAX_FILE_BYTES` plus one bytes of a stream (standard input)."""
+    if stream is None:
+        raise RuleSetError([Diagnostic.of("Y006", "no_stream", Span(name, 1, 1), name=name)])
     try:
-        if stream is None:
-            raise ValueError("no stream")
         return stream.read(MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as exc:
-        raise RuleSetError([Diagnostic("Y006", f"cannot read {name}: {exc}", Span(name, 1, 1),
-                                       "pass the profile as a file, or pipe it in")]) from None
+        raise RuleSetError([Diagnostic.of("Y006", "stream", Span(name, 1, 1), name=name,
+                                          reason=str(exc))]) from None
 
 
 def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedYaml:
     """Read a YAML file (see :func:`load_yaml_text`)."""
     name = display_name or str(path)
     raw = read_bounded(path, name)
-    return replace(load_yaml_text(raw, name), path=Path(path).resolve())
+    return load_yaml_text(raw, name, origin=Path(path).resolve())
 
 
 def iter_yaml_files(directory: Path) -> Iterator[Path]:

@@ -12,10 +12,13 @@ only looks codes and names up. Which municipalities have a rule set is data in
 
 from __future__ import annotations
 
+import difflib
 import json
 import unicodedata
 from pathlib import Path
 from typing import Any, Final
+
+from .errors import Message, MessageError, suggestion
 
 
 def _load() -> dict[str, Any]:
@@ -60,12 +63,15 @@ _BY_FOLDED: Final[dict[str, int]] = {
 }
 
 
-class MunicipalityLookupError(ValueError):
-    """A code or name that is not one of the 98 municipalities (internal; wrapped by callers)."""
+class MunicipalityLookupError(MessageError):
+    """A code or name that is not one of the 98 municipalities (internal; wrapped by callers).
+    Its ``message`` and ``hint`` are catalogue texts (``problems.municipality``)."""
 
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.hint = hint
+
+def _not_found(variant: str, **values: object) -> MunicipalityLookupError:
+    key = f"problems.municipality.{variant}"
+    return MunicipalityLookupError(Message.of(f"{key}.message", **values),
+                                   Message.of(f"{key}.hint", **values))
 
 
 def municipality_code(value: object) -> int:
@@ -77,18 +83,14 @@ def municipality_code(value: object) -> int:
     (101, 169, 751)
     """
     if isinstance(value, bool):
-        raise MunicipalityLookupError(
-            f"{value!r} is not a municipality", "give the three-digit code or the name"
-        )
+        raise _not_found("not_municipality", value=value)
     if isinstance(value, int):
         code = value
     elif isinstance(value, str):
         text = value.strip()
         if text.isascii() and text.isdigit():
             if len(text) > 4:
-                raise MunicipalityLookupError(
-                    f"{text[:12]}{'…' if len(text) > 12 else ''} is not a municipality code",
-                    "give the three-digit code (e.g. 101) or the municipality's name")
+                raise _not_found("too_long", text=text[:12] + ("…" if len(text) > 12 else ""))
             code = int(text)
         else:
             folded = fold_name(text)
@@ -97,22 +99,15 @@ def municipality_code(value: object) -> int:
             # The genitive of the official form: "Københavns Kommune", "Aarhus Kommune".
             if folded.endswith("s") and folded[:-1] in _BY_FOLDED:
                 return _BY_FOLDED[folded[:-1]]
-            raise MunicipalityLookupError(
-                f"{value!r} is not the name of a Danish municipality",
-                "give the three-digit code (e.g. 101) or the municipality's name",
-            )
+            close = difflib.get_close_matches(folded, list(_BY_FOLDED), n=1, cutoff=0.8)
+            raise _not_found("unknown_name", value=value[:60], suggestion=suggestion(
+                MUNICIPALITY_NAMES[_BY_FOLDED[close[0]]] if close else None))
     else:
-        raise MunicipalityLookupError(
-            f"{value!r} is not a municipality", "give the three-digit code or the name"
-        )
+        raise _not_found("not_municipality", value=value)
     if code in MUNICIPALITY_NAMES:
         return code
     if code in NOT_MUNICIPALITIES:
-        raise MunicipalityLookupError(
-            f"{code} ({NOT_MUNICIPALITIES[code]}) is not a municipality",
-            "Christiansø is administered by the state; give the municipality that acts",
-        )
-    raise MunicipalityLookupError(
-        f"{value!r} is not one of the 98 municipality codes",
-        "municipality codes are three digits, from 101 (København) to 860 (Hjørring)",
-    )
+        raise _not_found("not_a_municipality", code=code, name=NOT_MUNICIPALITIES[code])
+    first, last = min(MUNICIPALITY_NAMES), max(MUNICIPALITY_NAMES)
+    raise _not_found("not_a_code", value=value, first=first, first_name=MUNICIPALITY_NAMES[first],
+                     last=last, last_name=MUNICIPALITY_NAMES[last])

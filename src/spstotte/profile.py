@@ -8,6 +8,7 @@ and is masked (``DDMMYY-****``) in every output.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -28,8 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ProfileError, ProfileProblem
-from .municipalities import MunicipalityLookupError, municipality_code
+from .errors import Message, MessageError, ProfileError, ProfileProblem, suggestion, value_words
+from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .vocabulary import (
     Applicant,
     Consent,
@@ -39,6 +40,7 @@ from .vocabulary import (
     SocialProblem,
     SupportArea,
     SupportNeed,
+    closest_value,
 )
 
 _CPR_RE = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})$")  # ASCII digits only
@@ -56,7 +58,7 @@ def cpr_birth_date(cpr: str) -> date:
     """
     match = _CPR_RE.match(cpr.strip().replace(" ", ""))
     if not match:
-        raise ValueError("a CPR number is ten digits, DDMMYY-SSSS")
+        raise MessageError.of("P100", "cpr_digits")
     dd, mm, year2 = (int(g) for g in match.group(1, 2, 3))
     serial = match.group(4)
     digit7 = int(serial[0])
@@ -70,10 +72,8 @@ def cpr_birth_date(cpr: str) -> date:
     try:
         return date(century + year2, mm, dd)
     except ValueError:
-        raise ValueError(
-            f"the date part {match.group(1)}{match.group(2)}{match.group(3)} is not a real date "
-            f"(day {dd}, month {mm}, year {century + year2})"
-        ) from None
+        raise MessageError.of("P100", "cpr_date", digits=match.group(1) + match.group(2)
+                              + match.group(3), day=dd, month=mm, year=century + year2) from None
 
 
 def _normalise_cpr(value: str) -> str:
@@ -89,11 +89,12 @@ def mask_cpr(cpr: str) -> str:
 
 def _municipality(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value < 10_000:
-        raise ValueError("not one of the 98 municipality codes (three digits, 101 to 860)")
+        first, last = min(MUNICIPALITY_NAMES), max(MUNICIPALITY_NAMES)
+        raise MessageError.of("P100", "municipality_range", first=first, last=last)
     try:
         return municipality_code(value)
     except MunicipalityLookupError as exc:
-        raise ValueError(f"{exc} ({exc.hint})") from None
+        raise MessageError(exc.message, exc.hint) from None
 
 
 def _placing_municipality(value: Any) -> int | Literal["none"]:
@@ -110,7 +111,7 @@ _MUNICIPALITY_SCHEMA = {
 def _iso_date(value: Any) -> Any:
     # A number is not a date (pydantic would read it as a Unix timestamp): say so.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+        raise MessageError.of("P100", "date_number")
     return value
 
 
@@ -163,8 +164,7 @@ MAX_LIST_ITEMS = 100
 
 def _bounded_list(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)) and len(value) > MAX_LIST_ITEMS:
-        raise ValueError(f"at most {MAX_LIST_ITEMS} items (this list has {len(value)}); each "
-                         "value is listed once")
+        raise MessageError.of("P100", "list_too_long", limit=MAX_LIST_ITEMS, n=len(value))
     return value
 
 
@@ -286,10 +286,8 @@ class CitizenProfile(_Frozen):
         if self.cpr is not None and self.birth_date is not None:
             from_cpr = cpr_birth_date(self.cpr)
             if from_cpr != self.birth_date:
-                raise ValueError(
-                    f"birth_date {self.birth_date.isoformat()} does not match the CPR number, "
-                    f"which gives {from_cpr.isoformat()}"
-                )
+                raise MessageError.of("P100", "cpr_mismatch", birth=self.birth_date.isoformat(),
+                                      cpr_date=from_cpr.isoformat())
         return self
 
     @field_validator("assessments")
@@ -299,23 +297,23 @@ class CitizenProfile(_Frozen):
         # Runs after every other field (it is declared last), so info.data holds them.
         for point, assessment in (value or {}).items():
             if not _ASSESSMENT_KEY.match(point):
-                raise ValueError(f"{point!r} is not a point id (lower case, digits and _)")
+                raise MessageError.of("P100", "point_id", point=point[:60])
             if point not in DISCRETIONARY_POINTS:
                 if isinstance(assessment.finding, frozenset):
-                    raise ValueError(f"{point}: the finding is true or false")
+                    raise MessageError.of("P100", "finding_bool", point=point)
                 continue
             wants_list = point == "covered_by_provision"
             if assessment.finding is not None and isinstance(
                     assessment.finding, frozenset) != wants_list:
-                raise ValueError(f"{point}: the finding is "
-                                 + ("a list of provisions" if wants_list else "true or false"))
+                raise MessageError.of("P100", "finding_list" if wants_list else "finding_bool",
+                                      point=point)
             field_value = info.data.get(point)
             if (assessment.finding is not None and field_value is not None
                     and assessment.finding != field_value):
                 shown = (sorted(v.value for v in assessment.finding)
                          if isinstance(assessment.finding, frozenset) else assessment.finding)
-                raise ValueError(f"{point}: the finding {shown!r} contradicts the field "
-                                 f"{point}")
+                raise MessageError.of("P100", "finding_contradicts", point=point,
+                                      finding=repr(shown))
         return value
 
     def finding(self, point: str) -> Any:
@@ -357,16 +355,12 @@ class CitizenProfile(_Frozen):
         if isinstance(data, CitizenProfile):
             return data
         if not isinstance(data, Mapping):
-            raise ProfileError([ProfileProblem(
-                "", f"a profile is a mapping of fields, not {type(data).__name__}",
-                "write the profile as 'field: value' lines",
-            )])
+            raise ProfileError([ProfileProblem.of("", "not_mapping", got=value_words(data))])
         deep = _too_deep(data, _MAX_DEPTH)
         if deep is not None:
-            raise ProfileError([ProfileProblem(
-                deep, f"nested more than {_MAX_DEPTH} levels deep",
-                "a profile field is a value, a list of values or a small mapping",
-                spans.span((deep,)) if spans is not None else None)])
+            raise ProfileError([ProfileProblem.of(
+                deep, "deep", spans.span((deep,)) if spans is not None else None,
+                depth=_MAX_DEPTH)])
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
@@ -411,45 +405,97 @@ def _holds_deeper(value: Any, depth: int, limit: int) -> bool:
     return False
 
 
-_FIELD_HINTS: dict[str, str] = {
-    "support_need": "one of: " + ", ".join(v.value for v in SupportNeed),
-    "physical_impairment": "one of: " + ", ".join(v.value for v in Impairment),
-    "mental_impairment": "one of: " + ", ".join(v.value for v in Impairment),
-    "social_problems": "a list of: " + ", ".join(v.value for v in SocialProblem),
-    "covered_by_provision": "a list of: " + ", ".join(v.value for v in Provision),
-    "requested_support_areas": "a list of: " + ", ".join(v.value for v in SupportArea),
-    "applicant": "one of: " + ", ".join(v.value for v in Applicant),
-    "consent": "one of: " + ", ".join(v.value for v in Consent),
-    "current_help": "a list of: " + ", ".join(v.value for v in Provision),
-    "kind": "one of: " + ", ".join(v.value for v in HousingKind),
-    "cpr": "write the CPR number as DDMMYY-SSSS",
-    "birth_date": "write the date as YYYY-MM-DD",
+#: The values a field takes, for hints: (one of / a list of, the values).
+_FIELD_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "support_need": ("one_of", tuple(v.value for v in SupportNeed)),
+    "physical_impairment": ("one_of", tuple(v.value for v in Impairment)),
+    "mental_impairment": ("one_of", tuple(v.value for v in Impairment)),
+    "social_problems": ("list_of", tuple(v.value for v in SocialProblem)),
+    "covered_by_provision": ("list_of", tuple(v.value for v in Provision)),
+    "requested_support_areas": ("list_of", tuple(v.value for v in SupportArea)),
+    "applicant": ("one_of", tuple(v.value for v in Applicant)),
+    "consent": ("one_of", tuple(v.value for v in Consent)),
+    "current_help": ("list_of", tuple(v.value for v in Provision)),
+    "kind": ("one_of", tuple(v.value for v in HousingKind)),
 }
+#: Other fields whose hint says how to write them.
+_FIELD_HINTS: dict[str, str] = {"cpr": "cpr", "birth_date": "date", "on": "date"}
+#: pydantic's type errors: the type expected, in words (``problems.types``).
+_TYPES = {"string_type": "text", "int_type": "int", "int_parsing": "int",
+          "float_type": "number", "float_parsing": "number", "dict_type": "mapping",
+          "model_type": "mapping", "model_attributes_type": "mapping", "list_type": "list",
+          "frozen_set_type": "list", "set_type": "list", "tuple_type": "list",
+          "iterable_type": "list"}
+
+
+def _field_hint(field_name: str, value: object = None) -> Message | None:
+    """What a field takes, with the value probably meant where one is close."""
+    if field_name in _FIELD_VALUES:
+        form, values = _FIELD_VALUES[field_name]
+        return Message.of(f"problems.field_hints.{form}", values=values,
+                          suggestion=suggestion(closest_value(value, values)))
+    if field_name in _FIELD_HINTS:
+        return Message.of(f"problems.field_hints.{_FIELD_HINTS[field_name]}")
+    return None
+
+
+def _fields_of(loc: tuple[object, ...]) -> tuple[str, ...]:
+    """The fields the mapping at ``loc`` may have."""
+    model: type[BaseModel] = CitizenProfile
+    if loc[:1] == ("living_situation",):
+        model = LivingSituation
+    elif loc[:1] == ("assessments",) and len(loc) > 1:
+        model = Assessment
+    return tuple(model.model_fields)
 
 
 def profile_error_from(exc: ValidationError, spans: Any = None) -> ProfileError:
-    """Turn pydantic's errors into :class:`ProfileProblem` s with field paths (and positions)."""
-    problems: list[ProfileProblem] = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not _is_internal_loc(part))
-        path = ".".join(str(p) for p in loc)
-        kind = error["type"]
-        message = error["msg"]
-        field_name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
-        hint = _FIELD_HINTS.get(field_name)
-        if kind == "extra_forbidden":
-            message = "unknown field"
-            hint = "known fields: " + ", ".join(CitizenProfile.model_fields)
-        elif kind in ("bool_type", "bool_parsing"):
-            message = f"expected true or false, got {error.get('input')!r}"
-            hint = "write true or false (yes/no are not accepted)"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        span = None
-        if spans is not None:
-            span = spans.span(tuple(loc), key=kind == "extra_forbidden")
-        problems.append(ProfileProblem(path, message, hint, span))
-    return ProfileError(problems)
+    """Turn pydantic's errors into :class:`ProfileProblem` s with field paths (and positions),
+    in plain words, Danish and English."""
+    return ProfileError([_problem(error, spans) for error in exc.errors(include_url=False)])
+
+
+def _problem(error: Any, spans: Any) -> ProfileProblem:
+    """One of pydantic's errors as a problem of the profile."""
+    loc = tuple(part for part in error["loc"] if not _is_internal_loc(part))
+    path = ".".join(str(p) for p in loc)
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    field_name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    span = spans.span(tuple(loc), key=kind == "extra_forbidden") if spans is not None else None
+    if kind == "extra_forbidden":
+        fields = _fields_of(loc[:-1])
+        close = difflib.get_close_matches(field_name, fields, n=1, cutoff=0.7)
+        return ProfileProblem.of(path, "unknown_field", span, fields=fields,
+                                 suggestion=suggestion(close[0] if close else None))
+    if kind in ("bool_type", "bool_parsing"):
+        return ProfileProblem.of(path, "bool", span, got=value_words(value))
+    if kind == "missing":
+        return ProfileProblem.of(path, "missing", span, field=field_name)
+    if kind in ("enum", "literal_error"):
+        allowed = tuple(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        hint = _field_hint(field_name, value) or Message.of(
+            "problems.field_hints.one_of", values=allowed,
+            suggestion=suggestion(closest_value(value, allowed)))
+        return ProfileProblem.of(path, "choice", span, hint=hint,
+                                 value=repr(value[:60]) if isinstance(value, str)
+                                 else value_words(value))
+    if kind.startswith("date_"):
+        return ProfileProblem.of(path, "date", span, got=value_words(value))
+    if kind in _TYPES:
+        return ProfileProblem.of(path, "type", span, got=value_words(value),
+                                 expected=Message.of(f"problems.types.{_TYPES[kind]}"),
+                                 hint=_field_hint(field_name) or "")
+    if kind in ("string_too_short", "string_too_long"):
+        return ProfileProblem.of(path, kind.removeprefix("string_"), span,
+                                 n=ctx.get("min_length", ctx.get("max_length", 0)))
+    if isinstance(ctx.get("error"), MessageError):
+        words: MessageError = ctx["error"]
+        return ProfileProblem.from_words(path, words.message,
+                                         words.hint or _field_hint(field_name), span)
+    return ProfileProblem.of(path, "other", span, hint=_field_hint(field_name) or "",
+                             detail=str(error["msg"]).removeprefix("Value error, ")[:300])
 
 
 def _is_internal_loc(part: object) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._paths import display_path
-from .errors import Diagnostic, RuleSetError, Span
+from .errors import Diagnostic, RuleSetError, Span, suggestion
 
 #: The file that marks a project, and the table in pyproject.toml that may hold the same.
 CONFIG_FILE: Final = "spstotte.toml"
@@ -90,17 +90,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise RuleSetError([Diagnostic("Y003", f"{path.name} is not UTF-8 text",
-                                       Span(display_path(path), 1, 1),
-                                       "save the file as UTF-8")]) from None
+        raise RuleSetError([Diagnostic.of("Y003", "toml", Span(display_path(path), 1, 1),
+                                          file=path.name)]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line, col = _toml_position(str(exc))
-        raise RuleSetError([Diagnostic(
-            "C001", f"{path.name} is not valid TOML: {_toml_message(str(exc))}",
-            Span(display_path(path), line, col),
-            "check the quoting and the '=' at this position (https://toml.io)")]) from None
+        raise RuleSetError([Diagnostic.of("C001", None, Span(display_path(path), line, col),
+                                          file=path.name, detail=_toml_message(str(exc)))]) \
+            from None
 
 
 _TOML_AT: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -132,36 +130,32 @@ def _from_settings(root: Path, config: Path | None, settings: object,
                    table: str | None) -> Project:
     problems: list[Diagnostic] = []
 
-    def fail(key: str, message: str, hint: str) -> None:
-        span = _key_line(config, key) if config is not None else None
-        problems.append(Diagnostic("C002", message, span, hint))
+    def fail(setting: str, variant: str, /, **values: Any) -> None:
+        span = _key_line(config, setting) if config is not None else None
+        problems.append(Diagnostic.of("C002", variant, span, **values))
 
     if not isinstance(settings, dict):
-        fail(table or "spstotte", f"[{table}] must be a table of settings",
-             f"write the settings under a '[{table}]' heading")
+        fail(table or "spstotte", "table", table=table)
         raise RuleSetError(problems)
     for key in settings:
         if key not in _KEYS:
             near = difflib.get_close_matches(str(key), _KEYS, n=1)
-            fail(str(key), f"unknown setting {key!r}",
-                 f"did you mean {near[0]!r}?" if near else "the settings are " + ", ".join(_KEYS))
+            fail(str(key), "unknown", key=key, keys=_KEYS,
+                 suggestion=suggestion(near[0] if near else None))
 
     def folders(key: str, default: str) -> tuple[Path, ...]:
         value = settings.get(key, default)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(
                 isinstance(item, str) and item for item in items):
-            fail(key, f"{key!r} must be a folder name or a list of them",
-                 f'write {key} = "{default}"')
+            fail(key, "folders", key=key, default=default)
             return ()
         return tuple((root / item).resolve() for item in items)
 
     municipalities = folders("municipalities", "municipalities")
     for folder in municipalities:
         if not folder.is_dir():
-            fail("municipalities",
-                 f"the municipalities folder {display_path(folder)} does not exist",
-                 "create it, or name the folder that holds the rule files")
+            fail("municipalities", "no_municipalities", folder=display_path(folder))
     scenarios = tuple(path for path in folders("scenarios", "scenarios") if path.exists()) \
         or municipalities
     sources = folders("sources", "sources")
@@ -170,17 +164,15 @@ def _from_settings(root: Path, config: Path | None, settings: object,
         law = folders("rules", "rules")
         rules = law[0] if law else None
         if rules is not None and not rules.is_dir():
-            fail("rules", f"the law layer folder {display_path(rules)} does not exist",
-                 "remove the setting to use the law layer that comes with spstotte")
+            fail("rules", "no_rules", folder=display_path(rules))
     fail_under = settings.get("fail_under")
     if fail_under is not None and (isinstance(fail_under, bool) or not isinstance(
             fail_under, int | float) or not 0 <= fail_under <= 100):
-        fail("fail_under", f"fail_under must be a number from 0 to 100, not {fail_under!r}",
-             "write fail_under = 100")
+        fail("fail_under", "fail_under", value=repr(fail_under)[:40])
         fail_under = None
     lang = settings.get("lang")
     if lang is not None and lang not in _LANGS:
-        fail("lang", f"lang must be 'da' or 'en', not {lang!r}", 'write lang = "da"')
+        fail("lang", "lang", value=repr(lang)[:40])
         lang = None
     if problems:
         raise RuleSetError(problems)

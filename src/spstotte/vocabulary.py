@@ -6,7 +6,11 @@ choices. Which values a municipality accepts, and what follows from them, is in 
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 from typing import Final
 
 
@@ -220,3 +224,74 @@ def label(value: Vocabulary, lang: str = "da") -> str:
     """The Danish (``da``) or English (``en``) label of a vocabulary value."""
     da, en = LABELS[type(value)][value.value]
     return da if lang == "da" else en
+
+
+def closest_value(raw: object, allowed: Iterable[str]) -> str | None:
+    """The allowed value someone who wrote ``raw`` most likely meant, or None: by spelling
+    (``moderat`` → ``moderate``), or by the Danish or English label of a vocabulary value or
+    an outcome, whole or by a word only its label has (``svær`` → ``severe``, ``misbrug`` →
+    ``substance_abuse``, ``afslag`` → ``refused``).
+
+    >>> closest_value("moderat", [v.value for v in Impairment])
+    'moderate'
+    >>> closest_value("svær", [v.value for v in Impairment])
+    'severe'
+    >>> closest_value("hjemløs", [v.value for v in SocialProblem])
+    'homelessness'
+    >>> closest_value("afslag", ["granted_85", "granted_82b", "refused", "referred"])
+    'refused'
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    options = list(dict.fromkeys(allowed))
+    wanted = raw.strip().casefold()
+    words: dict[str, str] = {}
+    for value in options:
+        words.setdefault(value.casefold(), value)
+        words.setdefault(value.casefold().replace("_", " "), value)
+    for value, names in _labels_of(options).items():
+        for name in names:
+            words.setdefault(name, value)
+    if wanted in words:
+        return words[wanted]
+    close = difflib.get_close_matches(wanted, list(words), n=1, cutoff=0.8)
+    return words[close[0]] if close else None
+
+
+def _labels_of(options: list[str]) -> dict[str, list[str]]:
+    """For values that have a table of Danish and English labels (a vocabulary, or the
+    outcomes of a verdict in texts.yaml): each value's labels and the words only its labels
+    have."""
+    if not options:
+        return {}
+    for name, table in _label_tables().items():
+        if set(options) <= set(table):
+            return _label_words(name)
+    return {}
+
+
+@cache
+def _label_tables() -> dict[str, dict[str, tuple[str, str]]]:
+    """Every table of labels, by name: the vocabularies, and the outcomes of a verdict."""
+    from .texts import catalogue
+
+    tables = {vocabulary.__name__: dict(labels) for vocabulary, labels in LABELS.items()}
+    outcomes = catalogue()["verdict"]["outcome"]
+    tables["Outcome"] = {value: (forms["da"], forms["en"]) for value, forms in outcomes.items()}
+    return tables
+
+
+@cache
+def _label_words(name: str) -> dict[str, list[str]]:
+    table = _label_tables()[name]
+    found: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    split = {value: [w for label in labels for w in re.findall(r"[^\W\d_]+", label.casefold())]
+             for value, labels in table.items()}
+    for words in split.values():
+        for word in set(words):
+            counts[word] = counts.get(word, 0) + 1
+    for value, labels in table.items():
+        found[value] = [label.casefold() for label in labels] + [
+            w for w in dict.fromkeys(split[value]) if counts[w] == 1 and len(w) >= 3]
+    return found

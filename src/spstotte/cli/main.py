@@ -30,12 +30,30 @@ if TYPE_CHECKING:
 
 
 
+_LANG_HELP = ("language of the messages: da or en (default: the project's 'lang', else "
+              "Danish where the locale is Danish, else English)")
+
+
+def _report_language(args: argparse.Namespace) -> str:
+    """The language problems are reported in: ``--lang``, else the project's setting, else
+    the locale (:func:`spstotte.project.language`)."""
+    from ..project import language
+
+    try:
+        project = project_of(args)
+    except (SpstotteError, OSError):  # a broken settings file is reported where it is used
+        args.__dict__.pop("project", None)
+        project = None
+    return language(getattr(args, "lang", None), project)
+
+
 def _profile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", help="profile file (YAML or JSON); '-' reads standard input")
     parser.add_argument("--municipality", "-m", required=True,
                         help="municipality code, name or rule-set name (e.g. 101)")
     parser.add_argument("--on", help="decision date YYYY-MM-DD (default: today)")
-    parser.add_argument("--lang", choices=("da", "en"), default="da")
+    parser.add_argument("--lang", choices=("da", "en"),
+                        help="language of the verdict (default: da) and of error messages")
     _library_options(parser)
 
 
@@ -75,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--strict", action="store_true", help="treat warnings as errors")
     va.add_argument("--format", choices=("text", "json", "github"), default="text",
                     help="github: GitHub Actions annotations at file:line:col, then the summary")
+    va.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
 
     te = sub.add_parser("test", help="run legal test scenarios (*.scenarios.yaml)")
     te.add_argument("paths", nargs="*", default=None,
@@ -94,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("--format", choices=("text", "github"), default="text",
                     help="github: also print GitHub Actions annotations at file:line")
     te.add_argument("--quiet", "-q", action="store_true", help="only failures and the summary")
+    te.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
 
     ex = sub.add_parser("explain", help="a draft decision letter for a citizen profile")
     _profile_options(ex)
@@ -102,15 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rulebook", help="a municipality's rules written out for people")
     rb.add_argument("municipality", help="municipality code, name, rule-set name or file")
     rb.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
-    rb.add_argument("--lang", choices=("da", "en"), default="da")
+    rb.add_argument("--lang", choices=("da", "en"),
+                    help="language of the rulebook (default: da) and of error messages")
     rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
 
     di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
     di.add_argument("rulesets", nargs="+", metavar="RULESET",
                     help="a municipality (code, name or rule-set name), a file, or "
                          "FILE@GIT-REVISION")
-    di.add_argument("--lang", choices=("da", "en"), default="en",
-                    help="language of the headings, change kinds and rule texts (default: en)")
+    di.add_argument("--lang", choices=("da", "en"),
+                    help="language of the headings, change kinds and rule texts (default: en) "
+                         "and of error messages")
     di.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
     di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
@@ -177,6 +199,8 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_usage(sys.stderr)
         _say("spstotte: error: name a command (spstotte --help lists them)")
         return ExitCode.USAGE
+    # The language of problems reported: --lang, the project's setting, the locale.
+    args.report_lang = _report_language(args)
     try:
         if args.command == "init":
             return _init(args, out)
@@ -199,7 +223,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_cli(args, out)
     except SpstotteError as exc:  # each error class says what to print and how to end
-        for line in exc.report_lines():
+        for line in exc.report_lines(args.report_lang, excerpts=True):
             print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -242,7 +266,7 @@ def _verdict(args: argparse.Namespace) -> Verdict | int:
             loaded = load_yaml_file(args.profile)
     except RuleSetError as exc:  # the profile file itself is unreadable: bad input
         for d in exc.diagnostics:
-            print(d.one_line(), file=sys.stderr)
+            print(d.format(args.report_lang, excerpt=True), file=sys.stderr)
         return ExitCode.BAD_INPUT
     profile = CitizenProfile.parse(loaded.data, spans=loaded) \
         if isinstance(loaded.data, dict) else CitizenProfile.parse(loaded.data)
@@ -255,7 +279,8 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     verdict = _verdict(args)
     if isinstance(verdict, int):
         return verdict
-    out.write(verdict_json(verdict) if args.format == "json" else verdict_text(verdict, args.lang))
+    out.write(verdict_json(verdict) if args.format == "json"
+              else verdict_text(verdict, args.lang or "da"))
     return ExitCode.OK
 
 
@@ -265,7 +290,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     verdict = _verdict(args)
     if isinstance(verdict, int):
         return verdict
-    out.write(decision_text(verdict, args.lang, args.format, library=_library(args)))
+    out.write(decision_text(verdict, args.lang or "da", args.format, library=_library(args)))
     return ExitCode.OK
 
 
@@ -288,7 +313,7 @@ def _ruleset(spec: str, args: argparse.Namespace) -> ResolvedRuleSet:
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.rulebooks import rulebook
 
-    out.write(rulebook(_ruleset(args.municipality, args), args.format, args.lang))
+    out.write(rulebook(_ruleset(args.municipality, args), args.format, args.lang or "da"))
     return ExitCode.OK
 
 
@@ -299,11 +324,11 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
         print("error: diff needs two or more rule sets", file=sys.stderr)
         return ExitCode.USAGE
     rulesets = [_ruleset(spec, args) for spec in args.rulesets]
+    lang = args.lang or "en"
     if len(rulesets) == 2:
-        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], args.lang), args.lang,
-                             args.format)
+        text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], lang), lang, args.format)
     else:
-        text = comparison_markdown(rulesets, args.lang, args.format)
+        text = comparison_markdown(rulesets, lang, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -327,35 +352,36 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    from .validate import validate_paths
+    from .validate import validate_paths, validate_summary
 
     diagnostics, checked = validate_paths([Path(p) for p in args.paths], law_dir=args.rules,
                                           sources_dir=args.sources, project=project_of(args))
     errors = {d for d in diagnostics if d.severity is Severity.ERROR
               or (args.strict and d.severity is Severity.WARNING)}
+    lang = args.report_lang
     if args.format == "json":
-        report = {"checked": checked, "diagnostics": [d.to_dict() for d in diagnostics]}
+        report = {"checked": checked, "diagnostics": [d.to_dict(lang) for d in diagnostics]}
         out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
         if args.format == "github":
             from ..render.annotations import Level, annotation
 
+            tip = "tip" if lang == "da" else "hint"
             for d in diagnostics:
-                level: Level = ("error" if d in errors else "notice" if d.severity is Severity.NOTE
-                         else "warning")
-                message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+                level: Level = ("error" if d in errors
+                                else "notice" if d.severity is Severity.NOTE else "warning")
+                hint = d.hint_in(lang)
+                message = d.message_in(lang) + (f" ({tip}: {hint})" if hint else "")
                 out.write(annotation(level, message, title=d.code,
                                      file=d.span.file if d.span else None,
                                      line=d.span.line if d.span else None,
                                      col=d.span.col if d.span else None) + "\n")
         for d in diagnostics:
-            print(d.one_line(), file=sys.stderr if d in errors else out)
-        status = "FAILED" if errors else "ok"
+            print(d.format(lang, excerpt=True), file=sys.stderr if d in errors else out)
         notes = sum(d.severity is Severity.NOTE for d in diagnostics)
-        warnings = len(diagnostics) - len(errors) - notes
-        out.write(f"{status}: {len(checked)} rule set(s) checked, {len(errors)} error(s), "
-                  f"{warnings} warning(s)" + (f", {notes} override(s) listed" if notes else "")
-                  + "\n")
+        out.write(validate_summary(lang, checked=len(checked), errors=len(errors),
+                                   warnings=len(diagnostics) - len(errors) - notes,
+                                   notes=notes) + "\n")
     return ExitCode.RULE_ERRORS if errors else ExitCode.OK
 
 

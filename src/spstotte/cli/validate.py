@@ -87,8 +87,7 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
         add(exc.diagnostics)
         law = []
     if not law_folder.is_dir():
-        add([Diagnostic("Y006", f"law layer folder {law_folder} not found", None,
-                        "pass --rules DIR")])
+        add([Diagnostic.of("Y006", "law_folder", None, folder=str(law_folder))])
     if paths:
         targets = _expand(paths)
     elif project is not None:
@@ -134,3 +133,13 @@ def _is_law_path(path: Path, law_folder: Path) -> bool:
         return path.resolve() == law or path.resolve().parent == law
     except OSError:
         return False
+
+
+def validate_summary(lang: str, *, checked: int, errors: int, warnings: int, notes: int) -> str:
+    """The last line of ``spstotte validate``: how many rule sets, errors and warnings."""
+    from ..texts import text
+
+    status = text("report.failed" if errors else "report.ok", lang)
+    line = text("report.summary", lang, status=status, n=checked, errors=errors,
+                warnings=warnings)
+    return line + (text("report.summary_notes", lang, notes=notes) if notes else "")

@@ -345,10 +345,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     len(conj) <= MAX_INLINE_ATOMS for conj in conjunctions):
                 inlined[(rule.id, positive)] = conjunctions
             if dnf.too_big or len(conjunctions) > MAX_ALTERNATIVES_PER_RULE:
-                problems.append(Diagnostic(
-                    "E301", f"rule {rule.id!r} expands to more than "
-                    f"{MAX_ALTERNATIVES_PER_RULE} alternatives", rule.span,
-                    "move parts of the condition into rules that 'derive' a fact"))
+                problems.append(Diagnostic.of("E301", "alternatives", rule.span, rule=rule.id,
+                                              limit=MAX_ALTERNATIVES_PER_RULE))
                 break
             for conj in conjunctions:
                 for kind, test in conj:
@@ -402,19 +400,16 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                 shared_fact = shared_fact or len(chunks) > 1
                 for key, pattern, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
-                        problems.append(Diagnostic(
-                            "E301", f"rule {rule.id!r} has too many and/or groups on one fact",
-                            rule.span, "split the condition into derived facts"))
+                        problems.append(Diagnostic.of("E301", "groups", rule.span,
+                                                      rule=rule.id))
                     pattern_use[key] += 1
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
                     engine_types.add(kind)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
                     patterns.append({f"m{len(patterns)}": pattern})
             if len(patterns) > MAX_PATTERNS_PER_RULE:
-                problems.append(Diagnostic(
-                    "E301", f"rule {rule.id!r} needs {len(patterns)} facts at once; the engine "
-                    f"allows {MAX_PATTERNS_PER_RULE}", rule.span,
-                    "move parts of the condition into rules that 'derive' a fact"))
+                problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
+                                              n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
                 continue
             name = f"R{index}{'T' if positive else 'F'}{k}"
             # Several patterns on one profile fact (a condition with more and/or groups than
@@ -528,30 +523,22 @@ def _limit_problems(ruleset: ResolvedRuleSet, crossed: dict[tuple[str, str], int
         rule = ruleset.rules[index]
         fact = _fact_name(subject)
         if check == "children":
-            message = (f"rule {rule.id!r} brings the conditions on {fact} to "
-                       f"{len(tests_per_type[subject])} different tests; the engine handles "
-                       f"{MAX_CHILDREN_PER_NODE} per fact (more hangs the process)")
-            hint = ("compare with a range (gte/lt) or a parameter instead of listing values, "
-                    "or derive an intermediate fact once and let the other rules read it")
+            out.append(Diagnostic.of("E302", "children", rule.span, rule=rule.id, fact=fact,
+                                     n=len(tests_per_type[subject]),
+                                     limit=MAX_CHILDREN_PER_NODE))
         elif check == "simultaneous":
-            message = (f"rule {rule.id!r} brings the tests on {fact} that can hold at once to "
-                       f"{_simultaneous(tests_per_type[subject])}; the engine handles "
-                       f"{MAX_SIMULTANEOUS_MATCHES}")
-            hint = ("use fewer range or 'not equal' tests on the fact, or derive an "
-                    "intermediate fact once and let the other rules read it")
+            out.append(Diagnostic.of("E302", "simultaneous", rule.span, rule=rule.id, fact=fact,
+                                     n=_simultaneous(tests_per_type[subject]),
+                                     limit=MAX_SIMULTANEOUS_MATCHES))
         elif check == "shared":
-            message = (f"rule {rule.id!r} is one of {pattern_use[subject]} rules sharing one "
-                       f"condition; the engine handles {MAX_RULES_PER_PATTERN}")
-            hint = "derive the shared condition once"
+            out.append(Diagnostic.of("E302", "shared", rule.span, rule=rule.id,
+                                     n=pattern_use[subject], limit=MAX_RULES_PER_PATTERN))
         elif check == "types":
-            message = (f"rule {rule.id!r} brings the kinds of fact the rules read to more than "
-                       f"{MAX_CHILDREN_PER_NODE}; the engine handles {MAX_CHILDREN_PER_NODE}")
-            hint = "let fewer rules derive facts that other rules read"
+            out.append(Diagnostic.of("E302", "types", rule.span, rule=rule.id,
+                                     limit=MAX_CHILDREN_PER_NODE))
         else:
-            message = (f"the rule set compiles to {engine_rules} engine rules from rule "
-                       f"{rule.id!r} on; the limit is {MAX_ENGINE_RULES}")
-            hint = "split alternatives into derived facts, or use fewer rules"
-        out.append(Diagnostic("E302", message, rule.span, hint))
+            out.append(Diagnostic.of("E302", "rules", rule.span, rule=rule.id, n=engine_rules,
+                                     limit=MAX_ENGINE_RULES))
     return out
 
 
@@ -614,4 +601,4 @@ def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, 
             if spec.kind is FactKind.SET:
                 names |= {property_name(field, member) for member in spec.values}
     if len(set(map(fnv1a_32, names))) != len(names):  # pragma: no cover - fixed vocabulary
-        problems.append(Diagnostic("E302", "two property names share a hash", None, None))
+        problems.append(Diagnostic.of("E302", "hash", None))

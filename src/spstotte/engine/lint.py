@@ -15,7 +15,9 @@ L401 reads each condition the way the compiler does (its disjunctive normal form
 
 from __future__ import annotations
 
-from ..errors import Diagnostic, Severity
+from typing import Any
+
+from ..errors import Diagnostic, Localized, Message, Severity
 from ..lang.conditions import Derive, Inform, Obligation
 from ..lang.ruleformat import Text
 from ..lang.satisfiable import fields_satisfiable
@@ -23,11 +25,11 @@ from ..ruleset.resolve import ResolvedRuleSet
 from .compiler import _Dnf
 
 
-def _warn(code: str, message: str, span: object, hint: str) -> Diagnostic:
+def _warn(code: str, variant: str | None, span: object, **values: Any) -> Diagnostic:
     from ..errors import Span
 
-    return Diagnostic(code, message, span if isinstance(span, Span) else None, hint,
-                      Severity.WARNING)
+    return Diagnostic.of(code, variant, span if isinstance(span, Span) else None,
+                         severity=Severity.WARNING, **values)
 
 
 def lint(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
@@ -43,9 +45,9 @@ def lint(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
 
 def _overrides(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     """A note for every law-layer rule the municipality replaces, with its reason."""
-    return [Diagnostic("L406", f"rule {rule.id!r} overrides the law layer's "
-                       f"{rule.override.rule!r}: {rule.override.reason.en}", rule.span,
-                       None, Severity.NOTE)
+    return [Diagnostic.of("L406", None, rule.span, severity=Severity.NOTE, rule=rule.id,
+                          target=rule.override.rule, reason=Localized(
+                              rule.override.reason.da, rule.override.reason.en))
             for rule in ruleset.rules if rule.override is not None]
 
 
@@ -63,9 +65,8 @@ def _never_fires(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
                 values.add(value)
         possible[rule.id] = values
         if not values or (rule.two_valued and values == {False} and rule.kind != "grant"):
-            what = "can never fire" if not values else "can never be true"
-            out.append(_warn("L401", f"rule {rule.id!r} {what}", rule.span,
-                             "check the condition for a contradiction, or the rules it reads"))
+            out.append(_warn("L401", "never" if not values else "never_true", rule.span,
+                             rule=rule.id))
     return out
 
 
@@ -80,8 +81,7 @@ def _satisfiable(conjunction: frozenset[tuple[str, str]], possible: dict[str, se
 
 
 def _unused_parameters(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
-    return [_warn("L402", f"parameter {name!r} is never used", param.span,
-                  "remove it, or read it with {param: " + name + "}")
+    return [_warn("L402", None, param.span, name=name)
             for name, param in ruleset.parameters.items()
             if name not in ruleset.parameters_used]
 
@@ -91,8 +91,7 @@ def _unused_derived(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     for path_id in ruleset.offered_paths:
         path = ruleset.paths[path_id]
         read |= {r for r in (path.instead_of_entitlement, path.by_order) if r is not None}
-    return [_warn("L403", f"derived fact {rule.id!r} is never used", rule.span,
-                  "read it with {rule: " + rule.id + "}, make it a requirement, or remove it")
+    return [_warn("L403", None, rule.span, rule=rule.id)
             for rule in ruleset.rules
             if isinstance(rule.conclusion, Derive) and rule.id not in read]
 
@@ -100,21 +99,21 @@ def _unused_derived(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
 def _missing_texts(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     out = []
 
-    def check(text: Text | None, what: str, span: object) -> None:
+    def check(text: Text | None, what: str, name: str, span: object) -> None:
         if text is None:
             return
         for lang, value in (("da", text.da), ("en", text.en)):
             if not value.strip():
-                out.append(_warn("L404", f"{what}: the {'Danish' if lang == 'da' else 'English'}"
-                                 " text is empty", span, f"write '{lang}:'"))
+                out.append(_warn("L404", "danish" if lang == "da" else "english", span,
+                                 what=Message.of(f"problems.texts.{what}", name=name)))
 
     for rule in ruleset.rules:
-        check(rule.title, f"rule {rule.id!r} title", rule.span)
-        check(rule.note, f"rule {rule.id!r} note", rule.span)
+        check(rule.title, "title", rule.id, rule.span)
+        check(rule.note, "note", rule.id, rule.span)
         if rule.override is not None:
-            check(rule.override.reason, f"rule {rule.id!r} override reason", rule.span)
+            check(rule.override.reason, "reason", rule.id, rule.span)
         if isinstance(rule.conclusion, (Obligation, Inform)):
-            check(rule.conclusion.text, f"rule {rule.id!r} text", rule.span)
+            check(rule.conclusion.text, "text", rule.id, rule.span)
     for name, param in ruleset.parameters.items():
-        check(param.title, f"parameter {name!r} title", param.span)
+        check(param.title, "parameter_title", name, param.span)
     return out

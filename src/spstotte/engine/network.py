@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import durable_rules_engine as dre
 
-from ..errors import EngineError
+from ..errors import EngineError, Message
 from ..facts import FactKind, FactValue, fact_spec, rank
 from ..ruleset.resolve import ResolvedRuleSet
 from .compiler import SENTINEL, CompiledRules, fnv1a_32, property_name
@@ -151,7 +151,8 @@ class Network:
         try:
             self._handle = dre.create_ruleset(name, compiled.definition)
         except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
-            raise EngineError(f"the engine rejected rule set {ruleset.id!r}: {exc}") from None
+            raise EngineError(Message.of("errors.engine_rejected", ruleset=ruleset.id,
+                                         detail=str(exc))) from None
         _NETWORKS.add(self)
         # A network nobody refers to any more (its library was dropped without close())
         # frees its engine ruleset when it is collected.
@@ -201,7 +202,7 @@ class Network:
     def evaluate(self, facts: Mapping[str, FactValue]) -> Results:
         """Run the facts through the network; return the rules' conclusions."""
         if not self.acquire():
-            raise EngineError("this rule set has been reloaded; evaluate again")
+            raise EngineError(Message.of("errors.engine_reloaded"))
         try:
             return self.evaluate_acquired(facts)
         finally:
@@ -278,10 +279,9 @@ class Network:
             emptied = sentinel_done
             return results
         except dre.error as exc:
-            raise EngineError(f"the engine failed during evaluation: {exc}") from None
+            raise EngineError(Message.of("errors.engine_failed", detail=str(exc))) from None
         except _StateNotEmpty:
-            raise EngineError("the engine state still held a fact of an earlier evaluation; "
-                              "it has been deleted: evaluate again") from None
+            raise EngineError(Message.of("errors.engine_state")) from None
         finally:
             if emptied and len(idle) < MAX_IDLE_STATES:
                 idle.append((sid, digest))

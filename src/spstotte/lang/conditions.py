@@ -19,16 +19,18 @@ parts make the whole unknown. Nothing unknown is ever read as false.
 
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Final, Generic, Literal, TypeVar
 
-from ..errors import Diagnostic, Span
+from ..errors import Diagnostic, Message, MessageError, Span, suggestion, value_words
 from ..facts import FACTS, FactKind, FactSpec, fact_spec, rank
 from ..loader import DataPath, LoadedYaml
 from ..municipalities import MunicipalityLookupError, municipality_code
+from ..vocabulary import closest_value
 from .operators import ALLOWED_OPS, OPERATORS, Op, Operand
 from .ruleformat import Text
 
@@ -245,9 +247,10 @@ class ConditionParser:
         self.loaded = loaded
         self.diagnostics: list[Diagnostic] = []
 
-    def _fail(self, code: str, message: str, path: DataPath, hint: str | None = None,
-              key: bool = False) -> None:
-        self.diagnostics.append(Diagnostic(code, message, self.loaded.span(path, key=key), hint))
+    def _fail(self, code: str, variant: str | None, path: DataPath, /, *, at_key: bool = False,
+              **values: Any) -> None:
+        self.diagnostics.append(Diagnostic.of(code, variant, self.loaded.span(path, key=at_key),
+                                              **values))
 
     def span(self, path: DataPath) -> Span:
         """The position of the value at ``path``."""
@@ -259,12 +262,10 @@ class ConditionParser:
         """Parse a condition tree; ``None`` (with diagnostics) if it is malformed."""
         span = self.span(path)
         if depth > 12:
-            self._fail("R103", "condition nested more than 12 levels deep", path,
-                       "split it into derived facts (rules that 'derive')")
+            self._fail("R103", "nested", path, depth=12)
             return None
         if not isinstance(raw, dict):
-            self._fail("R103", f"a condition is a mapping, not {_type_name(raw)}", path,
-                       "write e.g. {fact: age, gte: 18} or {all: [...]}")
+            self._fail("R103", "condition", path, got=value_words(raw))
             return None
         for combinator in ("all", "any"):
             if combinator in raw:
@@ -272,8 +273,7 @@ class ConditionParser:
                     self._extra(raw, (combinator,), path)
                 items = raw[combinator]
                 if not isinstance(items, list) or not items:
-                    self._fail("R103", f"'{combinator}' takes a non-empty list of conditions",
-                               (*path, combinator))
+                    self._fail("R103", "combinator", (*path, combinator), key=combinator)
                     return None
                 parsed = [self.condition(item, (*path, combinator, i), depth + 1)
                           for i, item in enumerate(items)]
@@ -290,74 +290,78 @@ class ConditionParser:
             return self._rule_ref(raw, path, span)
         if "fact" in raw:
             return self._compare(raw, path, span)
-        self._fail("R101", "unknown condition " + ", ".join(repr(k) for k in raw), path,
-                   "a condition has one of: all, any, not, fact, rule, granted")
+        self._fail("R101", "condition", path, keys=tuple(repr(k)[:60] for k in raw))
         return None
 
     def _extra(self, raw: dict[str, Any], allowed: tuple[str, ...], path: DataPath) -> None:
         for key in raw:
             if key not in allowed:
-                self._fail("R101", f"unknown key {key!r} in this condition", (*path, key),
-                           f"allowed here: {', '.join(allowed)}", key=True)
+                self._fail("R101", "condition_key", (*path, key), at_key=True, key=key,
+                           allowed=allowed, suggestion=_closest(key, allowed))
 
     def _rule_ref(self, raw: dict[str, Any], path: DataPath, span: Span) -> RuleRef | None:
         if "granted" in raw:
             self._extra(raw, ("granted",), path)
             target = raw["granted"]
             if not isinstance(target, str):
-                self._fail("R103", "'granted' takes a path id such as p85", (*path, "granted"))
+                self._fail("R103", "granted", (*path, "granted"), got=value_words(target))
                 return None
             return RuleRef(f"grant_{target}", True, span, via_path=target)
         self._extra(raw, ("rule", "is"), path)
         target = raw["rule"]
         expect = raw.get("is", True)
         if not isinstance(target, str):
-            self._fail("R103", "'rule' takes a rule id", (*path, "rule"))
+            self._fail("R103", "rule", (*path, "rule"), got=value_words(target))
             return None
         if not isinstance(expect, bool):
-            self._fail("R103", "'is' takes true or false", (*path, "is"))
+            self._fail("R103", "is", (*path, "is"), got=value_words(expect))
             return None
         return RuleRef(target, expect, span)
 
     def _compare(self, raw: dict[str, Any], path: DataPath, span: Span) -> Compare | None:
         name = raw["fact"]
         if not isinstance(name, str):
-            self._fail("R103", "'fact' takes a fact name", (*path, "fact"))
+            self._fail("R103", "fact", (*path, "fact"), got=value_words(name))
             return None
         spec = FACTS.get(name)
         if spec is None:
-            self._fail("R201", f"unknown fact {name!r}", (*path, "fact"), _suggest(name, FACTS))
+            close = _closest(name, list(FACTS), 0.6)
+            if close:
+                self._fail("R201", "close", (*path, "fact"), fact=name, suggestion=close)
+            else:
+                self._fail("R201", "list", (*path, "fact"), fact=name, facts=tuple(FACTS))
             return None
         ops = [k for k in raw if k != "fact"]
         if len(ops) != 1:
-            allowed = ", ".join(op.value for op in ALLOWED_OPS[spec.kind])
-            self._fail("R103" if ops else "R102",
-                       f"a comparison has exactly one operator, found {len(ops)}",
-                       path, f"operators for {name}: {allowed}")
+            self._fail("R103" if ops else "R102", "operators", path, n=len(ops), fact=name,
+                       allowed=tuple(op.value for op in ALLOWED_OPS[spec.kind]))
             return None
         op_name = ops[0]
         try:
             op = Op(op_name)
         except ValueError:
-            self._fail("R202", f"unknown operator {op_name!r}", (*path, op_name),
-                       "operators: " + ", ".join(o.value for o in Op), key=True)
+            allowed_ops = sorted(o.value for o in ALLOWED_OPS[spec.kind])
+            self._fail("R202", "unknown", (*path, op_name), at_key=True, op=op_name, fact=name,
+                       allowed=tuple(allowed_ops),
+                       suggestion=_closest(op_name, [o.value for o in Op], 0.6))
             return None
         if op not in ALLOWED_OPS[spec.kind]:
-            allowed = ", ".join(sorted(o.value for o in ALLOWED_OPS[spec.kind]))
-            self._fail("R202", f"operator {op.value!r} does not fit {name} ({spec.kind.value})",
-                       (*path, op_name), f"operators for {name}: {allowed}", key=True)
+            self._fail("R202", "does_not_fit", (*path, op_name), at_key=True, op=op.value,
+                       fact=name, kind=Message.of(f"problems.kinds.{spec.kind.value}"),
+                       allowed=tuple(sorted(o.value for o in ALLOWED_OPS[spec.kind])))
             return None
         raw_value = raw[op_name]
         value_path = (*path, op_name)
         if isinstance(raw_value, dict):
             if set(raw_value) != {"param"} or not isinstance(raw_value["param"], str):
-                self._fail("R103", "a value is a constant or {param: name}", value_path)
+                self._fail("R103", "param", value_path)
                 return None
             return Compare(name, op, ParamRef(raw_value["param"], self.span(value_path)), span)
         try:
             value = check_value(spec, op, raw_value)
         except InvalidValue as exc:
-            self._fail("R203", str(exc), value_path, value_hint(spec, op))
+            self.diagnostics.append(Diagnostic.from_words(
+                "R203", self.span(value_path), exc.message, exc.hint or value_hint(spec, op)))
             return None
         return Compare(name, op, value, span)
 
@@ -369,15 +373,14 @@ class ConditionParser:
         if raw == "derive":
             return Derive()
         if not isinstance(raw, dict) or len(raw) != 1:
-            self._fail("R103", "a conclusion is 'derive' or one of {require: ...}, "
-                       "{refer: ...}, {obligation: ...}, {inform: ...}", path)
+            self._fail("R103", "conclusion", path, got=value_words(raw))
             return None
         kind, body = next(iter(raw.items()))
         body_path = (*path, kind)
         if kind == "derive":
             return Derive()
         if not isinstance(body, dict):
-            self._fail("R103", f"'{kind}' takes a mapping", body_path)
+            self._fail("R103", "body", body_path, key=kind, got=value_words(body))
             return None
         if kind == "require":
             return self._require(body, body_path, span)
@@ -385,7 +388,7 @@ class ConditionParser:
             self._keys(body, {"to", "paths", "expected"}, {"to"}, body_path)
             to = body.get("to")
             if not isinstance(to, str):
-                self._fail("R103", "'to' takes a referral id", (*body_path, "to"))
+                self._fail("R103", "referral", (*body_path, "to"), key="to", got=value_words(to))
                 return None
             expected = None
             if "expected" in body:
@@ -401,8 +404,7 @@ class ConditionParser:
             self._keys(body, {"text"}, {"text"}, body_path)
             text = self._text(body.get("text"), (*body_path, "text"))
             return None if text is None else Guidance(text, span)
-        self._fail("R101", f"unknown conclusion {kind!r}", path,
-                   "conclusions: derive, require, refer, obligation, inform, guidance", key=False)
+        self._fail("R101", "conclusion", path, kind=kind, suggestion=_closest(kind, _CONCLUSIONS))
         return None
 
     def _require(self, body: dict[str, Any], path: DataPath, span: Span) -> Require | None:
@@ -410,30 +412,27 @@ class ConditionParser:
                    path)
         on_fail = body.get("on_fail", "refuse")
         if on_fail not in ON_FAIL:
-            self._fail("R104", f"on_fail must be one of {', '.join(ON_FAIL)}, not {on_fail!r}",
-                       (*path, "on_fail"))
+            self._fail("R104", "on_fail", (*path, "on_fail"), value=on_fail, allowed=ON_FAIL,
+                       suggestion=_closest(on_fail, ON_FAIL))
             return None
         forward_to = body.get("forward_to")
         if (on_fail == "forward") != (forward_to is not None):
-            self._fail("R102" if on_fail == "forward" else "R101",
-                       "'forward_to' goes with on_fail: forward, and only with it", path,
-                       "forward_to names the municipality fact to forward to, e.g. "
-                       "residence_municipality")
+            self._fail("R102" if on_fail == "forward" else "R101", "forward_to", path)
             return None
         if forward_to is not None:
             spec = FACTS.get(forward_to) if isinstance(forward_to, str) else None
             if spec is None or spec.kind is not FactKind.MUNICIPALITY:
-                self._fail("R104", f"'forward_to' takes a municipality fact, not {forward_to!r}",
-                           (*path, "forward_to"), "municipality facts: " + ", ".join(
-                               n for n, f in FACTS.items() if f.kind is FactKind.MUNICIPALITY))
+                self._fail("R104", "forward_to", (*path, "forward_to"), value=forward_to,
+                           facts=tuple(n for n, f in FACTS.items()
+                                       if f.kind is FactKind.MUNICIPALITY))
                 return None
         refer_to = body.get("refer_to")
         if (on_fail == "refer") != (refer_to is not None):
-            self._fail("R102" if on_fail == "refer" else "R101",
-                       "'refer_to' goes with on_fail: refer, and only with it", path)
+            self._fail("R102" if on_fail == "refer" else "R101", "refer_to", path)
             return None
         if refer_to is not None and not isinstance(refer_to, str):
-            self._fail("R103", "'refer_to' takes a referral id", (*path, "refer_to"))
+            self._fail("R103", "referral", (*path, "refer_to"), key="refer_to",
+                       got=value_words(refer_to))
             return None
         expected = None
         if "expected" in body:
@@ -451,15 +450,14 @@ class ConditionParser:
         elif raw_after is not None:
             if not (isinstance(raw_after, list) and raw_after
                     and all(_is_int(m) and 0 < m <= 120 for m in raw_after)):
-                self._fail("R103", "'after_months' takes a list of months (1-120)",
-                           (*path, "after_months"))
+                self._fail("R103", "after_months", (*path, "after_months"))
                 return None
             after = tuple(raw_after)
         every = body.get("every_months")
         within = body.get("within_days")
         for key, value in (("every_months", every), ("within_days", within)):
             if value is not None and not (_is_int(value) and 0 < value <= 366):
-                self._fail("R103", f"'{key}' takes a whole number (1-366)", (*path, key))
+                self._fail("R103", "days", (*path, key), key=key)
                 return None
         if text is None:
             return None
@@ -469,10 +467,10 @@ class ConditionParser:
               path: DataPath) -> None:
         for key in body:
             if key not in allowed:
-                self._fail("R101", f"unknown key {key!r}", (*path, key),
-                           "allowed here: " + ", ".join(sorted(allowed)), key=True)
+                self._fail("R101", "key", (*path, key), at_key=True, key=key,
+                           allowed=tuple(sorted(allowed)), suggestion=_closest(key, allowed))
         for key in sorted(required - set(body)):
-            self._fail("R102", f"missing key {key!r}", path)
+            self._fail("R102", "key", path, key=key)
 
     def _paths(self, body: dict[str, Any], path: DataPath) -> PathSelector:
         raw = body.get("paths", "all")
@@ -480,15 +478,14 @@ class ConditionParser:
             return "all"
         if isinstance(raw, list) and raw and all(isinstance(p, str) for p in raw):
             return tuple(raw)
-        self._fail("R103", "'paths' takes 'all' or a list of path ids such as [p85]",
-                   (*path, "paths"))
+        self._fail("R103", "paths", (*path, "paths"), got=value_words(raw))
         return "all"
 
     def _text(self, raw: Any, path: DataPath) -> Text | None:
         if (isinstance(raw, dict) and set(raw) == {"da", "en"}
                 and all(isinstance(v, str) for v in raw.values())):
             return Text(da=raw["da"], en=raw["en"])
-        self._fail("R103", "a text is {da: ..., en: ...}", path, "write both Danish and English")
+        self._fail("R103", "text", path, got=value_words(raw))
         return None
 
 
@@ -496,9 +493,16 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _type_name(value: object) -> str:
-    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list",
-            type(None): "empty"}.get(type(value), type(value).__name__)
+#: The conclusions a rule may draw (``then:``).
+_CONCLUSIONS: Final = ("derive", "require", "refer", "obligation", "inform", "guidance")
+
+
+def _closest(name: object, options: Iterable[str], cutoff: float = 0.7) -> str | None:
+    """The option ``name`` is most likely a misspelling of, if any."""
+    if not isinstance(name, str):
+        return None
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 #: What :func:`holds` reads: the facts and the rule results.
@@ -552,8 +556,8 @@ def holds(condition: Condition, facts: Mapping[str, Any],
     return _HOLDS.visit(condition, (facts, results))
 
 
-class InvalidValue(ValueError):
-    """A constant in a condition does not fit its fact; the message says why."""
+class InvalidValue(MessageError):
+    """A constant in a condition does not fit its fact; the message says why (R203)."""
 
 
 def check_value(spec: FactSpec, op: Op, raw: Any) -> Value:
@@ -565,14 +569,14 @@ def check_value(spec: FactSpec, op: Op, raw: Any) -> Value:
     operand = OPERATORS[op].operand
     if operand is Operand.FLAG:
         if not isinstance(raw, bool):
-            raise InvalidValue(f"'{op.value}' takes true or false")
+            raise InvalidValue.of("R203", "flag", op=op.value, got=value_words(raw))
         return raw
     if operand is Operand.LIST:
         if not isinstance(raw, list) or not raw:
-            raise InvalidValue(f"'{op.value}' takes a non-empty list")
+            raise InvalidValue.of("R203", "list", op=op.value, got=value_words(raw))
         return tuple(sorted({check_scalar(spec, op, item) for item in raw}, key=str))
     if isinstance(raw, list):
-        raise InvalidValue(f"'{op.value}' takes a single value, not a list")
+        raise InvalidValue.of("R203", "single", op=op.value)
     return check_scalar(spec, op, raw)
 
 
@@ -580,11 +584,11 @@ def check_scalar(spec: FactSpec, op: Op, raw: Any) -> Scalar:
     """Check one scalar value against a fact (see :func:`check_value`)."""
     if spec.kind is FactKind.BOOL:
         if not isinstance(raw, bool):
-            raise InvalidValue(f"{spec.name} is true or false, not {raw!r}")
+            raise InvalidValue.of("R203", "bool", fact=spec.name, got=value_words(raw))
         return raw
     if spec.kind is FactKind.INT:
         if not _is_int(raw):
-            raise InvalidValue(f"{spec.name} is a whole number, not {raw!r}")
+            raise InvalidValue.of("R203", "int", fact=spec.name, got=value_words(raw))
         return int(raw)
     if spec.kind is FactKind.MUNICIPALITY:
         if raw == "none" and spec.name.endswith("placed_by_municipality"):
@@ -592,32 +596,28 @@ def check_scalar(spec: FactSpec, op: Op, raw: Any) -> Scalar:
         try:
             return municipality_code(raw)
         except MunicipalityLookupError as exc:
-            raise InvalidValue(str(exc)) from None
-    if not isinstance(raw, str) or raw not in spec.values:
-        raise InvalidValue(f"{raw!r} is not a value of {spec.name}")
+            raise InvalidValue(exc.message, exc.hint) from None
+    if not isinstance(raw, str):
+        raise InvalidValue.of("R203", "value_type", got=value_words(raw), fact=spec.name,
+                              values=spec.values)
+    if raw not in spec.values:
+        raise InvalidValue.of("R203", "value", value=raw[:60], fact=spec.name,
+                              values=spec.values,
+                              suggestion=suggestion(closest_value(raw, spec.values)))
     if OPERATORS[op].ordered and raw == "not_assessed":
-        raise InvalidValue(f"{raw!r} has no rank and cannot be compared with {op.value}")
+        raise InvalidValue.of("R203", "no_rank", value=raw, op=op.value)
     return raw
 
 
-def value_hint(spec: FactSpec, op: Op) -> str:
+def value_hint(spec: FactSpec, op: Op) -> Message:
     """What values fit a fact."""
     if spec.kind is FactKind.BOOL or OPERATORS[op].operand is Operand.FLAG:
-        return "write true or false"
+        return Message.of("problems.value_hints.bool")
     if spec.kind is FactKind.INT:
-        return "write a whole number"
+        return Message.of("problems.value_hints.int")
     if spec.kind is FactKind.MUNICIPALITY:
-        return "write a three-digit municipality code or name"
-    return f"values of {spec.name}: {', '.join(spec.values)}"
-
-
-def _suggest(name: str, known: dict[str, Any]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    if close:
-        return f"did you mean {close[0]!r}? Facts are listed in docs/facts.md"
-    return "facts: " + ", ".join(known)
+        return Message.of("problems.value_hints.municipality")
+    return Message.of("problems.value_hints.values", fact=spec.name, values=spec.values)
 
 
 class _Nodes(ConditionVisitor[None, Iterator[Condition]]):

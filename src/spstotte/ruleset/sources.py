@@ -60,10 +60,10 @@ def check_quotes(ruleset: ResolvedRuleSet,
     folders = ((sources,) if isinstance(sources, Path) else tuple(sources or ()))
     present = [folder for folder in folders if folder.is_dir()]
     if not present:
-        where = f" ({', '.join(map(str, folders))})" if folders else ""
-        return [Diagnostic("L405", f"source texts not found{where}; quotes were not checked",
-                           None, "pass --sources DIR or set SPSTOTTE_SOURCES",
-                           Severity.WARNING)]
+        if folders:
+            return [Diagnostic.of("L405", "folder", None, severity=Severity.WARNING,
+                                  folder=", ".join(map(str, folders)))]
+        return [Diagnostic.of("L405", "none", None, severity=Severity.WARNING)]
     out: list[Diagnostic] = []
     missing_files: set[str] = set()
     for citation in ruleset.citations:
@@ -75,39 +75,29 @@ def check_quotes(ruleset: ResolvedRuleSet,
         if path is None:
             if doc.file not in missing_files:
                 missing_files.add(doc.file)
-                out.append(Diagnostic("R211", f"source file {doc.file} of {citation.source!r} "
-                                      f"is in none of {', '.join(map(str, present))}",
-                                      citation.span,
-                                      "put the text in the sources folder as a UTF-8 text "
-                                      "file, or check the file name under 'sources:'"))
+                out.append(Diagnostic.of("R211", "file", citation.span, file=doc.file,
+                                         source=citation.source,
+                                         folder=", ".join(map(str, present))))
             continue
         text = folded_source(path)
         if doc.parts:
             pieces = [piece for part in doc.parts if (piece := source_part(text, part.starts,
                                                                            part.ends))]
             if len(pieces) < len(doc.parts):
-                out.append(Diagnostic(
-                    "R211", f"a part of {doc.file} ({doc.publisher}) is not in the file: its "
-                    "'starts' or 'ends' words were not found", citation.span,
-                    "copy the first and last words of the part exactly from the source"))
+                out.append(Diagnostic.of("R211", "part", citation.span, file=doc.file,
+                                         publisher=doc.publisher))
                 continue
             if not any(fold(citation.quote) in piece for piece in pieces):
-                if fold(citation.quote) in text:
-                    message = (f"{citation.cited_by}: quote is in {doc.file}, but outside the "
-                               f"parts published by {doc.publisher}: {citation.quote!r}")
-                else:
-                    message = (f"{citation.cited_by}: quote not found in {doc.file} "
-                               f"({doc.publisher}, {doc.title}): {citation.quote!r}")
-                out.append(Diagnostic("R212", message, citation.span,
-                                      "quote only the publisher's own text, exactly; attribute "
-                                      "other text to its real publisher"))
+                out.append(Diagnostic.of(
+                    "R212", "outside_part" if fold(citation.quote) in text
+                    else "not_found_in_part", citation.span, cited_by=citation.cited_by,
+                    file=doc.file, publisher=doc.publisher, title=doc.title,
+                    quote=citation.quote))
             continue
         if fold(citation.quote) not in text:
-            out.append(Diagnostic(
-                "R212", f"{citation.cited_by}: quote not found in {doc.file} "
-                f"({doc.publisher}, {doc.title}): {citation.quote!r}", citation.span,
-                "copy the words exactly from the source; white space may differ",
-            ))
+            out.append(Diagnostic.of(
+                "R212", "not_found", citation.span, cited_by=citation.cited_by, file=doc.file,
+                publisher=doc.publisher, title=doc.title, quote=citation.quote))
     return out
 
 

@@ -15,6 +15,7 @@ from functools import cache
 from pydantic import Field
 
 from .._paths import data_file
+from ..errors import Message
 from ..lang.ruleformat import Act, LawRef, Text, _Model
 from ..loader import load_yaml_file
 
@@ -122,52 +123,55 @@ def provision_title(ref: LawRef) -> Text | None:
     return nr.title if nr else None
 
 
-def check_reference(ref: LawRef) -> tuple[str, str, str] | None:
-    """Why a reference is not in the catalogue, as (field, message, hint); ``None`` if it is.
+def check_reference(ref: LawRef) -> tuple[str, str, str, dict[str, object]] | None:
+    """Why a reference is not in the catalogue, as (field, code, variant, values) of the
+    diagnostic (``diagnostics.<code>.<variant>``); ``None`` if it is.
 
     The field is the key of the reference that is wrong (``act``, ``section``, ``stk``, ``nr``
     or ``quote``)."""
     catalogue = statutes()
     act = catalogue.acts.get(ref.act)
     if act is None:
-        return ("act", f"unknown act {ref.act!r}", _did_you_mean(ref.act, catalogue.acts))
+        return ("act", "R216", "act", {"act": ref.act, **_did_you_mean(ref.act, catalogue.acts)})
     name = normal_section(ref.section)
     section = act.sections.get(name)
     if section is None:
-        return ("section", f"{act.short} § {ref.section} is not in the statute catalogue",
-                _did_you_mean(name, act.sections, prefix=f"{act.short} § "))
+        return ("section", "R225", "section", {
+            "act": act.short, "section": ref.section,
+            **_did_you_mean(name, act.sections, prefix=f"{act.short} § ")})
     if ref.stk is not None and ref.stk not in section.stk:
-        return ("stk", f"{act.short} § {name} has no stk. {ref.stk} in the statute catalogue",
-                _did_you_mean(str(ref.stk), {str(k): v for k, v in section.stk.items()},
-                              prefix=f"{act.short} § {name}, stk. "))
+        return ("stk", "R225", "stk", {
+            "act": act.short, "section": name, "stk": ref.stk,
+            **_did_you_mean(str(ref.stk), {str(k): v for k, v in section.stk.items()},
+                            prefix=f"{act.short} § {name}, stk. ")})
     if ref.nr is not None:
         stk = section.stk.get(ref.stk if ref.stk is not None else 1)
         numbers = stk.nr if stk else {}
+        where = f"{act.short} § {name}, stk. {ref.stk or 1}"
+        if not numbers:
+            return ("nr", "R225", "no_numbers", {"where": where, "nr": ref.nr})
         if ref.nr not in numbers:
-            where = f"{act.short} § {name}, stk. {ref.stk or 1}"
-            return ("nr", f"{where} has no nr. {ref.nr} in the statute catalogue",
-                    _did_you_mean(str(ref.nr), {str(k): v for k, v in numbers.items()},
-                                  prefix=f"{where}, nr. ") if numbers
-                    else f"{where} has no numbered items; leave out 'nr'")
+            return ("nr", "R225", "nr", {
+                "where": where, "nr": ref.nr,
+                **_did_you_mean(str(ref.nr), {str(k): v for k, v in numbers.items()},
+                                prefix=f"{where}, nr. ")})
     if ref.quote is not None:
         stk = provision(ref)
         where = f"{act.short} § {name}, stk. {ref.stk or 1}"
         if stk is None or stk.wording is None:
-            return ("quote", f"the wording of {where} is not in the statute catalogue, so it "
-                    "cannot be quoted", "leave out 'quote', or add the wording with its source "
-                    "to spstotte/statutes.yaml")
+            return ("quote", "R224", "no_wording", {"where": where})
         if _fold(ref.quote) not in _fold(stk.wording):
-            return ("quote", f"quote is not in the wording of {where}: {ref.quote!r}",
-                    "copy the words exactly from the provision; white space may differ")
+            return ("quote", "R224", "quote", {"where": where, "quote": ref.quote})
     return None
 
 
-def _did_you_mean(name: str, known: Mapping[str, object], prefix: str = "") -> str:
+def _did_you_mean(name: str, known: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """The nearest entry of the catalogue (as "did you mean ...? ", or nothing) and the list
+    of all of them, for the hint."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-    listed = ", ".join(f"{prefix}{k}" for k in known)
-    if close:
-        return f"did you mean {prefix}{close[0]}? The catalogue has: {listed}"
-    return f"the catalogue (spstotte/statutes.yaml) has: {listed}"
+    return {"suggestion": Message.of("problems.did_you_mean_plain",
+                                     suggestion=f"{prefix}{close[0]}") if close else "",
+            "listed": tuple(f"{prefix}{k}" for k in known)}
 
 
 # "§ 85", "§§ 10 og 12", "§§ 82 a–82 d", "s. 82 b", "ss. 122 and 123(3)": the section numbers a

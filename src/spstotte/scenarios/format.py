@@ -34,11 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .._paths import display_path
 from ..errors import (
     Diagnostic,
+    MessageError,
     ProfileError,
     RuleSetError,
     ScenarioError,
     Span,
     SpstotteError,
+    value_words,
 )
 from ..library import RuleLibrary
 from ..loader import LoadedYaml, load_yaml_file
@@ -60,7 +62,7 @@ def _iso(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+            raise MessageError.of("S104", "date", value=value[:40]) from None
     return value
 
 
@@ -104,7 +106,7 @@ class Expectation(_Model):
         try:
             return municipality_code(value)
         except MunicipalityLookupError as exc:
-            raise ValueError(str(exc)) from None
+            raise MessageError(exc.message, exc.hint) from None
 
     @field_validator("obligations", mode="before")
     @classmethod
@@ -192,8 +194,8 @@ def load_scenarios(path: str | Path, display_name: str | None = None) -> list[Sc
     except RuleSetError as exc:
         raise ScenarioError(exc.diagnostics) from None
     if not isinstance(loaded.data, dict):
-        raise ScenarioError([Diagnostic("S101", "a scenario file is a mapping with "
-                                        "'scenarios:'", loaded.span(()))])
+        raise ScenarioError([Diagnostic.of("S101", "file", loaded.span(()),
+                                           got=value_words(loaded.data))])
     try:
         model = ScenarioFileModel.model_validate(loaded.data)
     except ValidationError as exc:
@@ -205,19 +207,19 @@ def load_scenarios(path: str | Path, display_name: str | None = None) -> list[Sc
         municipality = item.municipality if item.municipality is not None else model.municipality
         on = item.on or model.on
         if municipality is None:
-            problems.append(Diagnostic("S101", f"scenario {item.name!r} names no municipality",
-                                       span, "add 'municipality:' to it or to the file"))
+            problems.append(Diagnostic.of("S101", "municipality", span, name=item.name))
             continue
         if on is None:
-            problems.append(Diagnostic("S101", f"scenario {item.name!r} has no decision date",
-                                       span, "add 'on: YYYY-MM-DD' to it or to the file"))
+            problems.append(Diagnostic.of("S101", "date", span, name=item.name))
             continue
         try:
             CitizenProfile.parse(item.profile, spans=_Shifted(loaded, ("scenarios", i,
                                                                         "profile")))
         except ProfileError as exc:
-            problems.extend(Diagnostic("S105", f"scenario {item.name!r}: {p.path}: {p.message}",
-                                       p.span, p.hint) for p in exc.problems)
+            problems.extend(Diagnostic.of("S105", None, p.span, name=item.name, path=p.path,
+                                          problem=p.words or p.message,
+                                          hint=p.hint_words or p.hint or "")
+                            for p in exc.problems)
             continue
         scenarios.append(Scenario(item.name, municipality, on, item.profile, item.expect, span,
                                   loaded, i))

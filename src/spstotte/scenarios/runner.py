@@ -100,6 +100,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     if fail_under is None and project is not None:
         fail_under = project.fail_under
     github = args.format == "github"
+    lang = language(getattr(args, "lang", None), project)
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -108,10 +109,10 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     results, problems = run_paths(paths, library)
     seconds = time.perf_counter() - start
     for problem in problems:
-        print(problem.one_line(), file=sys.stderr)
+        print(problem.format(lang, excerpt=True), file=sys.stderr)
         if github:
             span = problem.span
-            out.write(annotation("error", problem.message, title=problem.code,
+            out.write(annotation("error", problem.message_in(lang), title=problem.code,
                                  file=span.file if span else None,
                                  line=span.line if span else None,
                                  col=span.col if span else None) + "\n")
@@ -131,7 +132,6 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     coverage_failure = None
     if args.coverage or args.coverage_json or args.coverage_xml or fail_under is not None:
         report = coverage_of(results, library)
-        lang = language(getattr(args, "lang", None), project)
         if args.coverage:
             out.write(coverage_table(report, lang))
         if args.coverage_json:

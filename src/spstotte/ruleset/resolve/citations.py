@@ -7,6 +7,10 @@ a provision cites it.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+from ...errors import suggestion
 from ...lang.ruleformat import SourceDocument
 from ...loader import LoadedYaml
 from ..statutes import check_reference, normal_section, sections_named
@@ -38,15 +42,14 @@ def check_bases(resolver: Resolver) -> None:
         for j, ref in enumerate(basis.law):
             problem = check_reference(ref)
             if problem is not None:
-                key, message, hint = problem
-                code = "R216" if key == "act" else "R224" if key == "quote" else "R225"
-                resolver.fail(code, message, loaded.span((*path, "law", j, key)), hint)
+                key, code, variant, values = problem
+                resolver.fail(code, variant, loaded.span((*path, "law", j, key)), **values)
         for j, src in enumerate(basis.sources):
             declared = resolver.sources.get(src.source)
             if declared is None:
-                resolver.fail("R211", f"unknown source {src.source!r}",
-                              loaded.span((*path, "sources", j, "source")),
-                              "sources: " + ", ".join(sorted(resolver.sources)))
+                resolver.fail("R211", "unknown", loaded.span((*path, "sources", j, "source")),
+                              source=src.source, sources=tuple(sorted(resolver.sources)),
+                              suggestion=suggestion(_close(src.source, resolver.sources)))
                 continue
             _check_publisher(resolver, src.source, declared[0], layer, loaded,
                              (*path, "sources", j, "source"))
@@ -60,10 +63,8 @@ def check_titles(resolver: Resolver) -> None:
             named = sections_named(title.get(lang))
             missing = [n for n in named if n not in cited]
             if missing:
-                resolver.fail("R227", f"the title names § {', § '.join(missing)}, which its "
-                              f"legal basis does not cite: {title.get(lang)!r}", span,
-                              "cite the provision under legal_basis.law, or take it out of "
-                              "the title")
+                resolver.fail("R227", None, span, sections=", § ".join(missing),
+                              title=title.get(lang))
                 break
 
 
@@ -73,16 +74,19 @@ def _check_publisher(resolver: Resolver, name: str, doc: SourceDocument, layer: 
     and national texts; a municipality's file cites its own municipality's texts."""
     span = loaded.span(path)
     if layer == "law" and doc.municipality is not None:
-        resolver.fail("R226", f"the law layer cites {name!r}, a text of municipality "
-                      f"{doc.municipality} ({doc.publisher}); every municipality's decisions "
-                      "would cite it", span,
-                      "cite the statute (law: with act, section, stk. and a quote from "
-                      "spstotte/statutes.yaml) and move the municipal text to that "
-                      "municipality's file")
-    elif layer == "municipality" and doc.municipality != resolver.municipality_code:
-        owner = (f"municipality {doc.municipality} ({doc.publisher})"
-                 if doc.municipality is not None else f"a national text ({doc.publisher})")
-        resolver.fail("R226", f"this municipality's rules cite {name!r}, {owner}; a "
-                      "municipality's rule set may cite only its own municipality's texts",
-                      span, "cite the statute for the law, and your own municipality's "
-                      "texts for the service level")
+        resolver.fail("R226", "law", span, source=name, municipality=doc.municipality,
+                      publisher=doc.publisher)
+    elif (layer == "municipality" and resolver.municipality_code
+          and doc.municipality != resolver.municipality_code):
+        # (A municipality code that is wrong is reported once, at the file's header; every
+        # citation is not reported again for it.)
+        if doc.municipality is not None:
+            resolver.fail("R226", "other_municipality", span, source=name,
+                          municipality=doc.municipality, publisher=doc.publisher)
+        else:
+            resolver.fail("R226", "national", span, source=name, publisher=doc.publisher)
+
+
+def _close(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return close[0] if close else None

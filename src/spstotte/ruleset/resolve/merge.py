@@ -8,9 +8,12 @@ from.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from ...errors import Message, suggestion
 from ...facts import assessment_fact, fact_spec
 from ...lang.conditions import (
     All,
@@ -30,7 +33,7 @@ from ...lang.conditions import (
 from ...lang.operators import Op
 from ...lang.ruleformat import LegalBasis, Text
 from ...loader import LoadedYaml
-from ...vocabulary import SupportArea
+from ...vocabulary import SupportArea, closest_value
 from .model import Layer, Override, ResolvedRule
 from .parameters import declare_parameter, substitute
 from .parse import ParsedFile
@@ -44,19 +47,18 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
     if layer == "municipality":
         for key in ("paths", "appeal"):
             if getattr(model, key):
-                resolver.fail("R217", f"'{key}' belongs in the law layer, not a municipality file",
-                              loaded.span((key,), key=True), "move it to rules/")
+                resolver.fail("R217", "law_key", loaded.span((key,), key=True), key=key)
     for name, doc in model.sources.items():
         span = loaded.span(("sources", name), key=True)
         if name in resolver.sources:
-            resolver.fail("R206", f"source {name!r} is declared twice (first at "
-                          f"{resolver.sources[name][1]})", span)
+            resolver.fail("R206", "source", span, name=name, first=str(resolver.sources[name][1]))
         else:
             resolver.sources[name] = (doc, span)
     for name, path in model.paths.items():
         span = loaded.span(("paths", name), key=True)
         if name in resolver.paths:
-            resolver.fail("R206", f"path {name!r} is declared twice", span)
+            resolver.fail("R206", "declared", span, what=Message.of("problems.what.path"),
+                          name=name)
         else:
             resolver.paths[name] = (path, span)
             resolver.titles.append((path.title, path.legal_basis,
@@ -64,16 +66,15 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
             resolver.bases.append((path.legal_basis, loaded, ("paths", name, "legal_basis"),
                                    layer))
     for name, scheme in model.appeal.items():
-        _unique(resolver, resolver.appeal, name, scheme, loaded, ("appeal", name), "appeal scheme")
+        _unique(resolver, resolver.appeal, name, scheme, loaded, ("appeal", name), "appeal")
         resolver.bases.append((scheme.legal_basis, loaded, ("appeal", name, "legal_basis"), layer))
     for name, referral in model.referrals.items():
         if (layer == "municipality" and resolver.referral_layers.get(name) == "law"):
             # A municipality names a law-layer referral target in its own words (e.g. its
             # own open offers), citing its own text.
             if referral.legal_basis is None or not referral.legal_basis.sources:
-                resolver.fail("R219", f"referral {name!r} restated without a municipal source",
-                              loaded.span(("referrals", name), key=True),
-                              "add legal_basis with the municipality's own text")
+                resolver.fail("R219", "referral", loaded.span(("referrals", name), key=True),
+                              name=name)
             resolver.referrals[name] = referral
             resolver.referral_layers[name] = layer
         else:
@@ -87,25 +88,28 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
                                    ("referrals", name, "legal_basis"), layer))
     for name, area in model.support_areas.items():
         _unique(resolver, resolver.support_areas, name, area, loaded, ("support_areas", name),
-                "support area")
+                "support_area")
         for i, covered in enumerate(area.covers):
             if covered not in {a.value for a in SupportArea}:
-                resolver.fail("R220", f"{covered!r} is not a support area of the shared "
-                              "vocabulary", loaded.span(("support_areas", name, "covers", i)),
-                              "areas: " + ", ".join(a.value for a in SupportArea))
+                areas = tuple(a.value for a in SupportArea)
+                resolver.fail("R220", "area", loaded.span(("support_areas", name, "covers", i)),
+                              value=covered, areas=areas,
+                              suggestion=suggestion(closest_value(covered, areas)))
         resolver.bases.append((area.legal_basis, loaded, ("support_areas", name, "legal_basis"),
                                layer))
     for name, form in model.delivery_forms.items():
         _unique(resolver, resolver.delivery_forms, name, form, loaded, ("delivery_forms", name),
-                "delivery form")
+                "delivery_form")
         resolver.bases.append((form.legal_basis, loaded, ("delivery_forms", name, "legal_basis"),
                                layer))
     resolver.differences.extend(model.differences)
     for i, difference in enumerate(model.differences):
         for j, source in enumerate(difference.sources):
             if source not in resolver.sources and source not in model.sources:
-                resolver.fail("R211", f"unknown source {source!r}",
-                              loaded.span(("differences", i, "sources", j)))
+                resolver.fail("R211", "unknown", loaded.span(("differences", i, "sources", j)),
+                              source=source, sources=tuple(sorted({*resolver.sources,
+                                                                    *model.sources})),
+                              suggestion="")
     for name, param in model.parameters.items():
         declare_parameter(resolver, name, param, loaded, layer)
 
@@ -114,7 +118,8 @@ def _unique(resolver: Resolver, table: dict[str, Any], name: str, value: Any, lo
             path: tuple[str, ...], what: str) -> None:
     """``table[name] = value``, unless the name is declared already (R206)."""
     if name in table:
-        resolver.fail("R206", f"{what} {name!r} is declared twice", loaded.span(path, key=True))
+        resolver.fail("R206", "declared", loaded.span(path, key=True),
+                      what=Message.of(f"problems.what.{what}"), name=name)
     else:
         table[name] = value
 
@@ -131,45 +136,35 @@ def add_rules(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
         id_span = loaded.span(("rules", i, "id"))
         if rule.overrides is not None:
             if layer != "municipality":
-                resolver.fail("R217", "only a municipality file can override law-layer rules",
-                              loaded.span(("rules", i, "overrides"), key=True))
+                resolver.fail("R217", "override", loaded.span(("rules", i, "overrides"), key=True))
             elif rule.overrides != rule.id:
-                resolver.fail("R207", f"'overrides: {rule.overrides}' on rule {rule.id!r}",
-                              loaded.span(("rules", i, "overrides")),
-                              "an override keeps the id of the law-layer rule it replaces")
+                resolver.fail("R207", "other_id", loaded.span(("rules", i, "overrides")),
+                              target=rule.overrides, rule=rule.id)
             elif rule.overrides not in resolver.law_rule_ids:
-                resolver.fail("R207", f"override target {rule.overrides!r} is not a law-layer "
-                              "rule", loaded.span(("rules", i, "overrides")))
+                resolver.fail("R207", "missing", loaded.span(("rules", i, "overrides")),
+                              target=rule.overrides)
             if rule.reason is None:
-                resolver.fail("R208", f"rule {rule.id!r} overrides a law-layer rule without "
-                              "a reason", id_span, "add 'reason: {da: ..., en: ...}'")
+                resolver.fail("R208", None, id_span, rule=rule.id)
         elif rule.reason is not None:
-            resolver.fail("R101", "'reason' is only for overrides",
-                          loaded.span(("rules", i, "reason"), key=True))
+            resolver.fail("R101", "reason", loaded.span(("rules", i, "reason"), key=True))
         if rule.id in resolver.rules and rule.overrides is None:
             existing = resolver.rules[rule.id]
             if existing.layer == "law" and layer == "municipality":
-                resolver.fail("R215", f"rule {rule.id!r} has the id of a law-layer rule "
-                              f"({existing.span})", id_span,
-                              f"add 'overrides: {rule.id}' with a reason, or choose another id")
+                resolver.fail("R215", None, id_span, rule=rule.id, where=str(existing.span))
             else:
-                resolver.fail("R206", f"rule id {rule.id!r} is used twice (first at "
-                              f"{existing.span})", id_span)
+                resolver.fail("R206", "rule", id_span, rule=rule.id, first=str(existing.span))
             continue
         if not rule.legal_basis.law and not rule.legal_basis.sources:
-            resolver.fail("R219", f"rule {rule.id!r} cites no legal basis",
-                          loaded.span(("rules", i, "legal_basis"), key=True))
+            resolver.fail("R219", "none", loaded.span(("rules", i, "legal_basis"), key=True),
+                          rule=rule.id)
         if layer == "municipality" and not rule.legal_basis.sources:
-            resolver.fail("R219", f"municipal rule {rule.id!r} cites no municipal source",
-                          loaded.span(("rules", i, "legal_basis"), key=True),
-                          "add a source with the section heading and a short verbatim quote")
+            resolver.fail("R219", "municipal", loaded.span(("rules", i, "legal_basis"), key=True),
+                          rule=rule.id)
         if layer == "law":
             for j, ref in enumerate(rule.legal_basis.law):
                 if ref.stk is None:
-                    resolver.fail("R102", f"law reference {ref.act} § {ref.section} has no stk.",
-                                  loaded.span(("rules", i, "legal_basis", "law", j)),
-                                  "law-layer rules cite the stk. (write stk: 1 for a "
-                                  "provision without numbered stykker)")
+                    resolver.fail("R102", "stk", loaded.span(("rules", i, "legal_basis", "law", j)),
+                                  act=ref.act, section=ref.section)
         resolver.bases.append((rule.legal_basis, loaded, ("rules", i, "legal_basis"), layer))
         if rule.title is not None:
             resolver.titles.append((rule.title, rule.legal_basis,
@@ -185,13 +180,8 @@ def add_rules(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
                     and isinstance(conclusion, (Obligation, Inform, Guidance))):
                 # What the statute requires is not the municipality's to change: a service
                 # level can add a presumption (its own rule), never rewrite the law.
-                resolver.fail("R222", f"rule {rule.id!r} overrides the statutory condition "
-                              f"{replaced.id!r} ({replaced.span})",
-                              loaded.span(("rules", i, "overrides")),
-                              "a service level can neither narrow nor widen a statutory "
-                              "condition; write a service-level rule of your own (a caseworker "
-                              "can depart from it), or restate the law-layer rule with your "
-                              "text ('restates:')")
+                resolver.fail("R222", None, loaded.span(("rules", i, "overrides")),
+                              rule=rule.id, target=replaced.id, where=str(replaced.span))
             override = Override(rule.overrides, rule.reason or Text(da="", en=""),
                                 replaced.title, replaced.span)
         quote_spans = tuple(loaded.span(("rules", i, "legal_basis", "sources", j, "quote"))
@@ -213,19 +203,13 @@ def _condition_kind(resolver: Resolver, written: str | None, layer: Layer, concl
     kind = ConditionKind(written) if written is not None else default
     where = loaded.span(("rules", index, "condition_kind"))
     if layer == "municipality" and kind is not ConditionKind.SERVICE_LEVEL:
-        resolver.fail("R221", f"a municipality's rule is service level, not {kind.value}", where,
-                      "statutory conditions and the discretionary points belong in the law "
-                      "layer; a municipal rule guides the assessment, it never binds")
+        resolver.fail("R221", "municipal", where, kind=kind.value)
     elif layer == "law" and kind is ConditionKind.SERVICE_LEVEL:
-        resolver.fail("R221", "the law layer has no service level", where,
-                      "write statute or assessment; service levels belong in a municipality "
-                      "file")
+        resolver.fail("R221", "law", where)
     if (layer == "municipality" and isinstance(conclusion, Require)
             and conclusion.on_fail in ("forward", "close")):
-        resolver.fail("R221", f"on_fail: {conclusion.on_fail} is a statutory consequence; a "
-                      "service level cannot forward or close an application",
-                      loaded.span(("rules", index, "then")),
-                      "use refuse or refer (a concrete assessment can depart from it)")
+        resolver.fail("R221", "on_fail", loaded.span(("rules", index, "then")),
+                      on_fail=conclusion.on_fail)
     return kind
 
 
@@ -236,8 +220,9 @@ def add_restatements(resolver: Resolver, parsed: ParsedFile) -> None:
     for i, restatement in enumerate(parsed.model.restates):
         rule = resolver.rules.get(restatement.rule)
         if rule is None or rule.layer != "law":
-            resolver.fail("R204", f"restates {restatement.rule!r}, which is not a law-layer rule",
-                          loaded.span(("restates", i, "rule")))
+            resolver.fail("R204", "restates", loaded.span(("restates", i, "rule")),
+                          rule=restatement.rule, suggestion=suggestion(_closest(
+                              restatement.rule, resolver.law_rule_ids)))
             continue
         basis = LegalBasis(law=rule.legal_basis.law,
                            sources=[*rule.legal_basis.sources, *restatement.sources])
@@ -249,8 +234,7 @@ def add_restatements(resolver: Resolver, parsed: ParsedFile) -> None:
                 da=f"{note.da} {restatement.note.da}", en=f"{note.en} {restatement.note.en}")
         resolver.rules[rule.id] = replace(rule, legal_basis=basis, note=note)
     if parsed.model.restates and parsed.model.layer != "municipality":
-        resolver.fail("R217", "'restates' belongs in a municipality file",
-                      loaded.span(("restates",), key=True))
+        resolver.fail("R217", "restates", loaded.span(("restates",), key=True))
 
 
 def finish_rules(resolver: Resolver) -> list[ResolvedRule]:
@@ -269,24 +253,26 @@ def finish_rules(resolver: Resolver) -> list[ResolvedRule]:
             else:
                 for path_id in selector:
                     if path_id not in declared_paths:
-                        resolver.fail("R210", f"unknown path {path_id!r}", conclusion.span,
-                                      "paths: " + ", ".join(resolver.paths))
+                        resolver.fail("R210", "unknown", conclusion.span, path=path_id,
+                                      paths=tuple(resolver.paths))
                 paths = tuple(p for p in selector if p in declared_paths)
         target = (conclusion.refer_to if isinstance(conclusion, Require)
                   else conclusion.to if isinstance(conclusion, Refer) else None)
         if target is not None and target not in resolver.referrals:
-            resolver.fail("R213", f"unknown referral target {target!r}", conclusion.span,  # type: ignore[union-attr]
-                          "referrals: " + ", ".join(sorted(resolver.referrals)))
+            resolver.fail("R213", None, conclusion.span, target=target,  # type: ignore[union-attr]
+                          referrals=tuple(sorted(resolver.referrals)),
+                          suggestion=suggestion(_closest(target, resolver.referrals)))
         if isinstance(conclusion, Obligation) and isinstance(conclusion.after_months, ParamRef):
             ref = conclusion.after_months
             resolver.used_parameters.add(ref.name)
             param = resolver.parameters.get(ref.name)
             if param is None:
-                resolver.fail("R205", f"unknown parameter {ref.name!r}", ref.span)
+                resolver.fail("R205", "unknown", ref.span, name=ref.name,
+                              params=tuple(sorted(resolver.parameters)),
+                              suggestion=suggestion(_closest(ref.name, resolver.parameters)))
                 conclusion = replace(conclusion, after_months=())
             elif param.type != "int_list":
-                resolver.fail("R214", f"parameter {ref.name!r} is {param.type}, not int_list",
-                              ref.span)
+                resolver.fail("R214", "not_int_list", ref.span, name=ref.name, type=param.type)
                 conclusion = replace(conclusion, after_months=())
             else:
                 conclusion = replace(conclusion, after_months=tuple(param.value or ()),
@@ -295,10 +281,8 @@ def finish_rules(resolver: Resolver) -> list[ResolvedRule]:
         assessment = None
         if rule.condition_kind is ConditionKind.ASSESSMENT and not any(
                 fact_spec(f).discretionary for f in facts_read(condition)):
-            resolver.fail("R221", f"rule {rule.id!r} is an assessment but reads no "
-                          "discretionary point", rule.span,
-                          "discretionary points: " + ", ".join(
-                              n for n, f in _discretionary_facts()))
+            resolver.fail("R221", "assessment", rule.span, rule=rule.id,
+                          points=tuple(n for n, f in _discretionary_facts()))
         if (rule.condition_kind is ConditionKind.SERVICE_LEVEL
                 and isinstance(conclusion, (Require, Refer))):
             # A service level guides, it never binds: the caseworker's concrete, individual
@@ -325,3 +309,9 @@ def _departable(condition: Condition, fact: str) -> Condition:
         All((Compare(fact, Op.KNOWN, True, span), Compare(fact, Op.EQ, True, span)), span),
         All((Compare(fact, Op.KNOWN, False, span), condition), span),
     ), span)
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` is most likely a misspelling of."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return close[0] if close else None

@@ -21,8 +21,7 @@ def order_rules(resolver: Resolver, rules: list[ResolvedRule]) -> list[ResolvedR
             return depth[rule_id]
         if state.get(rule_id) == 1:
             cycle = " -> ".join((*chain[chain.index(rule_id):], rule_id))
-            resolver.fail("R209", f"circular rules: {cycle}", by_id[rule_id].span,
-                          "a rule cannot depend on its own conclusion")
+            resolver.fail("R209", None, by_id[rule_id].span, cycle=cycle)
             return 0
         state[rule_id] = 1
         best = 0
@@ -49,19 +48,22 @@ def check_refs(resolver: Resolver, rules: list[ResolvedRule], all_ids: set[str],
         for node in _refs(rule.condition):
             if node.via_path is not None:
                 if node.via_path not in resolver.paths:
-                    resolver.fail("R210", f"unknown path {node.via_path!r}", node.span,
-                                  "paths: " + ", ".join(resolver.paths))
+                    resolver.fail("R210", "unknown", node.span, path=node.via_path,
+                                  paths=tuple(resolver.paths))
                 continue
             target = by_id.get(node.rule)
             if target is None:
                 if node.rule not in all_ids and node.rule not in resolver.broken_ids:
                     import difflib
                     close = difflib.get_close_matches(node.rule, list(all_ids), n=1)
-                    resolver.fail("R204", f"unknown rule {node.rule!r}", node.span,
-                                  f"did you mean {close[0]!r}?" if close else None)
+                    if close:
+                        resolver.fail("R204", "unknown_close", node.span, rule=node.rule,
+                                      suggestion=close[0])
+                    else:
+                        resolver.fail("R204", "unknown", node.span, rule=node.rule)
             elif not target.two_valued:
-                resolver.fail("R204", f"rule {node.rule!r} is an {target.kind}; its conclusion "
-                              "cannot be read by another rule", node.span)
+                resolver.fail("R204", "not_readable", node.span, rule=node.rule,
+                              kind=target.kind)
 
 
 def _refs(condition: Condition) -> list[RuleRef]:

@@ -3,9 +3,10 @@ and substituted into the conditions that read them."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
-from ...errors import Span
+from ...errors import Span, suggestion, value_words
 from ...facts import FactKind, fact_spec
 from ...lang.conditions import (
     All,
@@ -24,7 +25,7 @@ from ...lang.operators import OPERATORS, Operand
 from ...lang.ruleformat import Parameter
 from ...loader import LoadedYaml
 from ...municipalities import MunicipalityLookupError, municipality_code
-from ...vocabulary import RANKS, Impairment, SocialProblem, SupportNeed
+from ...vocabulary import RANKS, Impairment, SocialProblem, SupportNeed, closest_value
 from .model import Layer, ResolvedParameter
 from .state import Resolver
 
@@ -48,24 +49,20 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
     span = loaded.span(("parameters", name), key=True)
     existing = resolver.parameters.get(name)
     if param.statutory is not None and (layer != "law" or param.type is None):
-        resolver.fail("R101", "'statutory' is only for a parameter the law layer declares",
-                      loaded.span(("parameters", name, "statutory"), key=True))
+        resolver.fail("R101", "statutory", loaded.span(("parameters", name, "statutory"),
+                                                       key=True))
     if layer == "municipality" and existing is not None and existing.statutory:
-        resolver.fail("R223", f"parameter {name!r} reads the statute; a service level cannot "
-                      "change it", span,
-                      "a service level can neither narrow nor widen a statutory condition: "
-                      "write a service-level rule (a presumption a caseworker can depart from) "
-                      "instead")
+        resolver.fail("R223", None, span, name=name)
         return
     if param.type is not None:
         if existing is not None:
-            resolver.fail("R206", f"parameter {name!r} is declared twice (first at "
-                          f"{existing.span})", span, "to set its value, write only 'value:'")
+            resolver.fail("R206", "parameter", span, name=name, first=str(existing.span))
             return
         declared_type: str = param.type
     elif existing is None:
-        resolver.fail("R205", f"unknown parameter {name!r}", span,
-                      "declare it with 'type:' and 'title:' or fix the name")
+        close = difflib.get_close_matches(name, list(resolver.parameters), n=1, cutoff=0.7)
+        resolver.fail("R205", "undeclared", span, name=name,
+                      suggestion=suggestion(close[0] if close else None))
         return
     else:
         declared_type = existing.type
@@ -74,7 +71,7 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
         value = _param_value(resolver, name, declared_type, value, loaded.span(
             ("parameters", name, "value")))
     elif existing is not None:
-        resolver.fail("R102", f"parameter {name!r}: missing 'value'", span)
+        resolver.fail("R102", "param_value", span, name=name)
         return
     if param.legal_basis is not None:
         resolver.bases.append((param.legal_basis, loaded, ("parameters", name, "legal_basis"),
@@ -91,16 +88,15 @@ def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Spa
     """A parameter's value checked against its type (lists as tuples, municipalities as
     codes)."""
 
-    def bad(expected: str) -> None:
-        resolver.fail("R214", f"parameter {name!r} is {kind}: expected {expected}, "
-                      f"got {value!r}", span)
+    def bad(expected: str, **more: Any) -> None:
+        resolver.fail("R214", expected, span, name=name, type=kind, got=_shown(value), **more)
 
     if kind == "bool":
         if not isinstance(value, bool):
-            bad("true or false")
+            bad("bool")
     elif kind == "int":
         if not isinstance(value, int) or isinstance(value, bool):
-            bad("a whole number")
+            bad("int")
     elif kind in ("int_list", "path_list", "social_problem_list"):
         problems = {p.value for p in SocialProblem}
 
@@ -112,20 +108,24 @@ def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Spa
             return isinstance(item, str) and item in problems
 
         if not isinstance(value, list) or not all(item_ok(v) for v in value):
-            bad({"int_list": "a list of whole numbers", "path_list": "a list of path ids",
-                 "social_problem_list": "a list of social problems ("
-                 + ", ".join(p.value for p in SocialProblem) + ")"}[kind])
+            wrong = next((v for v in value if not item_ok(v)), None) \
+                if isinstance(value, list) else None
+            close = closest_value(wrong, problems) if kind == "social_problem_list" else None
+            bad(kind, values=tuple(p.value for p in SocialProblem),
+                suggestion=suggestion(close))
         else:
             return tuple(value)
     elif kind in ("support_need", "impairment"):
         scale = SupportNeed if kind == "support_need" else Impairment
         if not isinstance(value, str) or value not in RANKS[scale]:
-            bad("one of " + ", ".join(RANKS[scale]))
+            bad("scale", values=tuple(RANKS[scale]),
+                suggestion=suggestion(closest_value(value, list(RANKS[scale]))))
     elif kind == "municipality":
         try:
             return municipality_code(value)
         except MunicipalityLookupError as exc:
-            resolver.fail("R214", f"parameter {name!r}: {exc}", span, exc.hint)
+            resolver.fail("R214", "municipality", span, name=name, problem=exc.message,
+                          hint=exc.hint)
     return value
 
 
@@ -140,8 +140,10 @@ def _with_value(resolver: Resolver, condition: Compare, ref: ParamRef) -> Condit
     resolver.used_parameters.add(ref.name)
     param = resolver.parameters.get(ref.name)
     if param is None:
-        resolver.fail("R205", f"unknown parameter {ref.name!r}", ref.span,
-                      "parameters: " + ", ".join(sorted(resolver.parameters)))
+        close = difflib.get_close_matches(ref.name, list(resolver.parameters), n=1, cutoff=0.7)
+        resolver.fail("R205", "unknown", ref.span, name=ref.name,
+                      params=tuple(sorted(resolver.parameters)),
+                      suggestion=suggestion(close[0] if close else None))
         return condition
     spec = fact_spec(condition.fact)
     kind, scale = _PARAM_KIND[param.type]
@@ -150,9 +152,9 @@ def _with_value(resolver: Resolver, condition: Compare, ref: ParamRef) -> Condit
     if fits and list_param != (OPERATORS[condition.op].operand is Operand.LIST):
         fits = False
     if not fits:
-        resolver.fail("R214", f"parameter {ref.name!r} ({param.type}) does not fit "
-                      f"{condition.fact} with {condition.op.value!r}", ref.span,
-                      value_hint(spec, condition.op))
+        resolver.fail("R214", "does_not_fit", ref.span, name=ref.name, type=param.type,
+                      fact=condition.fact, op=condition.op.value,
+                      hint=value_hint(spec, condition.op))
         return condition
     if param.value is None:
         return condition  # law layer checked on its own: the municipality sets it
@@ -160,7 +162,7 @@ def _with_value(resolver: Resolver, condition: Compare, ref: ParamRef) -> Condit
     try:
         value = check_value(spec, condition.op, raw)
     except InvalidValue as exc:
-        resolver.fail("R214", f"parameter {ref.name!r}: {exc}", ref.span)
+        resolver.fail("R214", "value", ref.span, name=ref.name, problem=exc.message)
         return condition
     return Compare(condition.fact, condition.op, value, condition.span, ref.name)
 
@@ -203,3 +205,13 @@ class _Substitution(ConditionVisitor[None, Condition]):
 
 def _is_false(condition: Condition) -> bool:
     return isinstance(condition, AnyOf) and not condition.items
+
+
+def _shown(value: Any) -> Any:
+    """A parameter's value as a message shows it: text and numbers as written, anything else
+    in words ("a list", "a mapping")."""
+    if isinstance(value, str):
+        return repr(value[:60])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return value_words(value)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ...errors import Diagnostic
+from ...errors import Diagnostic, value_words
 from ...lang.conditions import All, Conclusion, Condition, ConditionParser, Inform, Obligation
 from ...lang.ruleformat import RuleFile
 from ...loader import LoadedYaml
@@ -34,8 +34,8 @@ def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> ParsedFile 
     """Validate one loaded file against the format and parse its conditions."""
     data = loaded.data
     if not isinstance(data, dict):
-        diagnostics.append(Diagnostic("R103", "a rule file is a mapping of keys "
-                                      "(layer, id, title, rules, ...)", loaded.span(())))
+        diagnostics.append(Diagnostic.of("R103", "file", loaded.span(()),
+                                         got=value_words(data)))
         return None
     try:
         model = RuleFile.model_validate(data)
@@ -53,9 +53,7 @@ def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> ParsedFile 
             # No condition: it applies whenever one of its paths is granted.
             condition = All((), loaded.span(("rules", i)))
         elif rule.when is None:
-            diagnostics.append(Diagnostic("R102", "missing key 'when'", loaded.span(("rules", i)),
-                                          "only obligations and information may leave out "
-                                          "'when'"))
+            diagnostics.append(Diagnostic.of("R102", "when", loaded.span(("rules", i))))
             condition = None
         else:
             condition = parser.condition(rule.when, ("rules", i, "when"))

@@ -37,8 +37,8 @@ def offered_paths(resolver: Resolver) -> list[str]:
             resolver.used_parameters.add(path.offered_if)
             param = resolver.parameters.get(path.offered_if)
             if param is None or param.type != "bool":
-                resolver.fail("R205", f"path {path_id!r}: offered_if must name a yes/no "
-                              "parameter", span)
+                resolver.fail("R205", "offered_if", span, path=path_id,
+                              param=path.offered_if)
                 continue
             if param.value is not True:
                 continue
@@ -48,8 +48,8 @@ def offered_paths(resolver: Resolver) -> list[str]:
         preferred = [p for p in order_param.value if p in offered]
         for path_id in order_param.value:
             if path_id not in resolver.paths:
-                resolver.fail("R210", f"path_order names unknown path {path_id!r}",
-                              order_param.span)
+                resolver.fail("R210", "path_order", order_param.span, path=path_id,
+                              paths=tuple(resolver.paths))
         offered = preferred + [p for p in offered if p not in preferred]
     return offered
 
@@ -100,8 +100,7 @@ def generated_grants(resolver: Resolver, rules: list[ResolvedRule],
             elif isinstance(rule.conclusion, Refer):
                 parts.append(RuleRef(rule.id, False, rule.span))
         if not parts:
-            resolver.fail("R102", f"path {path_id!r} has no requirements", span,
-                          "add rules with 'require: {paths: [...]}'")
+            resolver.fail("R102", "no_requirements", span, path=path_id)
             continue
         # The engine matches at most 16 facts in one rule: the grant reads its requirements
         # in parts, each a generated rule that derives "these requirements are met", and the
@@ -155,8 +154,6 @@ def check_path_rules(resolver: Resolver, rules: list[ResolvedRule], offered: set
         for rule_id in _path_rules(path):
             target = by_id.get(rule_id)
             if target is None or not isinstance(target.conclusion, Derive):
-                resolver.fail("R204", f"path {path_id!r} reads {rule_id!r}, which is not a rule "
-                              "that derives a fact", span)
+                resolver.fail("R204", "path_rule", span, path=path_id, rule=rule_id)
         if path.entitlement and _path_rules(path):
-            resolver.fail("R104", f"path {path_id!r} is an entitlement: it is never granted in "
-                          "place of another path, so it reads no acceptance or order rule", span)
+            resolver.fail("R104", "entitlement", span, path=path_id)

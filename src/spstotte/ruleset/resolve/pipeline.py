@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ...errors import Diagnostic, RuleSetError
-from ...lang.ruleformat import LetterSettings, Text
+from ...lang.ruleformat import LetterSettings, MunicipalityRef, Text
 from ...loader import LoadedYaml
-from ...municipalities import MUNICIPALITY_NAMES
+from ...municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from ..fingerprint import content_hash
 from .citations import check_bases, check_titles, collect_citations
 from .merge import add_restatements, add_rules, declare, finish_rules
@@ -26,8 +26,7 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
     resolver = Resolver()
     for parsed in law:
         if parsed.model.layer != "law":
-            resolver.fail("R217", "a file in the law layer must say 'layer: law'",
-                          parsed.loaded.span(("layer",)))
+            resolver.fail("R217", "layer_law", parsed.loaded.span(("layer",)))
         declare(resolver, parsed, "law")
     for parsed in law:
         add_rules(resolver, parsed, "law")
@@ -36,34 +35,30 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
     if municipality is not None and muni is not None:
         loaded = municipality.loaded
         if muni.layer != "municipality":
-            resolver.fail("R217", "a municipality file must say 'layer: municipality'",
-                          loaded.span(("layer",)))
+            resolver.fail("R217", "layer_municipality", loaded.span(("layer",)))
         if muni.municipality is None:
-            resolver.fail("R102", "missing key 'municipality'", loaded.span(()),
-                          "add 'municipality: {code: ..., name: ...}' "
-                          "(the three-digit code and the name)")
-        elif muni.municipality.code not in MUNICIPALITY_NAMES:
-            resolver.fail("R104", f"{muni.municipality.code} is not a municipality code",
-                          loaded.span(("municipality", "code")))
+            resolver.fail("R102", "municipality", loaded.span(()))
+        elif _check_municipality(resolver, muni.municipality, loaded):
+            # Only a code that is right is used: a wrong one is reported once, here, and not
+            # again by every law-layer rule that reads the municipality or every citation of
+            # the municipality's own texts.
+            resolver.municipality_code = muni.municipality.code
         _check_file_name(resolver, muni.id, loaded)
         if muni.extends not in (None, "law"):
-            resolver.fail("R217", f"a municipality extends the law layer, not {muni.extends!r}",
-                          loaded.span(("extends",)))
-        if muni.municipality is not None:
-            resolver.municipality_code = muni.municipality.code
+            resolver.fail("R217", "extends", loaded.span(("extends",)), extends=muni.extends)
         if muni.letter is not None:
             _check_letter(resolver, muni.letter, loaded)
         declare(resolver, municipality, "municipality")
         add_rules(resolver, municipality, "municipality")
         add_restatements(resolver, municipality)
-    code = muni.municipality.code if muni and muni.municipality else 0
+    code = resolver.municipality_code
     if "municipality_code" in resolver.parameters and code:
         param = resolver.parameters["municipality_code"]
         resolver.parameters["municipality_code"] = replace(param, value=code)
     for name, param in resolver.parameters.items():
-        if param.value is None and municipality is not None:
-            resolver.fail("R218", f"parameter {name!r} has no value", municipality.loaded.span(()),
-                          f"set it under 'parameters: {name}: value: ...'")
+        if param.value is None and municipality is not None and not (
+                name == "municipality_code" and not code):  # a wrong code: reported above
+            resolver.fail("R218", None, municipality.loaded.span(()), name=name)
     check_bases(resolver)
     check_titles(resolver)
     offered = offered_paths(resolver)
@@ -109,10 +104,41 @@ def _check_file_name(resolver: Resolver, rule_set_id: str, loaded: LoadedYaml) -
     """A rule file's id is its file name: decisions record the id, and the municipality is
     asked for by file name, so the two must not differ."""
     if loaded.path is not None and loaded.path.stem != rule_set_id:
-        resolver.fail("R230", f"the id {rule_set_id!r} differs from the file name "
-                      f"{loaded.path.name!r}", loaded.span(("id",)),
-                      f"rename the file to {rule_set_id}.yaml, or set 'id: "
-                      f"{loaded.path.stem}'")
+        resolver.fail("R230", None, loaded.span(("id",)), id=rule_set_id,
+                      file=loaded.path.name, stem=loaded.path.stem)
+
+
+def _check_municipality(resolver: Resolver, header: MunicipalityRef,
+                        loaded: LoadedYaml) -> bool:
+    """The header's code is one of the 98 and its name is that municipality's; a problem is
+    reported once, at the line of the header that is wrong. True if both are right."""
+    code, name = header.code, header.name
+    try:
+        named: int | None = municipality_code(name)
+    except MunicipalityLookupError:
+        named = None
+    if code not in MUNICIPALITY_NAMES:
+        first, last = min(MUNICIPALITY_NAMES), max(MUNICIPALITY_NAMES)
+        span = loaded.span(("municipality", "code"))
+        if named is not None:
+            resolver.fail("R104", "municipality_code_named", span, code=code, name=name,
+                          official=MUNICIPALITY_NAMES[named], named=named)
+        else:
+            resolver.fail("R104", "municipality_code", span, code=code, first=first,
+                          first_name=MUNICIPALITY_NAMES[first], last=last,
+                          last_name=MUNICIPALITY_NAMES[last])
+        return False
+    if named == code:
+        return True
+    span = loaded.span(("municipality", "name"))
+    if named is None:
+        resolver.fail("R104", "municipality_name_unknown", span, code=code, name=name,
+                      official=MUNICIPALITY_NAMES[code])
+    else:
+        resolver.fail("R104", "municipality_name", span, code=code, name=name,
+                      official=MUNICIPALITY_NAMES[code], named=named,
+                      named_official=MUNICIPALITY_NAMES[named])
+    return False
 
 
 def _check_letter(resolver: Resolver, letter: LetterSettings, loaded: LoadedYaml) -> None:
@@ -125,10 +151,8 @@ def _check_letter(resolver: Resolver, letter: LetterSettings, loaded: LoadedYaml
         # Checked where the file is on disk (not for rule text from git or a string).
         folder = loaded.path.parent / letter.templates
         if not folder.is_dir():
-            resolver.fail("R228", f"letter templates folder {letter.templates!r} not found "
-                          f"next to {loaded.file}", loaded.span(("letter", "templates")),
-                          "give a folder relative to the rule file, holding letter.text.j2, "
-                          "letter.markdown.j2 or letter.html.j2")
+            resolver.fail("R228", None, loaded.span(("letter", "templates")),
+                          folder=letter.templates, file=loaded.file)
 
 
 def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None) -> ResolvedRuleSet:

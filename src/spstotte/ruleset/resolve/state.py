@@ -6,6 +6,8 @@ The steps of resolution (:mod:`.merge`, :mod:`.parameters`, :mod:`.citations`, :
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...errors import Diagnostic, Span
 from ...lang.ruleformat import (
     Act,
@@ -52,5 +54,6 @@ class Resolver:
         # Every title with the legal basis it must match (R227).
         self.titles: list[tuple[Text, LegalBasis | None, Span]] = []
 
-    def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(code, message, span, hint))
+    def fail(self, code: str, variant: str | None, span: Span, /, **values: Any) -> None:
+        """Add the problem ``code`` (``variant``) at ``span``, naming ``values``."""
+        self.diagnostics.append(Diagnostic.of(code, variant, span, **values))
