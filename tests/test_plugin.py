@@ -50,16 +50,24 @@ def test_a_broken_scenario_fails_with_file_line_diff_and_trail(pytester: pytest.
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
-        "*cases.scenarios.yaml:17: scenario 'Forkert forventning' (roskilde, 2026-11-23)",
-        "*outcome: expected refused, got granted_85",
-        "*actual verdict:",
+        "*cases.scenarios.yaml:17: scenarie 'Forkert forventning' (roskilde, 2026-11-23)",
+        "*outcome: forventet refused, fik granted_85",
+        "*den faktiske afgørelse:",
         "*Regelspor:",
         "*adult: Opfyldt: Borgeren er fyldt 18 år på afgørelsesdatoen.",
     ])
     output = result.stdout.str()
-    reasons = next(line for line in output.splitlines() if "reasons: expected" in line)
-    assert "expected ['adult'], got [" in reasons and "'grant_p85'" in reasons
+    reasons = next(line for line in output.splitlines() if "reasons: forventet" in line)
+    assert "forventet ['adult'], fik [" in reasons and "'grant_p85'" in reasons
     assert "Traceback" not in output
+    # In English, the whole report: the expectations and the trail.
+    english = pytester.runpytest("--spstotte-lang=en")
+    english.stdout.fnmatch_lines([
+        "*cases.scenarios.yaml:17: scenario 'Forkert forventning' (roskilde, 2026-11-23)",
+        "*outcome: expected refused, got granted_85",
+        "*actual verdict:",
+        "*Rule trail:",
+    ])
 
 
 def test_a_malformed_scenario_file_is_a_collection_error_with_position(

@@ -51,9 +51,11 @@ def aarhus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     """A fresh repository from `spstotte init aarhus --code 751`, as the working directory."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SPSTOTTE_SOURCES", raising=False)
-    code, out, _ = run(capsys, "init", "aarhus", "--code", "751")
+    code, out, _ = run(capsys, "init", "aarhus", "--code", "751", "--lang", "da")
     assert code == 0, out
-    assert "Aarhus Kommune (751): ny regelmappe i aarhus" in out
+    assert out.splitlines()[0] == "Aarhus Kommune (751): ny regelmappe i aarhus"
+    assert out.splitlines()[-1] == ("Næste skridt: se aarhus/README.md. Prøv: cd aarhus && "
+                                    "spstotte validate --strict && spstotte test")
     root = tmp_path / "aarhus"
     monkeypatch.chdir(root)
     return root
@@ -81,7 +83,9 @@ def test_init_lays_out_a_repository_that_validates_and_passes_as_it_is(
     assert out.splitlines()[:2] == [
         "ok   scenarios/aarhus.scenarios.yaml:8: Bevilling ved moderat støttebehov",
         "ok   scenarios/aarhus.scenarios.yaml:24: Afslag, når borgeren er under 18 år"]
-    assert out.splitlines()[-1].startswith("2 passed, 0 failed")
+    assert out.splitlines()[-1].startswith("2 bestået, 0 fejlet på ")
+    assert run(capsys, "test", "--lang", "en")[1].splitlines()[-1].startswith(
+        "2 passed, 0 failed in ")
     code, out, _ = run(capsys, "municipalities")
     assert (code, out) == (0, "751\tAarhus\taarhus\tmunicipalities/aarhus.yaml\n")
     # Its rule set, found by name, and the bundled ones still there to compare with.
@@ -138,8 +142,8 @@ def test_validate_checks_the_repository_quotes_against_its_own_sources(
     # The grant scenario now names Aarhus's own requirement among its reasons.
     code, out, _ = run(capsys, "test")
     assert code == 1
-    assert ("reasons: expected ['grant_p85'], got ['grant_p85', 'minimum_support_need']"
-            in out)
+    assert ("  reasons: forventet ['grant_p85'], fik ['grant_p85', 'minimum_support_need']"
+            in out.splitlines())
     scenarios = aarhus / "scenarios" / "aarhus.scenarios.yaml"
     scenarios.write_text(scenarios.read_text(encoding="utf-8").replace(
         "reasons: [grant_p85]", "reasons: [grant_p85, minimum_support_need]"), encoding="utf-8")

@@ -153,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     it.add_argument("--code", help="the municipality: its code or name (default: the slug)")
     it.add_argument("--dir", dest="folder", metavar="DIR",
                     help="the repository's folder (default: a new folder named after the slug)")
+    it.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
     return parser
 
 
@@ -173,9 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
     except (OSError, ValueError) as exc:  # stdout closed or full ("/dev/full")
-        _say(f"error: cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        _say(_words("cannot_write_output", None,
+                    reason=getattr(exc, "strerror", None) or exc))
         return ExitCode.OUTPUT
     return code
+
+
+def _words(key: str, lang: str | None, **values: object) -> str:
+    """A message of the command itself (texts.yaml, ``command``), in ``lang`` (None: the
+    locale's, see :func:`spstotte.project.language`)."""
+    from ..project import language
+    from ..texts import text
+
+    return text(f"command.{key}", language(lang), **values)
 
 
 def _say(message: str) -> None:
@@ -197,7 +208,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return ExitCode.OK
     if args.command is None:
         parser.print_usage(sys.stderr)
-        _say("spstotte: error: name a command (spstotte --help lists them)")
+        _say(_words("no_command", getattr(args, "lang", None)))
         return ExitCode.USAGE
     # The language of problems reported: --lang, the project's setting, the locale.
     args.report_lang = _report_language(args)
@@ -234,14 +245,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if exc.filename is None:
             raise  # the standard output: handled by main()
         # A file named on the command line cannot be written (--junit, -o, --write ...).
-        _say(f"error: cannot write {exc.filename}: {exc.strerror or exc}; check the path "
-             "and its permissions")
+        _say(_words("cannot_write_file", args.report_lang, file=exc.filename,
+                    reason=exc.strerror or exc))
         return ExitCode.BAD_INPUT
     except Exception as exc:  # a bug: say so without a traceback, unless asked for one
         if os.environ.get("SPSTOTTE_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (set SPSTOTTE_DEBUG=1 for details "
-              "and please report it)", file=sys.stderr)
+        _say(_words("internal_error", args.report_lang, error=f"{type(exc).__name__}: {exc}"))
         return ExitCode.INTERNAL
     return ExitCode.USAGE  # pragma: no cover - argparse requires a command
 
@@ -321,7 +331,7 @@ def _diff(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.diff import comparison_markdown, diff_markdown, diff_rulesets
 
     if len(args.rulesets) < 2:
-        print("error: diff needs two or more rule sets", file=sys.stderr)
+        _say(_words("diff_needs_two", args.report_lang))
         return ExitCode.USAGE
     rulesets = [_ruleset(spec, args) for spec in args.rulesets]
     lang = args.lang or "en"
@@ -341,11 +351,10 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.write:
         for path in write_schemas(Path(args.write)):
-            out.write(f"wrote {path}\n")
+            out.write(_words("wrote", args.report_lang, path=path) + "\n")
         return ExitCode.OK
     if not args.kind:
-        print("error: name a schema (rules, profile, scenarios) or use --write DIR",
-              file=sys.stderr)
+        _say(_words("name_a_schema", args.report_lang))
         return ExitCode.USAGE
     out.write(schema_json(args.kind))
     return ExitCode.OK
@@ -403,7 +412,7 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
     from .init import init_project, slug_for
 
     if args.slug is None and args.code is None:
-        _say("error: name the municipality: spstotte init aarhus (or --code 751)")
+        _say(_words("init_name", args.report_lang))
         return ExitCode.USAGE
     slug = args.slug
     if args.folder is not None:
@@ -418,11 +427,13 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
     version = library_version()
     created = init_project(slug, folder, code=args.code,
                            version=version if "unknown" not in version else "0.1.0")
-    out.write(f"{created.name} Kommune ({created.code}): ny regelmappe i {created.root}\n")
+    lang = args.report_lang
+    out.write(_words("init_done", lang, name=created.name, code=created.code,
+                     root=created.root) + "\n")
     for file in created.files:
         out.write(f"  {file}\n")
-    out.write(f"\nNæste skridt: se {created.root / 'README.md'}. "
-              f"Prøv: cd {created.root} && spstotte validate --strict && spstotte test\n")
+    out.write("\n" + _words("init_next", lang, readme=created.root / "README.md",
+                            root=created.root) + "\n")
     return ExitCode.OK
 
 

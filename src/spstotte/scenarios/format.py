@@ -47,6 +47,7 @@ from ..loader import LoadedYaml, load_yaml_file
 from ..municipalities import MunicipalityLookupError, municipality_code
 from ..profile import CitizenProfile
 from ..ruleset.diagnose import diagnostics_from
+from ..texts import text as catalogue_text
 from ..verdict.model import Verdict
 from ..verdict.precedence import Outcome
 
@@ -173,9 +174,17 @@ class ScenarioResult:
     """The outcome of running one scenario."""
 
     scenario: Scenario
+    #: The expectations not met, one line each in English (``mismatches`` for other languages).
     failures: list[str]
     verdict: Verdict | None
     error: str | None = None
+    mismatches: tuple[Mismatch, ...] = ()
+
+    def failure_lines(self, lang: str = "en") -> list[str]:
+        """The expectations not met, one line each, in ``lang``."""
+        if self.mismatches:
+            return [m.text(lang) for m in self.mismatches]
+        return list(self.failures)
 
     @property
     def passed(self) -> bool:
@@ -238,13 +247,39 @@ class _Shifted:
         return self.loaded.span((*self.base, *path), key=key)
 
 
-def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[str]:
-    """Compare a verdict with a scenario's expectations; one line per mismatch."""
+@dataclass(frozen=True)
+class Mismatch:
+    """One expectation of a scenario that the verdict does not meet: what was looked at (a
+    YAML key, ``rule <id>``, ...), and the words and values of the message (the text catalogue's
+    ``scenario_report.<key>``). Values that are themselves words (``fired``, ``absent``) are
+    given as ``("word", key, values)`` and said in the report's language too."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...]
+
+    def text(self, lang: str = "en") -> str:
+        """The mismatch as one line, in ``lang``."""
+        return catalogue_text(f"scenario_report.{self.key}", lang, **{
+            name: (catalogue_text(f"scenario_report.{value[1]}", lang, **dict(value[2]))
+                   if isinstance(value, tuple) and value and value[0] == "word" else value)
+            for name, value in self.values})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _word(key: str, **values: Any) -> tuple[str, str, tuple[tuple[str, Any], ...]]:
+    return ("word", key, tuple(values.items()))
+
+
+def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[Mismatch]:
+    """Compare a verdict with a scenario's expectations; one mismatch per expectation not met."""
     expect = scenario.expect
-    failures: list[str] = []
+    failures: list[Mismatch] = []
 
     def differ(what: str, expected: object, actual: object) -> None:
-        failures.append(f"{what}: expected {expected}, got {actual}")
+        failures.append(Mismatch("expected_got", (("what", what), ("expected", expected),
+                                                  ("actual", actual))))
 
     if expect.outcome is not None and verdict.outcome is not expect.outcome:
         differ("outcome", expect.outcome.value, verdict.outcome.value)
@@ -257,17 +292,18 @@ def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[st
         ruleset = library.ruleset(scenario.municipality)
         for rule_id, wanted in expect.rules.items():
             if not ruleset.has_rule(rule_id):
-                failures.append(f"rules: {rule_id!r} is not a rule of {ruleset.id}")
+                failures.append(Mismatch("not_a_rule", (("rule", rule_id),
+                                                        ("ruleset", ruleset.id))))
                 continue
             want = str(wanted).lower() if isinstance(wanted, bool) else wanted
             got = results.get(rule_id, "not_fired" if want in ("fired", "not_fired")
                               else "undetermined")
             if want == "not_fired":
                 if got not in ("not_fired", "undetermined"):
-                    differ(f"rule {rule_id}", "not fired", got)
+                    differ(f"rule {rule_id}", _word("not_fired"), got)
             elif want == "fired":
                 if got in ("not_fired", "undetermined"):
-                    differ(f"rule {rule_id}", "fired", "not fired")
+                    differ(f"rule {rule_id}", _word("fired"), _word("not_fired"))
             elif got != want and not (want in ("true", "false") and got == "fired"):
                 differ(f"rule {rule_id}", want, got)
     if expect.legal_basis is not None:
@@ -275,8 +311,8 @@ def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[st
         cited |= {c.citation for s in verdict.trail for c in s.legal_basis.law}
         for citation in expect.legal_basis:
             if citation not in cited:
-                failures.append(f"legal_basis: {citation!r} is not cited; cited: "
-                                f"{sorted(cited)}")
+                failures.append(Mismatch("not_cited", (("citation", citation),
+                                                       ("cited", sorted(cited)))))
     if expect.missing_facts is not None:
         actual_missing = sorted(m.fact for m in verdict.missing_facts)
         if sorted(set(expect.missing_facts)) != actual_missing:
@@ -290,7 +326,8 @@ def check(scenario: Scenario, verdict: Verdict, library: RuleLibrary) -> list[st
         for rule_id, dates in expect.obligations.items():
             obligation = by_rule.get(rule_id)
             if obligation is None:
-                differ(f"obligation {rule_id}", "present", f"absent (present: {sorted(by_rule)})")
+                differ(f"obligation {rule_id}", _word("present"),
+                       _word("absent", present=sorted(by_rule)))
             elif sorted(dates) != list(obligation.dates):
                 differ(f"obligation {rule_id} dates", [d.isoformat() for d in sorted(dates)],
                        [d.isoformat() for d in obligation.dates])
@@ -348,7 +385,9 @@ def run_scenario(scenario: Scenario, library: RuleLibrary) -> ScenarioResult:
                                    on=scenario.on)
     except SpstotteError as exc:
         return ScenarioResult(scenario, [], None, f"{type(exc).__name__}: {exc}")
-    return ScenarioResult(scenario, check(scenario, verdict, library), verdict)
+    mismatches = check(scenario, verdict, library)
+    return ScenarioResult(scenario, [m.text("en") for m in mismatches], verdict,
+                          mismatches=tuple(mismatches))
 
 
 def find_scenario_files(paths: Iterable[Path]) -> list[Path]:
@@ -380,6 +419,7 @@ def run_paths(paths: Sequence[Path], library: RuleLibrary) -> tuple[list[Scenari
 __all__ = [
     "SCENARIO_SUFFIX",
     "Expectation",
+    "Mismatch",
     "Scenario",
     "ScenarioResult",
     "check",

@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from ..errors import ExitCode
 from ..library import RuleLibrary
 from ..render.formats import verdict_text
+from ..texts import text
 from .format import ScenarioResult, run_paths
 
 if TYPE_CHECKING:
@@ -22,15 +23,16 @@ if TYPE_CHECKING:
 
 
 def failure_report(result: ScenarioResult, lang: str = "da") -> str:
-    """Expected against actual, then the actual verdict's trail."""
+    """Expected against actual, then the actual verdict's trail, in ``lang``."""
     scenario = result.scenario
-    lines = [f"{scenario.location}: scenario {scenario.name!r} "
-             f"({scenario.municipality}, {scenario.on.isoformat()})"]
+    lines = [text("scenario_report.heading", lang, location=scenario.location,
+                  name=scenario.name, municipality=scenario.municipality,
+                  on=scenario.on.isoformat())]
     if result.error:
-        lines.append(f"  error: {result.error}")
-    lines.extend(f"  {failure}" for failure in result.failures)
+        lines.append("  " + text("scenario_report.error", lang, error=result.error))
+    lines.extend(f"  {failure}" for failure in result.failure_lines(lang))
     if result.verdict is not None:
-        lines.append("  actual verdict:")
+        lines.append("  " + text("scenario_report.actual", lang))
         lines.extend("    " + line for line in verdict_text(result.verdict, lang).splitlines())
     return "\n".join(lines)
 
@@ -79,10 +81,10 @@ def _scenario_paths(args: argparse.Namespace, project: Project | None) -> list[P
     if project is not None:
         return list(project.scenarios)
     from .._paths import bundled_dirs
+    from ..project import language
 
-    print("note: no spstotte project here (no spstotte.toml, [tool.spstotte] in "
-          "pyproject.toml, or municipalities/ folder): running the scenarios that come with "
-          "spstotte", file=sys.stderr)
+    print(text("scenario_report.no_project", language(getattr(args, "lang", None))),
+          file=sys.stderr)
     return [bundled_dirs()[1]]
 
 
@@ -90,7 +92,6 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     """Run the ``test`` command; 0 if every scenario passed (and coverage is high enough)."""
     from ..project import language, project_of
     from ..render.annotations import annotation
-    from ..texts import text
     from .coverage import cobertura_xml, coverage_of, coverage_table
 
     project = project_of(args)
@@ -103,7 +104,8 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     lang = language(getattr(args, "lang", None), project)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        print(text("scenario_report.no_such_path", lang, paths=", ".join(map(str, missing))),
+              file=sys.stderr)
         return ExitCode.BAD_INPUT
     start = time.perf_counter()
     results, problems = run_paths(paths, library)
@@ -118,10 +120,11 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
                                  col=span.col if span else None) + "\n")
     for result in results:
         if not result.passed:
-            out.write("FAIL " + failure_report(result) + "\n\n")
+            out.write("FAIL " + failure_report(result, lang) + "\n\n")
             if github:
                 span = result.scenario.span
-                out.write(annotation("error", result.error or "; ".join(result.failures),
+                out.write(annotation("error",
+                                     result.error or "; ".join(result.failure_lines(lang)),
                                      file=span.file, line=span.line,
                                      title=f"scenario failed: {result.scenario.name}") + "\n")
         elif not args.quiet:
@@ -164,10 +167,10 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     if args.junit:
         Path(args.junit).write_text(junit_xml(results, seconds, coverage_failure),
                                     encoding="utf-8")
-    summary = f"{passed} passed, {failed} failed"
+    summary = text("scenario_report.passed", lang, passed=passed, failed=failed)
     if problems:
-        summary += f", {len(problems)} file error(s)"
+        summary += text("scenario_report.file_errors", lang, n=len(problems))
     if not results and not problems:
-        summary += " (no scenarios found)"
-    out.write(summary + f" in {seconds:.2f}s\n")
+        summary += text("scenario_report.none_found", lang)
+    out.write(summary + text("scenario_report.seconds", lang, seconds=f"{seconds:.2f}") + "\n")
     return status
