@@ -731,3 +731,24 @@ def test_the_language_is_the_option_else_the_project_else_the_locale(
                                             encoding="utf-8")
     assert "fejl[R217]" in first_error()
     assert "error[R217]" in first_error("--lang", "en")
+
+
+def test_a_profile_with_fifty_thousand_problems_words_only_those_it_shows() -> None:
+    """Only the first MAX_REPORTED problems are worded; the rest are counted, so a hostile
+    profile costs no more than a bad one. The count survives a trip between processes."""
+    import pickle
+
+    from spstotte import CitizenProfile, ProfileError
+    from spstotte.errors import MAX_REPORTED
+
+    with pytest.raises(ProfileError) as info:
+        CitizenProfile.parse({f"felt_{i}": i for i in range(50_000)})
+    error = info.value
+    lines = error.report_lines("en")
+    assert len(lines) == MAX_REPORTED + 1
+    assert lines[0].startswith("error[P100] felt_0: unknown field")
+    assert lines[-1].startswith(f"error[P100] <profile>: and {50_000 - MAX_REPORTED} more "
+                                "problem(s) not shown")
+    again = pickle.loads(pickle.dumps(error))
+    assert again.report_lines("da") == error.report_lines("da")
+    assert again.more == 50_000 - MAX_REPORTED

@@ -535,10 +535,15 @@ class ProfileProblem:
 class ProfileError(SpstotteError, ValueError):
     """A citizen profile has a wrong type, an unknown field or an impossible value."""
 
-    def __init__(self, problems: Sequence[ProfileProblem]) -> None:
+    def __init__(self, problems: Sequence[ProfileProblem], more: int = 0) -> None:
+        """``problems`` to report (at most :data:`MAX_REPORTED` are kept), and ``more``: how
+        many further problems were found but not even worded (a hostile profile with 50,000
+        unknown keys is counted, not described key by key)."""
         listed = [replace(p, path=_short(p.path, 80)) for p in problems[:MAX_REPORTED]]
-        if len(problems) > MAX_REPORTED:
-            listed.append(ProfileProblem.of("", "more", n=len(problems) - MAX_REPORTED))
+        #: Problems found beyond those listed: reported as one "and N more" line.
+        self.more = len(problems) - len(listed) + more
+        if self.more:
+            listed.append(ProfileProblem.of("", "more", n=self.more))
         self.problems: tuple[ProfileProblem, ...] = tuple(listed)
         super().__init__("\n".join(p.format() for p in self.problems))
 
@@ -549,8 +554,9 @@ class ProfileError(SpstotteError, ValueError):
             return [p.format(lang, excerpt=True) for p in self.problems]
         return [p.one_line(lang) for p in self.problems]
 
-    def __reduce__(self) -> tuple[type[ProfileError], tuple[tuple[ProfileProblem, ...]]]:
-        return (type(self), (self.problems,))
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[tuple[ProfileProblem, ...], int]]:
+        listed = self.problems[:-1] if self.more else self.problems
+        return (type(self), (listed, self.more))
 
 
 def _short(text: str, limit: int) -> str:

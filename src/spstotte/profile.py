@@ -29,7 +29,15 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import Message, MessageError, ProfileError, ProfileProblem, suggestion, value_words
+from .errors import (
+    MAX_REPORTED,
+    Message,
+    MessageError,
+    ProfileError,
+    ProfileProblem,
+    suggestion,
+    value_words,
+)
 from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 from .vocabulary import (
     Applicant,
@@ -452,7 +460,10 @@ def _fields_of(loc: tuple[object, ...]) -> tuple[str, ...]:
 def profile_error_from(exc: ValidationError, spans: Any = None) -> ProfileError:
     """Turn pydantic's errors into :class:`ProfileProblem` s with field paths (and positions),
     in plain words, Danish and English."""
-    return ProfileError([_problem(error, spans) for error in exc.errors(include_url=False)])
+    errors = exc.errors(include_url=False)
+    # Only the problems that will be shown are worded (difflib, templates); the rest counted.
+    shown = [_problem(error, spans) for error in errors[:MAX_REPORTED]]
+    return ProfileError(shown, more=len(errors) - len(shown))
 
 
 def _problem(error: Any, spans: Any) -> ProfileProblem:
