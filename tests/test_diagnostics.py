@@ -752,3 +752,36 @@ def test_a_profile_with_fifty_thousand_problems_words_only_those_it_shows() -> N
     again = pickle.loads(pickle.dumps(error))
     assert again.report_lines("da") == error.report_lines("da")
     assert again.more == 50_000 - MAX_REPORTED
+
+
+def test_a_hint_with_no_suggestion_says_nothing_in_its_place(tmp_path: Path) -> None:
+    """'did you mean' opens a hint only when there is something close; otherwise the hint
+    starts with the list of what is allowed (it used to read 'Noneoperators for ...')."""
+    rule_file = tmp_path / "hint.yaml"
+    rule_file.write_text(textwrap.dedent("""\
+        layer: municipality
+        id: hint
+        title: {da: H, en: H}
+        municipality: {code: 101, name: København}
+        extends: law
+        rules:
+          - id: first
+            title: {da: T, en: T}
+            legal_basis: {law: [{act: serviceloven, section: 85, stk: 1}]}
+            when: {fact: at_risk, is: true}
+            then: derive
+          - id: second
+            title: {da: T, en: T}
+            legal_basis: {law: [{act: serviceloven, section: 85, stk: 1}]}
+            when: {fact: at_risk, gtee: true}
+            then: {require: {paths: [p85], on_fail: refuze}}
+        """), encoding="utf-8")
+    diagnostics, _ = validate_paths([rule_file])
+    hints = {d.message_in(lang): d.hint_in(lang) or "" for d in diagnostics for lang in LANGS}
+    assert hints and not any(hint.startswith("None") or "None" in hint for hint in hints.values())
+    unknown_is = next(d for d in diagnostics if "'is'" in d.message)
+    assert unknown_is.hint_in("en").startswith("operators for at_risk: ")
+    typo = next(d for d in diagnostics if "'gtee'" in d.message)
+    assert typo.hint_in("en").startswith("did you mean 'gte'? ")
+    refuse = next(d for d in diagnostics if "refuze" in d.message)
+    assert refuse.hint_in("en").startswith("did you mean 'refuse'? ")

@@ -194,3 +194,20 @@ def test_a_malformed_project_settings_file_is_a_usage_error_with_position(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert ("spstotte.toml:2:1: error[C002] unknown setting 'fail_undr'; hint: did you mean "
             "'fail_under'?") in result.stderr.str()
+
+
+def test_settings_in_a_folder_above_the_project_neither_opt_in_nor_break_it(
+        pytester: pytest.Pytester) -> None:
+    """Only pytest's root folder can opt a project in: a spstotte.toml above it (another
+    project's, or a broken one) changes nothing."""
+    pytester.makeini("[pytest]\n")
+    inner = pytester.path / "inner"
+    inner.mkdir()
+    (pytester.path / "spstotte.toml").write_text("municipalities = [\n", encoding="utf-8")
+    (inner / "test_plain.py").write_text("def test_a():\n    assert 1 + 1 == 2\n",
+                                         encoding="utf-8")
+    (inner / "cases.scenarios.yaml").write_text(
+        scenario_file(("Bevilling", "{outcome: refused}")), encoding="utf-8")
+    (inner / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    result = pytester.runpytest(str(inner), "--rootdir", str(inner))
+    result.assert_outcomes(passed=1)

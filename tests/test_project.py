@@ -382,3 +382,86 @@ def test_coverage_suggests_the_facts_of_a_scenario_that_reaches_an_uncovered_rul
     code, out, _ = run(capsys, "test", "--coverage")
     assert code == 0, out
     assert "transition_to_adulthood:" not in out.split("afprøver:")[-1]
+
+
+def test_a_rule_set_no_scenario_names_counts_as_uncovered(
+        aarhus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second rule file in the repository, without scenarios, must not slip past
+    fail_under: its own rules count as not exercised."""
+    roskilde = (ROOT / "municipalities" / "roskilde.yaml").read_text(encoding="utf-8")
+    (aarhus / "municipalities" / "roskilde.yaml").write_text(roskilde, encoding="utf-8")
+    (aarhus / "sources" / "002_9028d485a185e1a5.txt").write_bytes(
+        (ROOT / "sources" / "002_9028d485a185e1a5.txt").read_bytes())
+    code, out, _ = run(capsys, "test", "--quiet", "--lang", "en", "--coverage-xml", "c.xml")
+    assert code == 1
+    assert "rule coverage of the municipality's own rules 0.0% is below 100%; not exercised: " \
+           "roskilde: minimum_support_need" in out
+    packages = {p.get("name") for p in ElementTree.parse(aarhus / "c.xml").getroot()
+                .iter("package")}
+    assert packages == {"aarhus", "roskilde"}
+
+
+def test_junit_reports_unreadable_scenario_files_and_an_empty_run(
+        aarhus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = aarhus / "scenarios" / "broken.scenarios.yaml"
+    broken.write_text("municipality: 751\nscenarios:\n  - name: x\n    profile: {}\n"
+                      "    expect: {outcomee: refused}\n", encoding="utf-8")
+    assert run(capsys, "test", "--junit", "j.xml")[0] == 1
+    suite = ElementTree.parse(aarhus / "j.xml").getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "1")
+    (error,) = suite.iter("error")
+    assert "outcomee" in (error.get("message") or "")
+    broken.unlink()
+    for scenarios in (aarhus / "scenarios").glob("*.yaml"):
+        scenarios.unlink()
+    assert run(capsys, "test", "--junit", "j.xml")[0] == 1
+    suite = ElementTree.parse(aarhus / "j.xml").getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("1", "1")
+
+
+def test_a_scenario_name_cannot_start_a_line_of_its_own(
+        aarhus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CI runner reads a line starting with '::' as a command: a line break in a scenario
+    name is printed as an escape."""
+    scenarios = aarhus / "scenarios" / "aarhus.scenarios.yaml"
+    scenarios.write_text(scenarios.read_text(encoding="utf-8").replace(
+        "name: Bevilling ved moderat støttebehov",
+        'name: "Bevilling\\n::warning file=x.yaml,line=1::injected"'), encoding="utf-8")
+    code, out, _ = run(capsys, "test")
+    assert code == 0
+    assert not any(line.startswith("::") for line in out.splitlines())
+    assert "Bevilling\\n::warning" in out
+
+
+def test_a_source_text_that_is_not_utf8_is_reported_at_the_citation(
+        aarhus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rule_file = aarhus / "municipalities" / "aarhus.yaml"
+    right = uncommented(rule_file.read_text(encoding="utf-8"),
+                        "har et moderat, svært eller fuldstændigt støttebehov")
+    rule_file.write_text(right, encoding="utf-8")
+    (aarhus / "sources" / "kvalitetsstandard.txt").write_bytes(
+        STANDARD.encode("latin-1"))
+    code, _, err = run(capsys, "validate", "--lang", "en")
+    assert code == 1
+    first_quote = right[:right.index("quote: har et")].count("\n") + 1
+    assert (f"municipalities/aarhus.yaml:{first_quote}:" in err
+            and "error[Y003] the source text kvalitetsstandard.txt cannot be read as UTF-8 "
+                "text" in err)
+
+
+def test_odd_settings_and_names_are_refused_with_their_position(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "municipalities").mkdir()
+    (tmp_path / "spstotte.toml").write_text('municipalities = "a\\u0000b"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuleSetError) as caught:
+        find_project()
+    (line,) = caught.value.report_lines()
+    assert line.startswith("spstotte.toml:1:1: error[C002]")
+    code, _, err = run(capsys, "validate")
+    assert code == 1 and err.startswith("spstotte.toml:1:1: error[C002]")
+    # A slug with a line break at its end is not an id.
+    code, _, err = run(capsys, "init", "kbh\n", "--code", "101", "--dir", str(tmp_path / "nl"))
+    assert code == 3 and "cannot be a rule-set id" in err
+    assert not (tmp_path / "nl").exists()

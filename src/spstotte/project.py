@@ -147,7 +147,7 @@ def _from_settings(root: Path, config: Path | None, settings: object,
         value = settings.get(key, default)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(
-                isinstance(item, str) and item for item in items):
+                isinstance(item, str) and item and "\0" not in item for item in items):
             fail(key, "folders", key=key, default=default)
             return ()
         return tuple((root / item).resolve() for item in items)

@@ -54,7 +54,7 @@ def slug_for(name: str) -> str:
     """A rule-set id for a municipality name: ``Høje-Taastrup`` → ``hoeje_taastrup``."""
     text = name.casefold().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    return text if _ID.match(text) else f"kommune_{text}"
+    return text if _ID.fullmatch(text) else f"kommune_{text}"
 
 
 def init_project(slug: str | None, folder: Path, *, code: int | str | None = None,
@@ -71,7 +71,7 @@ def init_project(slug: str | None, folder: Path, *, code: int | str | None = Non
         raise InputError(f"{exc}; give the municipality's code with --code") from None
     name = MUNICIPALITY_NAMES[number]
     slug = slug or slug_for(name)
-    if not _ID.match(slug):
+    if not _ID.fullmatch(slug):
         raise InputError(f"{slug!r} cannot be a rule-set id: use small letters a-z, digits and "
                          f"_ (write oe for ø, ae for æ, aa for å), e.g. {slug_for(slug)!r}")
     values = {"slug": slug, "name": name, "code": str(number), "version": version}

@@ -297,7 +297,7 @@ class ConditionParser:
         for key in raw:
             if key not in allowed:
                 self._fail("R101", "condition_key", (*path, key), at_key=True, key=key,
-                           allowed=allowed, suggestion=_closest(key, allowed))
+                           allowed=allowed, suggestion=suggestion(_closest(key, allowed)))
 
     def _rule_ref(self, raw: dict[str, Any], path: DataPath, span: Span) -> RuleRef | None:
         if "granted" in raw:
@@ -343,7 +343,7 @@ class ConditionParser:
             allowed_ops = sorted(o.value for o in ALLOWED_OPS[spec.kind])
             self._fail("R202", "unknown", (*path, op_name), at_key=True, op=op_name, fact=name,
                        allowed=tuple(allowed_ops),
-                       suggestion=_closest(op_name, [o.value for o in Op], 0.6))
+                       suggestion=suggestion(_closest(op_name, [o.value for o in Op], 0.6)))
             return None
         if op not in ALLOWED_OPS[spec.kind]:
             self._fail("R202", "does_not_fit", (*path, op_name), at_key=True, op=op.value,
@@ -404,7 +404,8 @@ class ConditionParser:
             self._keys(body, {"text"}, {"text"}, body_path)
             text = self._text(body.get("text"), (*body_path, "text"))
             return None if text is None else Guidance(text, span)
-        self._fail("R101", "conclusion", path, kind=kind, suggestion=_closest(kind, _CONCLUSIONS))
+        self._fail("R101", "conclusion", path, kind=kind,
+                   suggestion=suggestion(_closest(kind, _CONCLUSIONS)))
         return None
 
     def _require(self, body: dict[str, Any], path: DataPath, span: Span) -> Require | None:
@@ -413,7 +414,7 @@ class ConditionParser:
         on_fail = body.get("on_fail", "refuse")
         if on_fail not in ON_FAIL:
             self._fail("R104", "on_fail", (*path, "on_fail"), value=on_fail, allowed=ON_FAIL,
-                       suggestion=_closest(on_fail, ON_FAIL))
+                       suggestion=suggestion(_closest(on_fail, ON_FAIL)))
             return None
         forward_to = body.get("forward_to")
         if (on_fail == "forward") != (forward_to is not None):
@@ -468,7 +469,8 @@ class ConditionParser:
         for key in body:
             if key not in allowed:
                 self._fail("R101", "key", (*path, key), at_key=True, key=key,
-                           allowed=tuple(sorted(allowed)), suggestion=_closest(key, allowed))
+                           allowed=tuple(sorted(allowed)),
+                           suggestion=suggestion(_closest(key, allowed)))
         for key in sorted(required - set(body)):
             self._fail("R102", "key", path, key=key)
 

@@ -79,7 +79,13 @@ def check_quotes(ruleset: ResolvedRuleSet,
                                          source=citation.source,
                                          folder=", ".join(map(str, present))))
             continue
-        text = folded_source(path)
+        try:
+            text = folded_source(path)
+        except (UnicodeDecodeError, OSError):
+            if doc.file not in missing_files:
+                missing_files.add(doc.file)
+                out.append(Diagnostic.of("Y003", "source", citation.span, file=doc.file))
+            continue
         if doc.parts:
             pieces = [piece for part in doc.parts if (piece := source_part(text, part.starts,
                                                                            part.ends))]

@@ -140,21 +140,32 @@ def coverage_records(results: Sequence[ScenarioResult]) -> list[CoverageRecord]:
             for result in results if result.verdict is not None]
 
 
-def coverage_of(results: Sequence[ScenarioResult], library: RuleLibrary) -> CoverageReport:
-    """Rule coverage of a scenario run."""
-    return coverage_of_records(coverage_records(results), library)
+def coverage_of(results: Sequence[ScenarioResult], library: RuleLibrary,
+                every_ruleset: bool = False) -> CoverageReport:
+    """Rule coverage of a scenario run; with ``every_ruleset``, also of the library's rule
+    sets no scenario used (a municipality repository's file without scenarios counts as
+    0 %, not as nothing)."""
+    return coverage_of_records(coverage_records(results), library, every_ruleset)
 
 
-def coverage_of_records(records: Sequence[CoverageRecord],
-                        library: RuleLibrary) -> CoverageReport:
+def coverage_of_records(records: Sequence[CoverageRecord], library: RuleLibrary,
+                        every_ruleset: bool = False) -> CoverageReport:
     """Rule coverage from coverage records, as gathered from one or several processes."""
     tables: dict[str, dict[str, RuleCoverage]] = {}
-    for municipality, outcomes in records:
+
+    def table_of(municipality: str | int) -> dict[str, RuleCoverage]:
         ruleset = library.ruleset(municipality)
         table = tables.get(ruleset.id)
         if table is None:
             table = tables[ruleset.id] = {
                 r.id: RuleCoverage(r.id, r.kind, r.layer, span=r.span) for r in ruleset.rules}
+        return table
+
+    if every_ruleset:
+        for info in library.municipalities():
+            table_of(info.code)
+    for municipality, outcomes in records:
+        table = table_of(municipality)
         for rule_id, outcome in outcomes.items():
             if rule_id in table:
                 table[rule_id].outcomes[outcome] += 1

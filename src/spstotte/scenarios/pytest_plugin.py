@@ -95,13 +95,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _project(config: pytest.Config) -> Project | None:
     """The municipality repository at pytest's root folder, if it is one by its settings."""
     from ..errors import RuleSetError
-    from ..project import find_project
+    from ..project import CONFIG_FILE, PYPROJECT, find_project
 
+    # Only pytest's root folder itself: a settings file in some folder above it belongs to
+    # another project, which must not opt this one in (or break it).
+    root = Path(config.rootpath)
+    if not (root / CONFIG_FILE).is_file() and not _has_tool_table(root / PYPROJECT):
+        return None
     try:
-        project = find_project(config.rootpath)
+        project = find_project(root)
     except RuleSetError as exc:
         raise pytest.UsageError("\n".join(exc.report_lines())) from None
     return project if project is not None and project.config is not None else None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a ``[tool.spstotte]`` table (a malformed file: no)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "spstotte" in tool
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -257,7 +274,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     if _is_worker(config) or not config.stash.get(_RAN, 0):
         return
     records = config.stash[_RECORDS]
-    report = coverage_of_records(records, config.stash[_LIBRARY])
+    report = coverage_of_records(records, config.stash[_LIBRARY],
+                                 config.stash.get(_PROJECT, None) is not None)
     if config.getoption("spstotte_coverage"):
         terminalreporter.write(coverage_table(report))
     path = config.getoption("spstotte_coverage_json")
@@ -293,6 +311,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             or config.stash.get(_DESELECTED, 0)):
         return
     records = config.stash[_RECORDS]
-    report = coverage_of_records(records, config.stash[_LIBRARY])
+    report = coverage_of_records(records, config.stash[_LIBRARY],
+                                 config.stash.get(_PROJECT, None) is not None)
     if report.below(limit, _coverage_of(config)) is not None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,11 +7,12 @@ import json
 import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from xml.etree import ElementTree
 
-from ..errors import ExitCode
+from ..errors import Diagnostic, ExitCode
 from ..library import RuleLibrary
 from ..render.formats import verdict_text
 from ..texts import text
@@ -37,6 +38,12 @@ def failure_report(result: ScenarioResult, lang: str = "da") -> str:
     return "\n".join(lines)
 
 
+def _printable(name: str) -> str:
+    """A name with its control characters (line breaks, escape sequences) written as escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape")
+                   .decode("ascii") for ch in name)
+
+
 #: Characters XML 1.0 does not allow anywhere, not even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -48,14 +55,18 @@ def _xml(text: str) -> str:
 
 
 def junit_xml(results: list[ScenarioResult], seconds: float,
-              coverage_failure: str | None = None) -> str:
-    """A JUnit XML report: one test case per scenario, named by file and scenario name, and,
-    when rule coverage is below ``--fail-under``, one failed test case that says so (so a CI
-    dashboard that reads only JUnit shows why the job is red)."""
-    failed = sum(not r.passed for r in results) + (coverage_failure is not None)
+              coverage_failure: str | None = None,
+              problems: Sequence[Diagnostic] = (), none_found: str | None = None) -> str:
+    """A JUnit XML report: one test case per scenario, named by file and scenario name; when
+    rule coverage is below ``--fail-under``, one failed test case that says so; an error case
+    per scenario file that could not be read, and a failed case when no scenario was found.
+    So a CI dashboard that reads only JUnit shows why the job is red."""
+    extra_failures = (coverage_failure is not None) + (none_found is not None)
+    failed = sum(not r.passed for r in results) + extra_failures
     suite = ElementTree.Element("testsuite", name="spstotte scenarios",
-                                tests=str(len(results) + (coverage_failure is not None)),
-                                failures=str(failed), errors="0", time=f"{seconds:.3f}")
+                                tests=str(len(results) + extra_failures + len(problems)),
+                                failures=str(failed), errors=str(len(problems)),
+                                time=f"{seconds:.3f}")
     for result in results:
         case = ElementTree.SubElement(
             suite, "testcase", classname=_xml(result.scenario.span.file),
@@ -65,11 +76,18 @@ def junit_xml(results: list[ScenarioResult], seconds: float,
             message = result.error or "; ".join(result.failures)
             failure = ElementTree.SubElement(case, "failure", message=_xml(message))
             failure.text = _xml(failure_report(result))
-    if coverage_failure is not None:
-        case = ElementTree.SubElement(suite, "testcase", classname="spstotte",
-                                      name="rule coverage")
-        failure = ElementTree.SubElement(case, "failure", message=_xml(coverage_failure))
-        failure.text = _xml(coverage_failure)
+    for problem in problems:
+        file = problem.span.file if problem.span else "spstotte"
+        case = ElementTree.SubElement(suite, "testcase", classname=_xml(file),
+                                      name=_xml(f"{file}: {problem.code}"))
+        error = ElementTree.SubElement(case, "error", message=_xml(problem.message))
+        error.text = _xml(problem.one_line())
+    for case_name, said in (("rule coverage", coverage_failure), ("scenarios", none_found)):
+        if said is not None:
+            summary = ElementTree.SubElement(suite, "testcase", classname="spstotte",
+                                             name=case_name)
+            shortfall = ElementTree.SubElement(summary, "failure", message=_xml(said))
+            shortfall.text = _xml(said)
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
@@ -128,13 +146,18 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
                                      file=span.file, line=span.line,
                                      title=f"scenario failed: {result.scenario.name}") + "\n")
         elif not args.quiet:
-            out.write(f"ok   {result.scenario.location}: {result.scenario.name}\n")
+            # The name as written, control characters escaped: a line break in it must not
+            # start a line of its own (a CI runner reads '::' lines as commands).
+            out.write(f"ok   {result.scenario.location}: {_xml(_printable(result.scenario.name))}"
+                      "\n")
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     status = ExitCode.RULE_ERRORS if failed or problems or not results else ExitCode.OK
     coverage_failure = None
     if args.coverage or args.coverage_json or args.coverage_xml or fail_under is not None:
-        report = coverage_of(results, library)
+        # A repository's own rule sets all count, whether a scenario names them or not.
+        report = coverage_of(results, library, every_ruleset=project is not None
+                             and not args.paths)
         if args.coverage:
             out.write(coverage_table(report, lang))
         if args.coverage_json:
@@ -165,8 +188,10 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(annotation("error", coverage_failure, title="rule coverage") + "\n")
             status = ExitCode.RULE_ERRORS
     if args.junit:
-        Path(args.junit).write_text(junit_xml(results, seconds, coverage_failure),
-                                    encoding="utf-8")
+        none_found = (text("scenario_report.none_found", "en").strip(" ()")
+                      if not results and not problems else None)
+        Path(args.junit).write_text(junit_xml(results, seconds, coverage_failure, problems,
+                                              none_found), encoding="utf-8")
     summary = text("scenario_report.passed", lang, passed=passed, failed=failed)
     if problems:
         summary += text("scenario_report.file_errors", lang, n=len(problems))
