@@ -7,6 +7,7 @@ often they were met, not met and undetermined, so a suite that only ever grants 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -92,8 +93,9 @@ class CoverageReport:
         """Covered rules as a percentage (100 when there are no rules)."""
         return self.tally().percent
 
-    def below(self, limit: float, scope: Scope) -> str | None:
-        """Why the run fails a ``--fail-under`` of ``limit`` percent on ``scope``, or ``None``."""
+    def below(self, limit: float, scope: Scope, lang: str = "en") -> str | None:
+        """Why the run fails a ``--fail-under`` of ``limit`` percent on ``scope``, or ``None``;
+        in ``lang``."""
         tally = self.tally(scope)
         if tally.percent >= limit:
             return None
@@ -102,8 +104,9 @@ class CoverageReport:
             ids = [r.rule_id for r in rules if not r.covered and _in_scope(r, scope)]
             if ids:
                 missing.append(f"{name}: {', '.join(ids)}")
-        return (f"rule coverage of {_SCOPE_WORDS[scope]} {tally.percent:.1f}% is below "
-                f"{limit:g}%; not exercised: {'; '.join(missing)}")
+        return text("coverage.below", lang, scope=text(f"coverage.scope.{scope}", lang),
+                    percent=f"{tally.percent:.1f}", limit=f"{limit:g}",
+                    missing="; ".join(missing))
 
     def uncovered(self, scope: Scope = "all") -> dict[str, list[str]]:
         """Rule ids in ``scope`` no scenario exercised, per rule set."""
@@ -172,8 +175,14 @@ def coverage_of_records(records: Sequence[CoverageRecord], library: RuleLibrary,
     return CoverageReport({name: list(table.values()) for name, table in sorted(tables.items())})
 
 
-_SCOPE_WORDS: dict[Scope, str] = {"own": "the municipality's own rules",
-                                  "law": "the law layer's rules", "all": "all rules"}
+#: Characters XML 1.0 does not allow anywhere, not even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(value: str) -> str:
+    """Text an XML 1.0 reader accepts: a forbidden character (a control character from a
+    "\x01" escape in a scenario name or a file name) is written as its \\x escape."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
 def coverage_document(report: CoverageReport, lang: str = "en") -> Document:
@@ -229,7 +238,7 @@ def cobertura_xml(report: CoverageReport, version: str = "") -> str:
     for name, rules in report.rulesets.items():
         own = CoverageReport({name: rules}).tally()
         package = ElementTree.SubElement(packages, "package", {
-            "name": name, "line-rate": rate(own), "branch-rate": "0", "complexity": "0"})
+            "name": xml_safe(name), "line-rate": rate(own), "branch-rate": "0", "complexity": "0"})
         classes = ElementTree.SubElement(package, "classes")
         by_file: dict[str, list[RuleCoverage]] = {}
         for rule in rules:
@@ -237,7 +246,7 @@ def cobertura_xml(report: CoverageReport, version: str = "") -> str:
         for file, in_file in by_file.items():
             tally = Tally(sum(r.covered for r in in_file), len(in_file))
             cls = ElementTree.SubElement(classes, "class", {
-                "name": f"{name}.{Path(file).stem}", "filename": file,
+                "name": xml_safe(f"{name}.{Path(file).stem}"), "filename": xml_safe(file),
                 "line-rate": rate(tally), "branch-rate": "0", "complexity": "0"})
             ElementTree.SubElement(cls, "methods")
             lines = ElementTree.SubElement(cls, "lines")

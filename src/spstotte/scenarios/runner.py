@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from ..errors import Diagnostic, ExitCode
 from ..library import RuleLibrary
 from ..render.formats import verdict_text
 from ..texts import text
+from .coverage import xml_safe
 from .format import ScenarioResult, run_paths
 
 if TYPE_CHECKING:
@@ -44,17 +44,7 @@ def _printable(name: str) -> str:
                    .decode("ascii") for ch in name)
 
 
-#: Characters XML 1.0 does not allow anywhere, not even escaped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml(text: str) -> str:
-    """Text an XML 1.0 reader accepts: a forbidden character (a control character from a
-    "\x01" escape in a scenario name) is written as its \\x escape."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def junit_xml(results: list[ScenarioResult], seconds: float,
+def junitxml_safe(results: list[ScenarioResult], seconds: float,
               coverage_failure: str | None = None,
               problems: Sequence[Diagnostic] = (), none_found: str | None = None) -> str:
     """A JUnit XML report: one test case per scenario, named by file and scenario name; when
@@ -69,25 +59,25 @@ def junit_xml(results: list[ScenarioResult], seconds: float,
                                 time=f"{seconds:.3f}")
     for result in results:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=_xml(result.scenario.span.file),
-            name=_xml(result.scenario.name), file=_xml(result.scenario.span.file),
+            suite, "testcase", classname=xml_safe(result.scenario.span.file),
+            name=xml_safe(result.scenario.name), file=xml_safe(result.scenario.span.file),
             line=str(result.scenario.span.line))
         if not result.passed:
             message = result.error or "; ".join(result.failures)
-            failure = ElementTree.SubElement(case, "failure", message=_xml(message))
-            failure.text = _xml(failure_report(result))
+            failure = ElementTree.SubElement(case, "failure", message=xml_safe(message))
+            failure.text = xml_safe(failure_report(result))
     for problem in problems:
         file = problem.span.file if problem.span else "spstotte"
-        case = ElementTree.SubElement(suite, "testcase", classname=_xml(file),
-                                      name=_xml(f"{file}: {problem.code}"))
-        error = ElementTree.SubElement(case, "error", message=_xml(problem.message))
-        error.text = _xml(problem.one_line())
+        case = ElementTree.SubElement(suite, "testcase", classname=xml_safe(file),
+                                      name=xml_safe(f"{file}: {problem.code}"))
+        error = ElementTree.SubElement(case, "error", message=xml_safe(problem.message))
+        error.text = xml_safe(problem.one_line())
     for case_name, said in (("rule coverage", coverage_failure), ("scenarios", none_found)):
         if said is not None:
             summary = ElementTree.SubElement(suite, "testcase", classname="spstotte",
                                              name=case_name)
-            shortfall = ElementTree.SubElement(summary, "failure", message=_xml(said))
-            shortfall.text = _xml(said)
+            shortfall = ElementTree.SubElement(summary, "failure", message=xml_safe(said))
+            shortfall.text = xml_safe(said)
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
@@ -148,8 +138,8 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
         elif not args.quiet:
             # The name as written, control characters escaped: a line break in it must not
             # start a line of its own (a CI runner reads '::' lines as commands).
-            out.write(f"ok   {result.scenario.location}: {_xml(_printable(result.scenario.name))}"
-                      "\n")
+            name = xml_safe(_printable(result.scenario.name))
+            out.write(f"ok   {result.scenario.location}: {name}\n")
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     status = ExitCode.RULE_ERRORS if failed or problems or not results else ExitCode.OK
@@ -170,7 +160,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.coverage_xml).write_text(cobertura_xml(report, library_version()),
                                                encoding="utf-8")
         if fail_under is not None:
-            coverage_failure = report.below(fail_under, args.coverage_of)
+            coverage_failure = report.below(fail_under, args.coverage_of, lang)
         if args.coverage or coverage_failure is not None:
             # Which uncovered rules to explain: all of them in the table, else those counted.
             scope: Scope = "all" if args.coverage else args.coverage_of
@@ -190,7 +180,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
     if args.junit:
         none_found = (text("scenario_report.none_found", "en").strip(" ()")
                       if not results and not problems else None)
-        Path(args.junit).write_text(junit_xml(results, seconds, coverage_failure, problems,
+        Path(args.junit).write_text(junitxml_safe(results, seconds, coverage_failure, problems,
                                               none_found), encoding="utf-8")
     summary = text("scenario_report.passed", lang, passed=passed, failed=failed)
     if problems:
