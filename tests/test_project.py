@@ -210,11 +210,16 @@ rules:
     scenarios.write_text(text[:text.index("  - name: Bevilling")], encoding="utf-8")
     scenarios.write_text(text[:text.index("  - name: Bevilling")] + text[text.index(
         "  - name: Afslag"):], encoding="utf-8")
-    code, out, _ = run(capsys, "test", "--quiet", "--junit", "junit.xml", "--format", "github")
+    code, out, _ = run(capsys, "test", "--quiet", "--junit", "junit.xml", "--format", "github",
+                       "--lang", "en")
     assert code == 1
     shortfall = ("rule coverage of the municipality's own rules 0.0% is below 100%; not "
                  "exercised: aarhus: contact_within_a_week")
     assert shortfall in out.splitlines()
+    # The repository's own language (lang = "da" in spstotte.toml):
+    danish = run(capsys, "test", "--quiet")[1].splitlines()
+    assert ("regeldækningen af kommunens egne regler er 0.0%, under 100%; ikke afprøvet: "
+            "aarhus: contact_within_a_week") in danish
     # In a workflow command '%' is written %25 (GitHub's escaping), so 100% stays 100%.
     assert "::error title=rule coverage::" + shortfall.replace("%", "%25") in out.splitlines()
     junit = ElementTree.parse(aarhus / "junit.xml").getroot()
