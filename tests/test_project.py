@@ -109,6 +109,11 @@ def test_init_overwrites_nothing_and_says_what_is_wrong(
     assert code == 3 and "'atlantis' is not the name of a Danish municipality" in err
     code, _, err = run(capsys, "init", "Århus", "--code", "751")
     assert code == 3 and "write oe for ø, ae for æ, aa for å" in err
+    code, _, err = run(capsys, "init", "atlantis", "--lang", "da")
+    assert (code, err.strip()) == (3, "fejl: 'atlantis' er ikke navnet på en dansk kommune; "
+                                      "angiv kommunens kode med --code")
+    code, _, err = run(capsys, "init", "aarhus", "--dir", "")
+    assert code == 3 and "name a folder with --dir" in err
     with pytest.raises(InputError, match="not one of the 98"):
         from spstotte.cli.init import init_project
         init_project(None, tmp_path / "x", code=999)

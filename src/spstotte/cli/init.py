@@ -19,7 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Final
 
-from ..errors import InputError
+from ..errors import InputError, Message
 from ..municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
 
 _TEMPLATES: Final = Path(__file__).resolve().parent / "project_template"
@@ -68,19 +68,18 @@ def init_project(slug: str | None, folder: Path, *, code: int | str | None = Non
     try:
         number = municipality_code(code if code is not None else (slug or ""))
     except MunicipalityLookupError as exc:
-        raise InputError(f"{exc}; give the municipality's code with --code") from None
+        raise InputError(Message.of("errors.init_municipality", problem=exc.message)) from None
     name = MUNICIPALITY_NAMES[number]
     slug = slug or slug_for(name)
     if not _ID.fullmatch(slug):
-        raise InputError(f"{slug!r} cannot be a rule-set id: use small letters a-z, digits and "
-                         f"_ (write oe for ø, ae for æ, aa for å), e.g. {slug_for(slug)!r}")
+        raise InputError(Message.of("errors.init_slug", slug=slug, example=slug_for(slug)))
     values = {"slug": slug, "name": name, "code": str(number), "version": version}
     planned = {Template(target).substitute(values): template
                for template, target in LAYOUT.items()}
     existing = sorted(target for target in (*planned, "schemas") if (folder / target).exists())
     if existing:
-        raise InputError(f"{folder} already has {', '.join(existing)}; init writes a new "
-                         "repository and overwrites nothing: choose an empty folder")
+        raise InputError(Message.of("errors.init_exists", folder=str(folder),
+                                    files=", ".join(existing)))
     texts = {target: Template((_TEMPLATES / template).read_text(encoding="utf-8"))
              .substitute(values) for target, template in planned.items()}
     for target, text in texts.items():

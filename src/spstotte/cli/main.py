@@ -416,6 +416,10 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
         return ExitCode.USAGE
     slug = args.slug
     if args.folder is not None:
+        if not args.folder.strip():
+            from ..errors import InputError, Message
+
+            raise InputError(Message.of("errors.init_folder"))
         folder = Path(args.folder)
     else:
         from ..municipalities import MUNICIPALITY_NAMES, municipality_code
