@@ -289,7 +289,10 @@ def test_hundreds_of_derived_facts_share_the_engines_root_and_decide(
     definition = json.loads(compile_ruleset(ruleset).definition)
     types = {pattern["$and"][0]["t"] for rule in definition.values() if "all" in rule
              for step in rule["all"] for pattern in step.values() if "$and" in pattern}
-    assert len([t for t in types if t.startswith("d")]) <= 460 * 2 // 16 + 2
+    # Every d_i is read as a derived fact (a reference alone is not read in place): 460 of
+    # them, 16 to a bucket type, where each used to be a type of its own.
+    buckets = {t for t in types if t.startswith("d")}
+    assert 460 // 16 <= len(buckets) <= 460 * 2 // 16 + 2
     citizen = {"birth_date": "2000-01-01", "residence_municipality": 101,
                "living_situation": {"kind": "own_home"}, "mental_impairment": "severe",
                "support_need": "moderate"}
