@@ -1,8 +1,8 @@
 """How the engine's time grows with the size of a rule set.
 
 Run with ``python benchmarks/bench_scaling.py [--json]``. A synthetic municipality adds
-``count`` requirements of its own to the § 85 path (each reads one of ten derived age facts,
-as in tests/test_engine_limits.py), for several counts; each is compiled and evaluated, engine
+``count`` requirements of its own to the § 85 path (``spstotte.testing.wide_municipality``:
+each reads one of ten derived age facts), for several counts; each is compiled and evaluated, engine
 only (facts computed in advance), on 2,000 varied profiles. The report gives the resolved rules,
 the engine rules, the median µs per evaluation, and the ratios to the smallest set: issue 11
 asks for growth close to linear (it was 13× the time for 8× the rules). Figures are quoted in
@@ -24,41 +24,14 @@ from bench_evaluate import ON, profiles
 
 from spstotte import CitizenProfile, RuleLibrary
 from spstotte.facts import profile_facts
+from spstotte.testing import wide_municipality
 
 COUNTS = (0, 25, 50, 100, 200, 400)
 
 
-def municipality(count: int) -> str:
-    """Roskilde's code with ``count`` extra requirements on § 85."""
-    basis = "legal_basis: {sources: [{source: own, section: S, quote: ordret citat}]}"
-    derived = "".join(f"""\
-  - id: age_{18 + k}
-    title: {{da: Mindst {18 + k} år, en: At least {18 + k}}}
-    {basis}
-    when: {{fact: age, gte: {18 + k}}}
-    then: derive
-""" for k in range(10))
-    required = "".join(f"""\
-  - id: requirement_{i}
-    title: {{da: Krav {i}, en: Requirement {i}}}
-    {basis}
-    when: {{rule: age_{18 + i % 10}, is: true}}
-    then: {{require: {{paths: [p85]}}}}
-""" for i in range(count))
-    return f"""\
-layer: municipality
-id: bred
-title: {{da: Bred, en: Wide}}
-municipality: {{code: 265, name: Roskilde}}
-sources: {{own: {{file: t, publisher: Roskilde Kommune, title: T, date: x, kind: t,
-                 municipality: 265}}}}
-rules:
-{derived}{required if count else ""}"""
-
-
 def measure(count: int, data: list[dict[str, object]], repeat: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        Path(folder, "bred.yaml").write_text(municipality(count), encoding="utf-8")
+        Path(folder, "bred.yaml").write_text(wide_municipality(count), encoding="utf-8")
         library = RuleLibrary(municipality_dirs=[folder])
         ruleset = library.ruleset(265)
         network = library._entry(265).network

@@ -220,3 +220,13 @@ def test_scenarios_run_from_the_command_line(
 def test_municipalities_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "municipalities")
     assert code == 0 and "265\tRoskilde\troskilde" in out
+
+
+def test_every_command_has_its_function() -> None:
+    import argparse
+
+    from spstotte.cli.main import _COMMANDS, _parser
+
+    (commands,) = [action.choices for action in _parser()._actions
+                   if isinstance(action, argparse._SubParsersAction)]
+    assert set(commands) == set(_COMMANDS)

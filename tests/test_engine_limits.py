@@ -27,6 +27,7 @@ from spstotte.engine.compiler import (
 from spstotte.lang.conditions import All, RuleRef
 from spstotte.loader import load_yaml_file, load_yaml_text
 from spstotte.ruleset.resolve import resolve_loaded
+from spstotte.testing import wide_municipality
 
 #: Generous: an evaluation takes milliseconds; only a hang comes near it (see
 #: test_suite_hygiene.py: a timeout only ever catches a hang).
@@ -178,39 +179,9 @@ def test_validate_reports_an_engine_limit_with_its_position(
     assert "error[E302]" in err and "instead of listing values" in err
 
 
-def _many_requirements(count: int) -> str:
-    """A municipality whose § 85 path has ``count`` requirements of its own. Each reads one of
-    ten derived facts (an age of at least 18 to 27), so that no fact's tests exceed the
-    engine's other limits: all are met at 28, and from ``age_22`` on not at 21."""
-    basis = "legal_basis: {sources: [{source: own, section: S, quote: ordret citat}]}"
-    derived = "".join(f"""\
-  - id: age_{18 + k}
-    title: {{da: Mindst {18 + k} år, en: At least {18 + k}}}
-    {basis}
-    when: {{fact: age, gte: {18 + k}}}
-    then: derive
-""" for k in range(10))
-    required = "".join(f"""\
-  - id: requirement_{i}
-    title: {{da: Krav {i}, en: Requirement {i}}}
-    {basis}
-    when: {{rule: age_{18 + i % 10}, is: true}}
-    then: {{require: {{paths: [p85]}}}}
-""" for i in range(count))
-    return f"""\
-layer: municipality
-id: bred
-title: {{da: Bred, en: Wide}}
-municipality: {{code: 265, name: Roskilde}}
-sources: {{own: {{file: t, publisher: Roskilde Kommune, title: T, date: x, kind: t,
-                 municipality: 265}}}}
-rules:
-{derived}{required}"""
-
-
 def test_sixty_requirements_on_one_path_compile_and_decide(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
-    library = rules_dir("bred.yaml", _many_requirements(60))
+    library = rules_dir("bred.yaml", wide_municipality(60))
     ruleset = library.ruleset(265)
     # The requirements (its own and the law layer's) are read in parts of at most 12: no
     # rule of the engine joins more than 12 facts.
@@ -239,7 +210,7 @@ def test_more_parts_than_one_rule_joins_are_read_in_parts_of_parts(tmp_path: Pat
     # 200 requirements: 18 parts, more than the 16 facts one engine rule joins, so the grant
     # reads parts of parts. Each requirement also carries the caseworker's assessment, a
     # profile fact of its own: 200 of them are packed into a few engine facts.
-    text = _many_requirements(200)
+    text = wide_municipality(200)
     ruleset = resolve_loaded(RuleLibrary()._law_files(), load_yaml_text(text, "bred.yaml"))
     top = ruleset.rule("grant_p85").condition
     assert isinstance(top, All) and len(top.items) <= 12

@@ -39,7 +39,7 @@ def test_the_command_line_ends_as_the_error_class_says(
     def fail(*_: object) -> int:
         raise DiskGone("x")
 
-    monkeypatch.setattr(cli, "_municipalities", fail)
+    monkeypatch.setitem(cli._COMMANDS, "municipalities", fail)
     assert cli.main(["municipalities"]) == 74
     # In the language of the locale (no --lang here), with the lines of the files.
     assert capsys.readouterr().err.splitlines() == ["en: first", "en: second, excerpts True"]

@@ -189,8 +189,43 @@ def _word(key: str, lang: str) -> str:
         return key
 
 
+class _Shown:
+    """How a problem is shown, in ``da`` or ``en``: its headline (each kind of problem has its
+    own), the line of the file with a caret under the column, and the hint. Shared by
+    :class:`Diagnostic` and :class:`ProfileProblem`."""
+
+    span: Span | None
+    hint: str | None
+    hint_words: Message | None
+
+    def headline(self, lang: str = "en") -> str:  # pragma: no cover - each kind has its own
+        raise NotImplementedError
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``da`` or ``en`` (None if there is none)."""
+        return self.hint_words.render(lang).strip() if self.hint_words is not None \
+            else self.hint
+
+    def format(self, lang: str = "en", *, excerpt: bool = False) -> str:
+        """The headline (``file:line:col: error[CODE] message``); with ``excerpt``, the line of
+        the file with a caret under the column (when the file can be read); then the hint on a
+        line of its own."""
+        lines = [self.headline(lang)]
+        if excerpt:
+            lines += source_excerpt(self.span)
+        hint = self.hint_in(lang)
+        if hint:
+            lines.append(f"  {_word('hint', lang)}: {hint}")
+        return "\n".join(lines)
+
+    def one_line(self, lang: str = "en") -> str:
+        """The problem on a single line (hint after a semicolon), for logs and JUnit."""
+        hint = self.hint_in(lang)
+        return self.headline(lang) + (f"; {_word('hint', lang)}: {hint}" if hint else "")
+
+
 @dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(_Shown):
     """One problem found in a rule file, scenario file, profile file or settings file.
 
     Made with :meth:`of` from a code (and, where a code has several messages, a variant) and
@@ -245,32 +280,11 @@ class Diagnostic:
         """The message in ``da`` or ``en``."""
         return self.words.render(lang) if self.words is not None else self.message
 
-    def hint_in(self, lang: str) -> str | None:
-        """The hint in ``da`` or ``en`` (None if there is none)."""
-        return self.hint_words.render(lang).strip() if self.hint_words is not None \
-            else self.hint
-
     def headline(self, lang: str = "en") -> str:
         """``file:line:col: error[CODE] message``, in ``lang``."""
         where = f"{self.span}: " if self.span else ""
         return f"{where}{_word(self.severity.value, lang)}[{self.code}] {self.message_in(lang)}"
 
-    def format(self, lang: str = "en", *, excerpt: bool = False) -> str:
-        """``file:line:col: error[CODE] message``; with ``excerpt``, the line of the file with
-        a caret under the column (when the file can be read); then the hint on a line of its
-        own. In ``da`` or ``en``."""
-        lines = [self.headline(lang)]
-        if excerpt:
-            lines += source_excerpt(self.span)
-        hint = self.hint_in(lang)
-        if hint:
-            lines.append(f"  {_word('hint', lang)}: {hint}")
-        return "\n".join(lines)
-
-    def one_line(self, lang: str = "en") -> str:
-        """The diagnostic on a single line (hint after a semicolon), for logs and JUnit."""
-        hint = self.hint_in(lang)
-        return self.headline(lang) + (f"; {_word('hint', lang)}: {hint}" if hint else "")
 
     def to_dict(self, lang: str = "en") -> dict[str, object]:
         """A JSON-ready form for editors and CI annotations, its words in ``lang``."""
@@ -473,7 +487,7 @@ class RuleSetError(DiagnosticsError):
 
 
 @dataclass(frozen=True)
-class ProfileProblem:
+class ProfileProblem(_Shown):
     """One problem in a citizen profile, located by its field path (``living_situation.kind``).
 
     Like a :class:`Diagnostic`: ``message`` and ``hint`` are English; ``words`` and
@@ -505,31 +519,12 @@ class ProfileProblem:
         """The message in ``da`` or ``en`` (at most 300 characters: it may echo the input)."""
         return _short(self.words.render(lang) if self.words is not None else self.message, 300)
 
-    def hint_in(self, lang: str) -> str | None:
-        """The hint in ``da`` or ``en``."""
-        return self.hint_words.render(lang).strip() if self.hint_words is not None \
-            else self.hint
-
     def headline(self, lang: str = "en") -> str:
         """``[file:line:col: ]error[P100] <path>: message``."""
         where = f"{self.span}: " if self.span else ""
         field_path = _short(self.path, 80) or _word("profile", lang)
         return f"{where}{_word('error', lang)}[P100] {field_path}: {self.message_in(lang)}"
 
-    def format(self, lang: str = "en", *, excerpt: bool = False) -> str:
-        """The headline, the line of the file (with ``excerpt``) and the hint."""
-        lines = [self.headline(lang)]
-        if excerpt:
-            lines += source_excerpt(self.span)
-        hint = self.hint_in(lang)
-        if hint:
-            lines.append(f"  {_word('hint', lang)}: {hint}")
-        return "\n".join(lines)
-
-    def one_line(self, lang: str = "en") -> str:
-        """The problem on a single line."""
-        hint = self.hint_in(lang)
-        return self.headline(lang) + (f"; {_word('hint', lang)}: {hint}" if hint else "")
 
 
 class ProfileError(SpstotteError, ValueError):

@@ -56,11 +56,6 @@ class Project:
     fail_under: float | None = None
     lang: str | None = None
 
-    def describe(self) -> str:
-        """One line for reports: which project, and from where."""
-        where = self.config if self.config is not None else self.root
-        return f"project {where}"
-
 
 def find_project(start: str | Path | None = None) -> Project | None:
     """The project the folder ``start`` (default: the working directory) belongs to, if any.
@@ -84,6 +79,20 @@ def find_project(start: str | Path | None = None) -> Project | None:
     if (here / "municipalities").is_dir():
         return _from_settings(here, None, {}, table=None)
     return None
+
+
+def has_settings(folder: Path) -> bool:
+    """Whether ``folder`` itself holds spstotte settings: a ``spstotte.toml``, or a
+    ``pyproject.toml`` with a ``[tool.spstotte]`` table (a pyproject.toml that cannot be read
+    holds none). The pytest plugin asks this of pytest's root folder only."""
+    if (folder / CONFIG_FILE).is_file():
+        return True
+    try:
+        data = tomllib.loads((folder / PYPROJECT).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "spstotte" in tool
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

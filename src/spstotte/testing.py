@@ -33,7 +33,7 @@ from .vocabulary import (
     SupportNeed,
 )
 
-__all__ = ["decision_dates", "profile_data", "profiles"]
+__all__ = ["decision_dates", "profile_data", "profiles", "wide_municipality"]
 
 _FIRST_DAY = date(2024, 1, 1)
 _LAST_DAY = date(2030, 12, 31)
@@ -189,3 +189,38 @@ def profiles(municipality: int | str | None = None,
              known: float = 0.8) -> st.SearchStrategy[CitizenProfile]:
     """Valid :class:`CitizenProfile` s; with ``municipality``, most live there."""
     return profile_data(municipality, known).map(CitizenProfile.parse)
+
+
+def wide_municipality(count: int, code: int = 265) -> str:
+    """A synthetic municipal rule file (YAML text) whose § 85 path has ``count`` requirements
+    of its own, for tests and benchmarks of large rule sets. Each requirement reads one of ten
+    derived facts, "at least 18 + k years old" (k = 0..9), so that no fact's tests exceed the
+    engine's other limits: all are met at 28; at 21, those that read ``age_22`` or above
+    (``requirement_4`` to ``_9``, ``_14`` to ``_19``, ...) are not.
+    Its quotes cite a source file ``t`` that does not exist: it is for the engine, not for
+    ``validate``."""
+    name = MUNICIPALITY_NAMES[code]
+    basis = "legal_basis: {sources: [{source: own, section: S, quote: ordret citat}]}"
+    derived = "".join(f"""\
+  - id: age_{18 + k}
+    title: {{da: Mindst {18 + k} år, en: At least {18 + k}}}
+    {basis}
+    when: {{fact: age, gte: {18 + k}}}
+    then: derive
+""" for k in range(10))
+    required = "".join(f"""\
+  - id: requirement_{i}
+    title: {{da: Krav {i}, en: Requirement {i}}}
+    {basis}
+    when: {{rule: age_{18 + i % 10}, is: true}}
+    then: {{require: {{paths: [p85]}}}}
+""" for i in range(count))
+    return f"""\
+layer: municipality
+id: bred
+title: {{da: Bred, en: Wide}}
+municipality: {{code: {code}, name: {name}}}
+sources: {{own: {{file: t, publisher: {name} Kommune, title: T, date: x, kind: t,
+                 municipality: {code}}}}}
+rules:
+{derived}{required}"""

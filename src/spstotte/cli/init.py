@@ -57,9 +57,10 @@ def slug_for(name: str) -> str:
     return text if _ID.fullmatch(text) else f"kommune_{text}"
 
 
-def init_project(slug: str | None, folder: Path, *, code: int | str | None = None,
-                 version: str = "0.1.0") -> Created:
-    """Write a new municipality repository into ``folder`` (created if needed).
+def init_project(slug: str | None, folder: Path | None = None, *,
+                 code: int | str | None = None, version: str = "0.1.0") -> Created:
+    """Write a new municipality repository into ``folder`` (created if needed; default: a
+    new folder named by the rule set's id).
 
     ``code`` is the municipality (a code or a name); without it, ``slug`` is looked up as a
     municipality name. Raises :class:`InputError` for an unknown municipality, an id that is
@@ -73,6 +74,7 @@ def init_project(slug: str | None, folder: Path, *, code: int | str | None = Non
     slug = slug or slug_for(name)
     if not _ID.fullmatch(slug):
         raise InputError(Message.of("errors.init_slug", slug=slug, example=slug_for(slug)))
+    folder = folder if folder is not None else Path(slug)
     values = {"slug": slug, "name": name, "code": str(number), "version": version}
     planned = {Template(target).substitute(values): template
                for template, target in LAYOUT.items()}

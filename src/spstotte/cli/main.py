@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -213,26 +213,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # The language of problems reported: --lang, the project's setting, the locale.
     args.report_lang = _report_language(args)
     try:
-        if args.command == "init":
-            return _init(args, out)
-        if args.command == "evaluate":
-            return _evaluate(args, out)
-        if args.command == "validate":
-            return _validate(args, out)
-        if args.command == "municipalities":
-            return _municipalities(args, out)
-        if args.command == "explain":
-            return _explain(args, out)
-        if args.command == "rulebook":
-            return _rulebook(args, out)
-        if args.command == "diff":
-            return _diff(args, out)
-        if args.command == "schema":
-            return _schema(args, out)
-        if args.command == "test":
-            from ..scenarios.runner import run_cli
-
-            return run_cli(args, out)
+        return _COMMANDS[args.command](args, out)
     except SpstotteError as exc:  # each error class says what to print and how to end
         for line in exc.report_lines(args.report_lang, excerpts=True):
             print(line, file=sys.stderr)
@@ -253,7 +234,6 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         _say(_words("internal_error", args.report_lang, error=f"{type(exc).__name__}: {exc}"))
         return ExitCode.INTERNAL
-    return ExitCode.USAGE  # pragma: no cover - argparse requires a command
 
 
 def _library(args: argparse.Namespace) -> RuleLibrary:
@@ -409,27 +389,18 @@ def _versions() -> str:
 
 def _init(args: argparse.Namespace, out: TextIO) -> int:
     from ..library import library_version
-    from .init import init_project, slug_for
+    from .init import init_project
 
     if args.slug is None and args.code is None:
         _say(_words("init_name", args.report_lang))
         return ExitCode.USAGE
-    slug = args.slug
-    if args.folder is not None:
-        if not args.folder.strip():
-            from ..errors import InputError, Message
+    if args.folder is not None and not args.folder.strip():
+        from ..errors import InputError, Message
 
-            raise InputError(Message.of("errors.init_folder"))
-        folder = Path(args.folder)
-    else:
-        from ..municipalities import MUNICIPALITY_NAMES, municipality_code
-
-        try:
-            folder = Path(slug or slug_for(MUNICIPALITY_NAMES[municipality_code(args.code)]))
-        except ValueError:
-            folder = Path(slug or str(args.code))  # init_project reports the bad code
+        raise InputError(Message.of("errors.init_folder"))
+    folder = Path(args.folder) if args.folder is not None else None
     version = library_version()
-    created = init_project(slug, folder, code=args.code,
+    created = init_project(args.slug, folder, code=args.code,
                            version=version if "unknown" not in version else "0.1.0")
     lang = args.report_lang
     out.write(_words("init_done", lang, name=created.name, code=created.code,
@@ -449,6 +420,20 @@ def _municipalities(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{info.code}\t{info.name}\t{info.slug}\t{display_path(info.file)}\n")
     return ExitCode.OK
 
+
+def _test(args: argparse.Namespace, out: TextIO) -> int:
+    from ..scenarios.runner import run_cli
+
+    return run_cli(args, out)
+
+
+#: Each command's function: it takes the parsed arguments and the output, and gives the exit
+#: code.
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "init": _init, "evaluate": _evaluate, "validate": _validate,
+    "municipalities": _municipalities, "explain": _explain, "rulebook": _rulebook,
+    "diff": _diff, "schema": _schema, "test": _test,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,30 +95,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _project(config: pytest.Config) -> Project | None:
     """The municipality repository at pytest's root folder, if it is one by its settings."""
     from ..errors import RuleSetError
-    from ..project import CONFIG_FILE, PYPROJECT, find_project
+    from ..project import find_project, has_settings
 
     # Only pytest's root folder itself: a settings file in some folder above it belongs to
     # another project, which must not opt this one in (or break it).
     root = Path(config.rootpath)
-    if not (root / CONFIG_FILE).is_file() and not _has_tool_table(root / PYPROJECT):
+    if not has_settings(root):
         return None
     try:
         project = find_project(root)
     except RuleSetError as exc:
         raise pytest.UsageError("\n".join(exc.report_lines())) from None
     return project if project is not None and project.config is not None else None
-
-
-def _has_tool_table(pyproject: Path) -> bool:
-    """Whether a pyproject.toml has a ``[tool.spstotte]`` table (a malformed file: no)."""
-    import tomllib
-
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "spstotte" in tool
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -138,8 +138,7 @@ def run_cli(args: argparse.Namespace, out: TextIO) -> int:
         elif not args.quiet:
             # The name as written, control characters escaped: a line break in it must not
             # start a line of its own (a CI runner reads '::' lines as commands).
-            name = xml_safe(_printable(result.scenario.name))
-            out.write(f"ok   {result.scenario.location}: {name}\n")
+            out.write(f"ok   {result.scenario.location}: {_printable(result.scenario.name)}\n")
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     status = ExitCode.RULE_ERRORS if failed or problems or not results else ExitCode.OK

@@ -18,7 +18,6 @@ import itertools
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final
 
 from ..errors import SpstotteError
@@ -27,6 +26,7 @@ from ..lang.conditions import facts_read, rules_read
 from ..library import RuleLibrary
 from ..ruleset.resolve import ResolvedRuleSet
 from ..texts import text
+from ..verdict.build import add_months
 from .format import Scenario, rule_results
 
 #: Verdicts tried per rule at most (each about 0.1 ms with the reference interpreter, so at
@@ -125,7 +125,7 @@ def _candidates(key: str, scenario: Scenario, code: int) -> list[Any]:
     """Values a profile key may take in the search (``None``: left out)."""
     on = scenario.on
     if key == "birth_date":
-        return [_months_before(on, months).isoformat() for months in _AGES_IN_MONTHS]
+        return [add_months(on, -months).isoformat() for months in _AGES_IN_MONTHS]
     if key == "living_situation":
         kinds = fact_spec("living_situation.kind").values
         out: list[Any] = [{"kind": kind} for kind in kinds]
@@ -142,17 +142,6 @@ def _candidates(key: str, scenario: Scenario, code: int) -> list[Any]:
     if spec.kind is FactKind.MUNICIPALITY:
         return [None, code, *(c for c in _ELSEWHERE if c != code)]
     return [None, *spec.values]
-
-
-def _months_before(on: date, months: int) -> date:
-    total = on.year * 12 + on.month - 1 - months
-    year, month = divmod(total, 12)
-    for day in (on.day, 30, 29, 28):  # the same day of the month, or the month's last
-        try:
-            return date(year, month + 1, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _changed(profile: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
