@@ -49,6 +49,16 @@ from .municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municip
 from .profile import CitizenProfile
 from .project import Project
 from .ruleset.resolve import ResolvedRuleSet, resolve_loaded
+from .ruleset.resolve.parse import ParsedFile
+from .ruleset.resolve.periods import Period, version_of
+from .ruleset.resolve.periods import versions as versions_of
+from .ruleset.resolve.pipeline import (
+    not_in_force,
+    parse_loaded,
+    resolve_on,
+    rule_set_period,
+    version_bounds,
+)
 from .verdict.build import build_verdict
 from .verdict.model import Verdict
 
@@ -97,6 +107,31 @@ class _Entry:
     fingerprint: str = ""
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """A municipality's rule files parsed once, and the dates at which what they say changes:
+    each version between two of them is resolved and compiled on first use."""
+
+    fingerprint: str
+    law: list[ParsedFile]
+    municipality: ParsedFile
+    #: Problems found while parsing (conditions, periods): raised when a version is resolved.
+    diagnostics: tuple[Diagnostic, ...]
+    bounds: tuple[date, ...]
+    in_force: Period
+
+    def version(self, day: date) -> int:
+        """The number of the version in force on ``day`` (:class:`ProfileError` if the
+        municipality's rule file is not in force then)."""
+        if not self.in_force.contains(day):
+            raise not_in_force(self.municipality.model.id, self.in_force, day)
+        return version_of(self.bounds, day)[0]
+
+
+#: A compiled rule set is kept by its file and the number of its version in that file.
+_Key = tuple[Path, int]
+
+
 _T = TypeVar("_T")
 
 
@@ -135,7 +170,9 @@ class RuleLibrary:
         self.municipality_dirs = tuple(Path(d) for d in (
             municipality_dirs if municipality_dirs is not None else [default_municipalities]))
         self._lock = threading.RLock()
-        self._entries: dict[Path, _Entry] = {}
+        self._entries: dict[_Key, _Entry] = {}
+        #: The parsed files and version dates of each municipality's rule file.
+        self._timelines: dict[Path, _Timeline] = {}
         _LIBRARIES.add(self)
         #: Parsed rule files by path, with the SHA-256 of the bytes they were parsed from: a
         #: reload re-reads and hashes every file, but parses only those that changed.
@@ -148,9 +185,10 @@ class RuleLibrary:
         #: Counts reloads, so that a compile that began before one is not kept after it.
         self._generation = 0
         #: Rule sets from before the last reload, kept while their files have not changed.
-        self._previous: dict[Path, _Entry] = {}
-        #: Compiles in progress, by file, fingerprint and generation: other threads wait for them.
-        self._pending: dict[tuple[Path, str, int], _Compile] = {}
+        self._previous: dict[_Key, _Entry] = {}
+        #: Compiles in progress, by file, version, fingerprint and generation: other threads
+        #: wait for them.
+        self._pending: dict[tuple[_Key, str, int], _Compile] = {}
 
     @classmethod
     def from_options(cls, rules: str | Path | None = None,
@@ -311,31 +349,54 @@ class RuleLibrary:
         digest.update(f"{file}\0{part}\0".encode())
         return digest.hexdigest(), law, municipal
 
-    def _entry(self, municipality: str | int) -> _Entry:
-        """The current rule set and network of a municipality (not held for an evaluation)."""
-        entry = self._lease(municipality)
+    def _entry(self, municipality: str | int, on: date | None = None) -> _Entry:
+        """The rule set and network of a municipality in force on ``on`` (default: today), not
+        held for an evaluation."""
+        entry = self._lease(municipality, on or date.today())
         entry.network.release()
         return entry
 
-    def _lease(self, municipality: str | int) -> _Entry:
-        """The current rule set of a municipality with its network acquired for one
-        evaluation: the caller releases it. Every call returns after at most one compile
+    def _timeline(self, snapshot: tuple[str, list[LoadedYaml], LoadedYaml]) -> _Timeline:
+        """The files of a snapshot parsed, with their version dates (kept while the files'
+        bytes are the same)."""
+        fingerprint, law, municipal = snapshot
+        with self._lock:
+            for timeline in self._timelines.values():
+                if timeline.fingerprint == fingerprint:
+                    return timeline
+        diagnostics: list[Diagnostic] = []
+        law_parsed, muni_parsed = parse_loaded(law, municipal, diagnostics)
+        assert muni_parsed is not None  # parse_loaded raises for a file it cannot parse
+        return _Timeline(fingerprint, law_parsed, muni_parsed, tuple(diagnostics),
+                         version_bounds(law_parsed, muni_parsed),
+                         rule_set_period(muni_parsed))
+
+    def _lease(self, municipality: str | int, on: date) -> _Entry:
+        """The rule set of a municipality in force on ``on`` with its network acquired for
+        one evaluation: the caller releases it. Every call returns after at most one compile
         (its own or one it waits for), however often the library is reloaded meanwhile."""
         info = self.find(municipality)
         with self._lock:
             # Networks are retired only after they leave both dictionaries, so acquiring
             # one found there under the lock cannot fail; the check is defensive.
-            entry = self._entries.get(info.file)
-            if entry is not None and entry.network.acquire():
-                return entry
+            known = self._timelines.get(info.file)
+            if known is not None:
+                entry = self._entries.get((info.file, known.version(on)))
+                if entry is not None and entry.network.acquire():
+                    return entry
             generation = self._generation
         # Outside the lock from here: reading, resolving and compiling take a while, and a
         # reload or another rule set never waits for them.
-        fingerprint, law, municipal = self._snapshot(info.file)
+        snapshot = self._snapshot(info.file)
+        fingerprint = snapshot[0]
+        timeline = self._timeline(snapshot)
+        key: _Key = (info.file, timeline.version(on))
         with self._lock:
             current = generation == self._generation
-            installed = self._entries.get(info.file)
-            previous = self._previous.get(info.file)
+            if current:
+                self._timelines[info.file] = timeline
+            installed = self._entries.get(key)
+            previous = self._previous.get(key)
             # Any network compiled from these same bytes serves this evaluation, even if
             # a reload came meanwhile (reloads are frequent, compiles slow).
             for kept in (installed, previous):
@@ -343,14 +404,14 @@ class RuleLibrary:
                         and kept.network.acquire()):
                     if kept is previous and current and installed is None:
                         # Reloaded, but the files did not change: the network is kept.
-                        self._entries[info.file] = self._previous.pop(info.file)
+                        self._entries[key] = self._previous.pop(key)
                     return kept
             # A compile begun before the last reload is not installed; the next one is.
-            key = (info.file, fingerprint, generation)
-            job = self._pending.get(key)
+            pending = (key, fingerprint, generation)
+            job = self._pending.get(pending)
             mine = job is None
             if job is None:
-                job = self._pending[key] = _Compile()
+                job = self._pending[pending] = _Compile()
             else:
                 job.waiters += 1  # its network is acquired for us when it is done
         if not mine:
@@ -359,19 +420,19 @@ class RuleLibrary:
                 raise job.error
             assert job.entry is not None
             return job.entry
-        return self._compile(info, (fingerprint, law, municipal), generation, job)
+        return self._compile(info, key, timeline, on, generation, job)
 
-    def _compile(self, info: MunicipalityInfo,
-                 snapshot: tuple[str, list[LoadedYaml], LoadedYaml], generation: int,
-                 job: _Compile) -> _Entry:
-        fingerprint, law, municipal = snapshot
-        key = (info.file, fingerprint, generation)
+    def _compile(self, info: MunicipalityInfo, key: _Key, timeline: _Timeline, on: date,
+                 generation: int, job: _Compile) -> _Entry:
+        fingerprint = timeline.fingerprint
+        pending = (key, fingerprint, generation)
         try:
-            ruleset = resolve_loaded(law, municipal)
+            ruleset = resolve_on(timeline.law, timeline.municipality, on,
+                                 list(timeline.diagnostics))
             fresh = _Entry(ruleset, Network(ruleset, compile_ruleset(ruleset)), fingerprint)
         except BaseException as exc:
             with self._lock:
-                self._pending.pop(key, None)
+                self._pending.pop(pending, None)
             job.error = exc if isinstance(exc, SpstotteError) else None
             if job.error is None:  # not ours to hand on (KeyboardInterrupt, ...): waiters fail
                 job.error = EngineError(Message.of("errors.compile_interrupted",
@@ -379,19 +440,19 @@ class RuleLibrary:
             job.done.set()
             raise
         with self._lock:
-            self._pending.pop(key, None)
+            self._pending.pop(pending, None)
             current = generation == self._generation
-            kept = (self._entries if current else self._previous).get(info.file)
+            kept = (self._entries if current else self._previous).get(key)
             retire: _Entry | None = None
             if kept is None:
                 # Installed; or, reloaded while compiling, kept for the next lookup with these
                 # files (a reload does not mean they changed).
                 result = fresh
                 if current:
-                    retire = self._previous.pop(info.file, None)
-                    self._entries[info.file] = fresh
+                    retire = self._previous.pop(key, None)
+                    self._entries[key] = fresh
                 else:
-                    self._previous[info.file] = fresh
+                    self._previous[key] = fresh
             elif kept.fingerprint == fingerprint:
                 # Another compile of the same files was kept first: use that one.
                 result, retire = kept, fresh
@@ -407,19 +468,43 @@ class RuleLibrary:
             retire.network.retire()
         return result
 
-    def ruleset(self, municipality: str | int) -> ResolvedRuleSet:
-        """The resolved rule set of a municipality.
+    def ruleset(self, municipality: str | int, on: date | str | None = None) -> ResolvedRuleSet:
+        """The resolved rule set of a municipality as in force on ``on`` (default: today).
+
+        Raises:
+            ProfileError: ``on`` is not a date, or the municipality's rule file is not in
+                force on it.
+            UnknownMunicipalityError: no rule set for the municipality.
+            RuleSetError: the rule files have errors.
+        """
+        return self._entry(municipality, _decision_date(on)).ruleset
+
+    def versions(self, municipality: str | int) -> list[ResolvedRuleSet]:
+        """Every version of a municipality's rule set while its file is in force, in date
+        order: one for rule files without dates. Each is compiled on first use and kept.
 
         Raises:
             UnknownMunicipalityError: no rule set for the municipality.
             RuleSetError: the rule files have errors.
         """
-        return self._entry(municipality).ruleset
+        self._entry(municipality, self._first_day(municipality))
+        timeline = self._timelines[self.find(municipality).file]
+        return [self._entry(municipality, day).ruleset
+                for day, _ in versions_of(timeline.bounds, timeline.in_force)]
 
-    def load_ruleset(self, spec: str) -> ResolvedRuleSet:
+    def _first_day(self, municipality: str | int) -> date:
+        """A day on which the municipality's rule file is in force (for reading its dates)."""
+        header = self._read(self.find(municipality).file)[1].data
+        start = header.get("valid_from") if isinstance(header, dict) else None
+        try:
+            return date.fromisoformat(start) if isinstance(start, str) else date.today()
+        except ValueError:
+            return date.today()
+
+    def load_ruleset(self, spec: str, on: date | str | None = None) -> ResolvedRuleSet:
         """A rule set named by a municipality (code, name or rule-set name), a rule file's
         path, or ``FILE@GIT-REVISION`` (the file as it was at that revision), resolved over
-        this library's law layer.
+        this library's law layer, as in force on ``on`` (default: today).
 
         Raises:
             UnknownMunicipalityError: ``spec`` is neither a file nor a municipality with a
@@ -429,14 +514,15 @@ class RuleLibrary:
         """
         from ._git import show_file
 
+        day = _decision_date(on)
         path, _, revision = spec.partition("@")
         if revision:
             loaded = load_yaml_text(show_file(path, revision), spec)
         elif Path(spec).is_file():
             loaded = self._read(Path(spec))[1]
         else:
-            return self.ruleset(spec)
-        return resolve_loaded(self._law_files(), loaded)
+            return self.ruleset(spec, day)
+        return resolve_loaded(self._law_files(), loaded, day)
 
     def reload(self) -> None:
         """Re-read the rule files. A rule set whose files did not change keeps its compiled
@@ -451,6 +537,7 @@ class RuleLibrary:
                     retired.append(older)
                 self._previous[file] = entry
             self._entries = {}
+            self._timelines = {}
             self._index = None
             self._conflicts = {}
             self._generation += 1
@@ -462,6 +549,7 @@ class RuleLibrary:
         with self._lock:
             entries = [*self._entries.values(), *self._previous.values()]
             self._entries, self._previous = {}, {}
+            self._timelines = {}
             self._index = None
             self._parsed = {}
             self._headers = {}
@@ -493,7 +581,7 @@ class RuleLibrary:
         citizen = CitizenProfile.parse(profile)
         decision_date = _decision_date(on)
         facts = profile_facts(citizen, decision_date)
-        entry = self._lease(municipality)
+        entry = self._lease(municipality, decision_date)
         try:
             _check_assessments(citizen, entry.ruleset)
             if entry.ruleset.assessment_points:

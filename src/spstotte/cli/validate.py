@@ -16,7 +16,8 @@ from ..errors import Collector, Diagnostic, RuleSetError
 from ..library import duplicate_municipality, load_many
 from ..loader import LoadedYaml, iter_yaml_files, load_yaml_file
 from ..project import Project
-from ..ruleset.resolve import ResolvedRuleSet, resolve_loaded
+from ..ruleset.resolve import ResolvedRuleSet
+from ..ruleset.resolve.pipeline import resolve_versions
 from ..ruleset.sources import check_quotes, find_sources_dirs
 
 
@@ -111,19 +112,21 @@ def validate_paths(paths: Sequence[Path], *, law_dir: str | Path | None = None,
     if law and ((not paths and project is None)
                 or any(_is_law_path(p, law_folder) for p in paths)):
         try:
-            ruleset = resolve_loaded(law, None)
-            add(check_ruleset(ruleset, sources))
+            for ruleset in resolve_versions(law, None):
+                add(check_ruleset(ruleset, sources))
         except RuleSetError as exc:
             add(exc.diagnostics)
         checked.append("law")
     for loaded in municipal:
         checked.append(loaded.file)
+        # Every version: a problem may exist only in the rules in force for some period.
         try:
-            ruleset = resolve_loaded(law, loaded)
+            rulesets = resolve_versions(law, loaded)
         except RuleSetError as exc:
             add(exc.diagnostics)
             continue
-        add(check_ruleset(ruleset, sources))
+        for ruleset in rulesets:
+            add(check_ruleset(ruleset, sources))
     return collected.items(), checked
 
 

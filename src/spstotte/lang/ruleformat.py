@@ -8,6 +8,8 @@ their positions and gives precise errors.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,8 +36,41 @@ Section = Annotated[str, BeforeValidator(_section_text),
                                     "description": "The paragraph: 85, or '82 b'."})]
 
 
+def _iso_date(value: Any) -> Any:
+    # Dates stay text in the loader (no implicit YAML timestamps); only YYYY-MM-DD is read, so
+    # that a typo cannot become another date.
+    if isinstance(value, str):
+        if not _ISO.fullmatch(value):
+            raise ValueError("write the date as YYYY-MM-DD, e.g. 2025-07-01")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a date in the calendar") from None
+    return value
+
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+#: A date written as YYYY-MM-DD.
+Day = Annotated[date, BeforeValidator(_iso_date),
+                WithJsonSchema({"type": "string", "format": "date",
+                                "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Dated(_Model):
+    """Something in force for a period: from ``valid_from`` to ``valid_to``, both days
+    included; an open end where either is left out."""
+
+    valid_from: Day | None = Field(
+        default=None, description="The first day it is in force (YYYY-MM-DD); left out: "
+        "since before any decision the library makes.")
+    valid_to: Day | None = Field(
+        default=None, description="The last day it is in force, included (YYYY-MM-DD); left "
+        "out: until further notice.")
 
 
 class Text(_Model):
@@ -153,6 +188,14 @@ ParameterType = Literal["bool", "int", "int_list", "support_need", "impairment",
                         "municipality", "path_list", "social_problem_list"]
 
 
+class ParameterVersion(_Dated):
+    """One value of a parameter for a period, with the source that sets it."""
+
+    value: Any
+    legal_basis: LegalBasis | None = None
+    note: Text | None = None
+
+
 class Parameter(_Model):
     """A parameter: declared (with ``type``) or set (``value`` only) by a layer."""
 
@@ -160,13 +203,16 @@ class Parameter(_Model):
     title: Text | None = None
     value: Any = None
     legal_basis: LegalBasis | None = None
+    versions: list[ParameterVersion] = Field(
+        default=[], description="Values for periods, instead of one 'value': each with its "
+        "valid_from and valid_to, without gaps or overlaps.")
     statutory: bool | None = Field(
         default=None, description="Declared in the law layer only: the parameter reads the "
         "statute (e.g. what counts as 'betydelig'), so no municipality may set it.")
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class SupportAreaDef(_Model):
+class SupportAreaDef(_Dated):
     """One of a municipality's support areas, mapped onto the shared vocabulary."""
 
     title: Text
@@ -176,7 +222,7 @@ class SupportAreaDef(_Model):
     legal_basis: LegalBasis
 
 
-class DeliveryForm(_Model):
+class DeliveryForm(_Dated):
     """A form in which the support is delivered (individual, group, digital, ...)."""
 
     title: Text
@@ -222,7 +268,7 @@ class MunicipalityRef(_Model):
 ConditionKindName = Literal["statute", "service_level", "assessment"]
 
 
-class Rule(_Model):
+class Rule(_Dated):
     """One rule: when its condition holds, its conclusion follows."""
 
     id: Identifier
@@ -239,7 +285,7 @@ class Rule(_Model):
     note: Text | None = None
 
 
-class Restatement(_Model):
+class Restatement(_Dated):
     """A municipal text that restates a law-layer rule: its citation is added to the rule."""
 
     rule: Identifier
@@ -247,7 +293,7 @@ class Restatement(_Model):
     note: Text | None = None
 
 
-class RuleFile(_Model):
+class RuleFile(_Dated):
     """The top level of a rule file."""
 
     layer: Literal["law", "municipality"]

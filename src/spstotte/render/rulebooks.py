@@ -71,6 +71,8 @@ class _Book:
             return []
         out: list[Inline] = [law_citation(ref, self.rs.acts.get(ref.act)) for ref in basis.law]
         for ref in basis.sources:
+            if not self.rs.cites(ref.source):
+                continue  # adopted after this version of the rule set began
             doc = self.rs.sources[ref.source]
             quote = " ".join(ref.quote.split())
             out.append(runs(f"{doc.publisher}, »{doc.title}« ({doc.date}, ", Code(doc.file),

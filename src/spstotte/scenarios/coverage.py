@@ -18,7 +18,9 @@ from xml.etree import ElementTree
 from ..errors import Span
 from ..library import RuleLibrary
 from ..render.documents import Code, Document, Format, fill, join, render
+from ..ruleset.resolve import ResolvedRule
 from ..texts import text
+from ..verdict.model import Verdict
 from .format import ScenarioResult, rule_results
 
 
@@ -133,14 +135,26 @@ class CoverageReport:
 
 
 #: What coverage needs of one scenario's verdict: its municipality and each rule's outcome.
-#: Plain data, so that test processes running in parallel can send it to the one that reports.
-CoverageRecord = tuple[str | int, dict[str, str]]
+#: Plain data, so that test processes running in parallel can send it to the one that reports:
+#: the municipality, the decision date (YYYY-MM-DD) and what each rule concluded.
+CoverageRecord = tuple[str | int, str, dict[str, str]]
+
+
+def coverage_record(municipality: str | int, verdict: Verdict) -> CoverageRecord:
+    """The coverage record of one verdict."""
+    return (municipality, verdict.decision_date.isoformat(), rule_results(verdict))
 
 
 def coverage_records(results: Sequence[ScenarioResult]) -> list[CoverageRecord]:
     """The coverage records of scenario results (those that reached a verdict)."""
-    return [(result.scenario.municipality, rule_results(result.verdict))
+    return [coverage_record(result.scenario.municipality, result.verdict)
             for result in results if result.verdict is not None]
+
+
+def coverage_name(rule: ResolvedRule, versions: int) -> str:
+    """How a rule is named in coverage: its id, and for a rule with several versions, the
+    version's period (each version is a rule that scenarios must exercise)."""
+    return rule.id if versions == 1 else f"{rule.id} [{rule.period.words()}]"
 
 
 def coverage_of(results: Sequence[ScenarioResult], library: RuleLibrary,
@@ -155,23 +169,39 @@ def coverage_of_records(records: Sequence[CoverageRecord], library: RuleLibrary,
                         every_ruleset: bool = False) -> CoverageReport:
     """Rule coverage from coverage records, as gathered from one or several processes."""
     tables: dict[str, dict[str, RuleCoverage]] = {}
+    #: Per rule set: the number of versions of each rule id, across every version of the set.
+    counts: dict[str, Counter[str]] = {}
 
-    def table_of(municipality: str | int) -> dict[str, RuleCoverage]:
-        ruleset = library.ruleset(municipality)
-        table = tables.get(ruleset.id)
+    def table_of(municipality: str | int) -> tuple[str, dict[str, RuleCoverage]]:
+        info = library.find(municipality)
+        table = tables.get(info.slug)
         if table is None:
-            table = tables[ruleset.id] = {
-                r.id: RuleCoverage(r.id, r.kind, r.layer, span=r.span) for r in ruleset.rules}
-        return table
+            # Every version of the rule set: a rule in force only in the past is still a rule
+            # the scenarios must exercise (on a decision date in its period).
+            versions = library.versions(info.code)
+            seen: dict[tuple[str, Any], ResolvedRule] = {}
+            for ruleset in versions:
+                for r in ruleset.rules:
+                    seen.setdefault((r.id, r.period), r)
+            count = counts[info.slug] = Counter(rule_id for rule_id, _ in seen)
+            table = tables[info.slug] = {}
+            for r in seen.values():
+                name = coverage_name(r, count[r.id])
+                table[name] = RuleCoverage(name, r.kind, r.layer, span=r.span)
+        return info.slug, table
 
     if every_ruleset:
         for info in library.municipalities():
             table_of(info.code)
-    for municipality, outcomes in records:
-        table = table_of(municipality)
+    for municipality, on, outcomes in records:
+        slug, table = table_of(municipality)
+        ruleset = library.ruleset(municipality, on)
         for rule_id, outcome in outcomes.items():
-            if rule_id in table:
-                table[rule_id].outcomes[outcome] += 1
+            if not ruleset.has_rule(rule_id):
+                continue
+            name = coverage_name(ruleset.rule(rule_id), counts[slug][rule_id])
+            if name in table:
+                table[name].outcomes[outcome] += 1
     return CoverageReport({name: list(table.values()) for name, table in sorted(tables.items())})
 
 

@@ -36,12 +36,12 @@ import pytest
 
 from ..errors import ScenarioError
 from ..library import RuleLibrary
+from .coverage import CoverageRecord, coverage_record
 from .format import (
     SCENARIO_SUFFIX,
     Scenario,
     ScenarioResult,
     load_scenarios,
-    rule_results,
     run_scenario,
 )
 from .runner import failure_report
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 _LIBRARY = pytest.StashKey[RuleLibrary]()
 #: Per scenario that reached a verdict: its municipality and each rule's outcome (plain data,
 #: gathered from the xdist workers too).
-_RECORDS = pytest.StashKey[list[tuple[str | int, dict[str, str]]]]()
+_RECORDS = pytest.StashKey[list[CoverageRecord]]()
 #: Whether any scenario ran (in this process or a worker).
 _RAN = pytest.StashKey[int]()
 _DESELECTED = pytest.StashKey[int]()
@@ -195,7 +195,7 @@ class ScenarioItem(pytest.Item):
         self.config.stash[_RAN] += 1
         if result.verdict is not None:
             self.config.stash[_RECORDS].append(
-                (self.scenario.municipality, rule_results(result.verdict)))
+                coverage_record(self.scenario.municipality, result.verdict))
         if not result.passed:
             raise ScenarioFailed(result)
 
@@ -249,7 +249,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         return
     data = json.loads(report)
     config = node.config
-    config.stash[_RECORDS].extend((m, o) for m, o in data["records"])
+    config.stash[_RECORDS].extend((m, on, o) for m, on, o in data["records"])
     config.stash[_RAN] += data["ran"]
     config.stash[_DESELECTED] += data["deselected"]
 

@@ -44,6 +44,7 @@ from .model import (
     AppealGuidance,
     AssessmentOut,
     AssessmentStatus,
+    DatedPart,
     DecisionRecord,
     FactReading,
     ForwardingOut,
@@ -270,6 +271,8 @@ class _Builder:
                 ) for ref in legal_basis.law)
             sources = []
             for ref in legal_basis.sources:
+                if not self.ruleset.cites(ref.source):
+                    continue  # a municipal text adopted after this version began
                 doc = self.ruleset.sources[ref.source]
                 sources.append(SourceCitation(
                     source=ref.source, publisher=doc.publisher, municipality=doc.municipality,
@@ -506,11 +509,25 @@ class _Builder:
             support_areas=self.support_areas() if chosen else (),
             end_date=end_date, appeal=appeal,
             record=DecisionRecord(
-                ruleset_id=rs.id, ruleset_hash=rs.content_hash, municipality=rs.municipality_code,
+                ruleset_id=rs.id, ruleset_hash=rs.content_hash,
+                ruleset_valid_from=rs.period.valid_from, ruleset_valid_to=rs.period.valid_to,
+                dated=self.dated_parts(), municipality=rs.municipality_code,
                 library_version=library_version, engine=engine,
                 decision_date=self.on, conventions=CONVENTIONS, inputs=inputs,
             ),
         )
+
+    def dated_parts(self) -> tuple[DatedPart, ...]:
+        parts = self._parts.get("dated")
+        if parts is None:
+            rs = self.ruleset
+            parts = self._parts["dated"] = tuple(
+                [DatedPart(kind="rule", id=r.id, valid_from=r.period.valid_from,
+                           valid_to=r.period.valid_to) for r in rs.rules if r.period.dated]
+                + [DatedPart(kind="parameter", id=p.name, valid_from=p.period.valid_from,
+                             valid_to=p.period.valid_to)
+                   for p in rs.parameters.values() if p.period.dated])
+        return parts
 
     def path_state(self, path_id: str) -> PathState:
         path = self.ruleset.paths[path_id]

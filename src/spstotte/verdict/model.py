@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -259,11 +259,31 @@ class SupportAreaOut(_Out):
     requested: tuple[str, ...]
 
 
+class DatedPart(_Out):
+    """A rule or parameter value of the rule set that is in force for a period only."""
+
+    kind: Literal["rule", "parameter"]
+    id: str
+    valid_from: date | None
+    valid_to: date | None
+
+
 class DecisionRecord(_Out):
-    """What is needed to reproduce the decision."""
+    """What is needed to reproduce the decision: the rule set's version and the inputs.
+
+    ``spstotte replay`` decides ``inputs`` again under the rules in force on
+    ``decision_date`` and compares the outcome and reasons.
+    """
 
     ruleset_id: str
+    #: The content hash of the resolved rule set in force on the decision date: the version.
     ruleset_hash: str
+    #: The period in which exactly this rule set is in force (both days included; ``None`` is
+    #: an open end): every decision date in it gets the same rules.
+    ruleset_valid_from: date | None = None
+    ruleset_valid_to: date | None = None
+    #: The dated rules and parameter values in force on the decision date, with their periods.
+    dated: tuple[DatedPart, ...] = ()
     municipality: int
     library_version: str
     engine: str

@@ -37,6 +37,7 @@ from ...vocabulary import SupportArea, closest_value
 from .model import Layer, Override, ResolvedRule
 from .parameters import declare_parameter, substitute
 from .parse import ParsedFile
+from .periods import ALWAYS, period_of
 from .state import Resolver
 
 
@@ -87,6 +88,8 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
             resolver.bases.append((referral.legal_basis, loaded,
                                    ("referrals", name, "legal_basis"), layer))
     for name, area in model.support_areas.items():
+        if not parsed.shows("support_areas", name):
+            continue
         _unique(resolver, resolver.support_areas, name, area, loaded, ("support_areas", name),
                 "support_area")
         for i, covered in enumerate(area.covers):
@@ -98,6 +101,8 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
         resolver.bases.append((area.legal_basis, loaded, ("support_areas", name, "legal_basis"),
                                layer))
     for name, form in model.delivery_forms.items():
+        if not parsed.shows("delivery_forms", name):
+            continue
         _unique(resolver, resolver.delivery_forms, name, form, loaded, ("delivery_forms", name),
                 "delivery_form")
         resolver.bases.append((form.legal_basis, loaded, ("delivery_forms", name, "legal_basis"),
@@ -111,7 +116,24 @@ def declare(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
                                                                     *model.sources})),
                               suggestion="")
     for name, param in model.parameters.items():
-        declare_parameter(resolver, name, param, loaded, layer)
+        if not param.versions:
+            declare_parameter(resolver, name, param, loaded, layer)
+            continue
+        # Versions: the one in force is the value; none in force sets nothing.
+        current = [k for k in range(len(param.versions))
+                   if parsed.shows("parameters", name, "versions", k)]
+        if not current and param.type is None:
+            continue
+        own_basis = False
+        if current:
+            version = param.versions[current[0]]
+            own_basis = version.legal_basis is not None
+            param = param.model_copy(update={
+                "value": version.value, "versions": [],
+                "legal_basis": version.legal_basis or param.legal_basis})
+        declare_parameter(resolver, name, param, loaded, layer,
+                          ("parameters", name, "versions", current[0]) if current else None,
+                          own_basis, period_of(version) if current else ALWAYS)
 
 
 def _unique(resolver: Resolver, table: dict[str, Any], name: str, value: Any, loaded: LoadedYaml,
@@ -132,6 +154,8 @@ def add_rules(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
     by_index = {i: (cond, concl) for i, cond, concl in parsed.rules}
     resolver.broken_ids |= parsed.broken_ids
     for i, rule in enumerate(model.rules):
+        if not parsed.shows("rules", i):
+            continue
         span = loaded.span(("rules", i))
         id_span = loaded.span(("rules", i, "id"))
         if rule.overrides is not None:
@@ -190,6 +214,7 @@ def add_rules(resolver: Resolver, parsed: ParsedFile, layer: Layer) -> None:
             id=rule.id, title=rule.title, legal_basis=rule.legal_basis, condition=condition,
             conclusion=conclusion, layer=layer, span=span, override=override,
             note=rule.note, quote_spans=quote_spans, condition_kind=kind,
+            period=period_of(rule),
         )
         if layer == "law":
             resolver.law_rule_ids.add(rule.id)
@@ -218,6 +243,8 @@ def add_restatements(resolver: Resolver, parsed: ParsedFile) -> None:
     rule is unchanged, its legal basis and note gain the municipality's words."""
     loaded = parsed.loaded
     for i, restatement in enumerate(parsed.model.restates):
+        if not parsed.shows("restates", i):
+            continue
         rule = resolver.rules.get(restatement.rule)
         if rule is None or rule.layer != "law":
             resolver.fail("R204", "restates", loaded.span(("restates", i, "rule")),

@@ -32,6 +32,7 @@ from ...lang.ruleformat import (
     SupportAreaDef,
     Text,
 )
+from .periods import ALWAYS, Period, published
 
 Layer = Literal["law", "municipality", "generated"]
 
@@ -68,6 +69,8 @@ class ResolvedRule:
     written: Condition | None = None
     #: The fact that carries the caseworker's assessment (service-level requirements only).
     assessment_fact: str | None = None
+    #: When this version of the rule is in force (``valid_from``/``valid_to`` in its file).
+    period: Period = ALWAYS
 
     @property
     def stated_condition(self) -> Condition:
@@ -119,6 +122,8 @@ class ResolvedParameter:
     set_by: Layer
     span: Span
     statutory: bool = False
+    #: When this value is in force (a dated version), else always.
+    period: Period = ALWAYS
 
 
 @dataclass(frozen=True)
@@ -149,10 +154,18 @@ class ResolvedRuleSet:
     #: The service-level requirements a caseworker's assessment can depart from: rule id ->
     #: the fact that carries the assessment (``assessment.<rule id>``).
     assessment_points: Mapping[str, str] = field(default_factory=dict)
+    #: The version: the period in which the law layer and the municipality's file say exactly
+    #: this (every decision date in it gets this rule set).
+    period: Period = ALWAYS
     content_hash: str = ""
     _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
     #: Per-rule-set memo of values derived from it (legal bases rendered for verdicts...).
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def cites(self, source: str) -> bool:
+        """Whether decisions under this version cite ``source``: not a municipal text adopted
+        after the version began (its citations are shown from the text's date on)."""
+        return published(self.sources[source], self.period)
 
     def rule(self, rule_id: str) -> ResolvedRule:
         """The rule with this id (``KeyError`` if there is none)."""

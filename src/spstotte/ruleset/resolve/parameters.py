@@ -27,6 +27,7 @@ from ...loader import LoadedYaml
 from ...municipalities import MunicipalityLookupError, municipality_code
 from ...vocabulary import RANKS, Impairment, SocialProblem, SupportNeed, closest_value
 from .model import Layer, ResolvedParameter
+from .periods import ALWAYS, Period
 from .state import Resolver
 
 #: The kind of fact (and its scale) a parameter of each type can be compared with.
@@ -43,9 +44,12 @@ _PARAM_KIND: dict[str, tuple[FactKind | None, type | None]] = {
 
 
 def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: LoadedYaml,
-                      layer: Layer) -> None:
+                      layer: Layer, version: tuple[str | int, ...] | None = None,
+                      version_basis: bool = False, period: Period = ALWAYS) -> None:
     """A parameter a file declares (``type:``) or sets (``value:``); a statutory one is not
-    the municipality's to set."""
+    the municipality's to set. ``version``: the path of the version in force, where the value
+    comes from a dated version (``version_basis``: with its own legal basis)."""
+    where = version if version is not None else ("parameters", name)
     span = loaded.span(("parameters", name), key=True)
     existing = resolver.parameters.get(name)
     if param.statutory is not None and (layer != "law" or param.type is None):
@@ -69,18 +73,18 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
     value = param.value
     if value is not None:
         value = _param_value(resolver, name, declared_type, value, loaded.span(
-            ("parameters", name, "value")))
+            (*where, "value")))
     elif existing is not None:
         resolver.fail("R102", "param_value", span, name=name)
         return
     if param.legal_basis is not None:
-        resolver.bases.append((param.legal_basis, loaded, ("parameters", name, "legal_basis"),
-                               layer))
+        basis_at = where if version_basis else ("parameters", name)
+        resolver.bases.append((param.legal_basis, loaded, (*basis_at, "legal_basis"), layer))
     resolver.parameters[name] = ResolvedParameter(
         name, declared_type, value,
         param.title or (existing.title if existing else None),
         param.legal_basis or (existing.legal_basis if existing else None),
-        layer, span, bool(param.statutory or (existing and existing.statutory)),
+        layer, span, bool(param.statutory or (existing and existing.statutory)), period,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from ...lang.conditions import All, Conclusion, Condition, ConditionParser, Info
 from ...lang.ruleformat import RuleFile
 from ...loader import LoadedYaml
 from ..diagnose import diagnostics_from
+from .periods import check_periods, hidden_on
 
 
 @dataclass
@@ -22,6 +24,17 @@ class ParsedFile:
     loaded: LoadedYaml
     model: RuleFile
     rules: list[tuple[int, Condition, Conclusion]]
+    #: The paths of what is not in force on the date this view is for (see :meth:`at`).
+    hidden: frozenset[tuple[str | int, ...]] = frozenset()
+
+    def at(self, day: date) -> ParsedFile:
+        """The file as it stood on ``day``: rules, restatements, support areas, delivery forms
+        and parameter versions not in force then are hidden (their positions are kept)."""
+        return replace(self, hidden=hidden_on(self.model, day))
+
+    def shows(self, *path: str | int) -> bool:
+        """Whether the thing at ``path`` (e.g. ``("rules", 3)``) is in force in this view."""
+        return path not in self.hidden
 
     @property
     def broken_ids(self) -> set[str]:
@@ -44,6 +57,7 @@ def parse_file(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> ParsedFile 
         # Conditions are checked even when the rest has errors, so all errors come at once.
         _parse_conditions_only(loaded, data, diagnostics)
         return None
+    check_periods(loaded, model, diagnostics)
     parser = ConditionParser(loaded)
     rules: list[tuple[int, Condition, Conclusion]] = []
     for i, rule in enumerate(model.rules):

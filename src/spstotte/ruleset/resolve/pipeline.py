@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import date
 
-from ...errors import Diagnostic, RuleSetError
+from ...errors import Diagnostic, Localized, ProfileError, ProfileProblem, RuleSetError
 from ...lang.ruleformat import LetterSettings, MunicipalityRef, Text
 from ...loader import LoadedYaml
 from ...municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
@@ -17,12 +18,14 @@ from .model import ResolvedRuleSet
 from .order import check_refs, order_rules
 from .parse import ParsedFile, parse_file
 from .paths import check_path_rules, generated_grants, offered_paths, only_when_granted, prune
+from .periods import ALWAYS, Period, boundaries, period_of, version_of, versions
 from .state import Resolver
 
 
 def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
-            diagnostics: list[Diagnostic]) -> ResolvedRuleSet | None:
-    """Resolve parsed files into one rule set; problems are appended to ``diagnostics``."""
+            diagnostics: list[Diagnostic], period: Period = ALWAYS) -> ResolvedRuleSet | None:
+    """Resolve parsed files (as they stood in ``period``, see :meth:`ParsedFile.at`) into one
+    rule set; problems are appended to ``diagnostics``."""
     resolver = Resolver()
     for parsed in law:
         if parsed.model.layer != "law":
@@ -91,7 +94,7 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
         parameters=dict(resolver.parameters), support_areas=dict(resolver.support_areas),
         delivery_forms=dict(resolver.delivery_forms), differences=tuple(resolver.differences),
         rules=tuple(ordered), _index={r.id: i for i, r in enumerate(ordered)},
-        citations=collect_citations(resolver),
+        citations=collect_citations(resolver), period=period,
         letter=muni.letter if muni else None,
         parameters_used=frozenset(resolver.used_parameters),
         assessment_points={r.id: r.assessment_fact for r in ordered
@@ -155,18 +158,97 @@ def _check_letter(resolver: Resolver, letter: LetterSettings, loaded: LoadedYaml
                           folder=letter.templates, file=loaded.file)
 
 
-def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None) -> ResolvedRuleSet:
-    """Validate and resolve loaded YAML files; raise :class:`RuleSetError` with every problem."""
-    diagnostics: list[Diagnostic] = []
+def parse_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None,
+                 diagnostics: list[Diagnostic]) -> tuple[list[ParsedFile], ParsedFile | None]:
+    """Every file validated and parsed; :class:`RuleSetError` if a file's structure is wrong
+    (problems in conditions and periods stay in ``diagnostics``, so that resolution can add its
+    own and all come at once)."""
     law_files = list(law)
     law_parsed = [p for p in (parse_file(x, diagnostics) for x in law_files) if p is not None]
     muni_parsed = parse_file(municipality, diagnostics) if municipality is not None else None
     whole = len(law_parsed) == len(law_files) and (municipality is None or muni_parsed)
     if diagnostics and not whole:
         raise RuleSetError(diagnostics)
+    return law_parsed, muni_parsed
+
+
+def rule_set_period(municipality: ParsedFile | None) -> Period:
+    """The period a municipality's rule file is in force (always, for the law layer alone)."""
+    return period_of(municipality.model) if municipality is not None else ALWAYS
+
+
+def version_bounds(law: Sequence[ParsedFile], municipality: ParsedFile | None) -> tuple[date, ...]:
+    """The dates at which the rule set of these files changes."""
+    models = [p.model for p in law]
+    if municipality is not None:
+        models.append(municipality.model)
+    return boundaries(models)
+
+
+def not_in_force(ruleset_id: str, period: Period, day: date) -> ProfileError:
+    """The error for a decision date outside a municipality's rule file's period."""
+    return ProfileError([ProfileProblem.of(
+        "on", "not_in_force", ruleset=ruleset_id, date=day.isoformat(),
+        period=Localized(da=period.words("da"), en=period.words()))])
+
+
+def resolve_on(law: Sequence[ParsedFile], municipality: ParsedFile | None, day: date,
+               diagnostics: list[Diagnostic]) -> ResolvedRuleSet:
+    """The rule set in force on ``day``; :class:`RuleSetError` with every problem."""
+    in_force = rule_set_period(municipality)
+    if not in_force.contains(day):
+        assert municipality is not None
+        raise not_in_force(municipality.model.id, in_force, day)
+    _, period = version_of(version_bounds(law, municipality), day)
+    ruleset = resolve([p.at(day) for p in law],
+                      municipality.at(day) if municipality is not None else None,
+                      diagnostics, period)
+    if diagnostics or ruleset is None:
+        raise RuleSetError(_unique(diagnostics))
+    return ruleset
+
+
+def resolve_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None,
+                   on: date | None = None) -> ResolvedRuleSet:
+    """Validate and resolve loaded YAML files into the rule set in force on ``on`` (default:
+    today); raise :class:`RuleSetError` with every problem, or :class:`ProfileError` when the
+    municipality's rule file is not in force on that date."""
+    diagnostics: list[Diagnostic] = []
+    law_parsed, muni_parsed = parse_loaded(law, municipality, diagnostics)
     # Files whose structure is valid are resolved even when some conditions had errors, so
     # that every problem of a file is reported at once.
-    ruleset = resolve(law_parsed, muni_parsed, diagnostics)
-    if diagnostics or ruleset is None:
-        raise RuleSetError(diagnostics)
-    return ruleset
+    return resolve_on(law_parsed, muni_parsed, on or date.today(), diagnostics)
+
+
+def resolve_versions(law: Iterable[LoadedYaml],
+                     municipality: LoadedYaml | None) -> list[ResolvedRuleSet]:
+    """Every version of the rule set, in date order (one for files without dates): what
+    validation checks, since a problem may exist only in some periods. :class:`RuleSetError`
+    with the problems of every version, each reported once."""
+    diagnostics: list[Diagnostic] = []
+    law_parsed, muni_parsed = parse_loaded(law, municipality, diagnostics)
+    out: list[ResolvedRuleSet] = []
+    for day, period in versions(version_bounds(law_parsed, muni_parsed),
+                                rule_set_period(muni_parsed)):
+        found: list[Diagnostic] = list(diagnostics)
+        ruleset = resolve([p.at(day) for p in law_parsed],
+                          muni_parsed.at(day) if muni_parsed is not None else None,
+                          found, period)
+        diagnostics.extend(d for d in found[len(diagnostics):])
+        if ruleset is not None:
+            out.append(ruleset)
+    if diagnostics:
+        raise RuleSetError(_unique(diagnostics))
+    return out
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each problem once: a problem of a rule in force in several versions is found in each."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for d in diagnostics:
+        key = (d.code, str(d.span), d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
