@@ -559,6 +559,27 @@ class RuleLibrary:
 
     # -- evaluation -------------------------------------------------------------------------
 
+    def replay(self, verdict: Verdict | Mapping[str, Any] | str, *,
+               today: date | str | None = None) -> Replay:
+        """Decide a stored verdict's recorded inputs again, under the rules in force on its
+        decision date, with the engine it was made with; with ``today``, also on that date.
+
+        ``verdict`` is a :class:`Verdict`, its JSON text or the parsed JSON. Compare with
+        :attr:`Replay.identical`.
+
+        Raises:
+            InputError: ``verdict`` is not a stored verdict.
+            ProfileError, UnknownMunicipalityError, RuleSetError: as :meth:`evaluate`.
+        """
+        stored = _as_verdict(verdict)
+        inputs = _stored_inputs(stored)
+        backend: Backend = "reference" if stored.record.engine == "reference" else "rete"
+        again = self.evaluate(inputs, municipality=stored.municipality,
+                              on=stored.decision_date, backend=backend)
+        later = (self.evaluate(inputs, municipality=stored.municipality, on=today,
+                               backend=backend) if today is not None else None)
+        return Replay(stored, again, later)
+
     def evaluate(self, profile: CitizenProfile | Mapping[str, Any], *,
                  municipality: str | int, on: date | str | None = None,
                  backend: Backend = "rete") -> Verdict:
@@ -596,6 +617,49 @@ class RuleLibrary:
                              library_version(), backend, citizen.assessments)
 
 
+@dataclass(frozen=True)
+class Replay:
+    """A stored verdict decided again from its recorded inputs (see :meth:`RuleLibrary.replay`).
+    """
+
+    #: The verdict as stored.
+    stored: Verdict
+    #: The same inputs decided under the rules in force on the stored decision date.
+    again: Verdict
+    #: With ``today``: the same inputs decided on that later date.
+    today: Verdict | None = None
+
+    @property
+    def same_outcome(self) -> bool:
+        """Whether the outcome is the one stored."""
+        return self.again.outcome == self.stored.outcome
+
+    @property
+    def same_reasons(self) -> bool:
+        """Whether the reasons are the ones stored: the same rules, kinds and texts, in the
+        same order, with the same legal basis."""
+        return self.again.reasons == self.stored.reasons
+
+    @property
+    def same_rules(self) -> bool:
+        """Whether the rule set's version is the one stored (its content hash)."""
+        return self.again.record.ruleset_hash == self.stored.record.ruleset_hash
+
+    @property
+    def identical(self) -> bool:
+        """Whether the outcome and the reasons are the ones stored."""
+        return self.same_outcome and self.same_reasons
+
+
+def _stored_inputs(verdict: Verdict) -> dict[str, Any]:
+    """The recorded inputs as a profile: the masked CPR number is left out (the recorded birth
+    date stands in for it)."""
+    inputs = dict(verdict.record.inputs)
+    if "*" in str(inputs.get("cpr", "")):
+        inputs.pop("cpr")
+    return inputs
+
+
 def _check_assessments(citizen: CitizenProfile, ruleset: ResolvedRuleSet) -> None:
     """Every assessment names a point of this rule set: a discretionary point of the law, or a
     service-level rule of the municipality a caseworker can depart from."""
@@ -617,6 +681,22 @@ def _check_assessments(citizen: CitizenProfile, ruleset: ResolvedRuleSet) -> Non
             problems.append(ProfileProblem.of(f"assessments.{point}", "no_point", **values))
     if problems:
         raise ProfileError(problems)
+
+
+def _as_verdict(verdict: Verdict | Mapping[str, Any] | str) -> Verdict:
+    from pydantic import ValidationError
+
+    if isinstance(verdict, Verdict):
+        return verdict
+    try:
+        if isinstance(verdict, str):
+            return Verdict.model_validate_json(verdict)
+        return Verdict.model_validate(verdict)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "<top>"
+        raise InputError(Message.of("errors.not_a_verdict", where=where,
+                                    problem=first["msg"][:120])) from None
 
 
 #: Decision dates the library accepts: wide enough for any real case, narrow enough that every

@@ -349,8 +349,13 @@ class CitizenProfile(_Frozen):
         return None
 
     def masked(self) -> dict[str, Any]:
-        """The profile as JSON-ready data with the CPR number masked and unknowns left out."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The profile as JSON-ready data with the CPR number masked and unknowns left out.
+        The birth date read from a CPR number is kept (the masked number no longer holds its
+        century), so that a stored verdict can be decided again (``spstotte replay``)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        if self.cpr is not None and self.birth_date is None:
+            data = {"birth_date": cpr_birth_date(self.cpr).isoformat(), **data}
+        return data
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | CitizenProfile, *,

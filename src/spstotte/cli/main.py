@@ -125,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     rb.add_argument("--lang", choices=("da", "en"),
                     help="language of the rulebook (default: da) and of error messages")
     rb.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
+    rb.add_argument("--on", metavar="DATE",
+                    help="the rule set as in force on DATE, YYYY-MM-DD (default: today)")
 
     di = sub.add_parser("diff", help="compare rule sets: municipalities, files, or file@revision")
     di.add_argument("rulesets", nargs="+", metavar="RULESET",
@@ -136,6 +138,18 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--format", choices=("markdown", "html", "text"), default="markdown")
     di.add_argument("--rules", help="law layer folder (default: the bundled rules/)")
     di.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    di.add_argument("--on", metavar="DATE",
+                    help="compare the rule sets as in force on DATE, YYYY-MM-DD (default: today)")
+    di.add_argument("--between", nargs=2, metavar=("FROM", "TO"),
+                    help="compare one rule set as in force on two dates (YYYY-MM-DD)")
+
+    rp = sub.add_parser("replay", help="decide a stored verdict again and compare")
+    rp.add_argument("verdict", help="a verdict stored as JSON (spstotte evaluate --format json)")
+    rp.add_argument("--today", nargs="?", const="", metavar="DATE",
+                    help="also decide the same profile on DATE (default: today)")
+    rp.add_argument("--format", choices=("text", "json"), default="text")
+    rp.add_argument("--lang", choices=("da", "en"), help=_LANG_HELP)
+    _library_options(rp)
 
     sc = sub.add_parser("schema", help="JSON Schemas for editors (rules, profile, scenarios)")
     sc.add_argument("kind", nargs="?", choices=("rules", "profile", "scenarios"),
@@ -284,7 +298,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK
 
 
-def _ruleset(spec: str, args: argparse.Namespace) -> ResolvedRuleSet:
+def _ruleset(spec: str, args: argparse.Namespace, on: str | None = None) -> ResolvedRuleSet:
     """A rule set named by a municipality, a file path, or FILE@GIT-REVISION. Inside a
     municipality's repository its own rule sets come first; a municipality it does not have
     is looked up among the bundled ones (to compare with, for instance)."""
@@ -293,27 +307,89 @@ def _ruleset(spec: str, args: argparse.Namespace) -> ResolvedRuleSet:
 
     library = RuleLibrary.from_options(args.rules, None, project_of(args))
     try:
-        return library.load_ruleset(spec)
+        return library.load_ruleset(spec, on)
     except UnknownMunicipalityError:
         if project_of(args) is None:
             raise
-        return RuleLibrary.from_options(args.rules).load_ruleset(spec)
+        return RuleLibrary.from_options(args.rules).load_ruleset(spec, on)
 
 
 def _rulebook(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.rulebooks import rulebook
 
-    out.write(rulebook(_ruleset(args.municipality, args), args.format, args.lang or "da"))
+    out.write(rulebook(_ruleset(args.municipality, args, args.on), args.format,
+                       args.lang or "da"))
     return ExitCode.OK
+
+
+def _replay(args: argparse.Namespace, out: TextIO) -> int:
+    from ..loader import read_bounded, read_stream_bounded
+    from ..render.formats import verdict_json
+
+    raw = (read_stream_bounded(sys.stdin.buffer, "<stdin>") if args.verdict == "-"
+           else read_bounded(args.verdict))
+    replay = _library(args).replay(raw.decode("utf-8", "replace"),
+                                   today=None if args.today is None else (args.today or None)
+                                   or _today())
+    lang = args.report_lang
+    if args.format == "json":
+        data = {"identical": replay.identical, "same_outcome": replay.same_outcome,
+                "same_reasons": replay.same_reasons, "same_rules": replay.same_rules,
+                "again": json.loads(verdict_json(replay.again))}
+        if replay.today is not None:
+            data["today"] = json.loads(verdict_json(replay.today))
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        stored, again = replay.stored, replay.again
+        out.write(_words("replay_head", lang, date=stored.decision_date.isoformat(),
+                         municipality=stored.municipality_name) + "\n")
+        out.write(_words("replay_outcome", lang, stored=stored.outcome.value,
+                         again=again.outcome.value,
+                         same=_words("same" if replay.same_outcome else "differs", lang)) + "\n")
+        out.write(_words("replay_reasons", lang,
+                         stored=", ".join(r.code for r in stored.reasons) or "-",
+                         again=", ".join(r.code for r in again.reasons) or "-",
+                         same=_words("same" if replay.same_reasons else "differs", lang)) + "\n")
+        out.write(_words("replay_rules", lang, hash=again.record.ruleset_hash[:19],
+                         period=_period_words(again, lang),
+                         same=_words("same" if replay.same_rules else "differs", lang)) + "\n")
+        if replay.today is not None:
+            now = replay.today
+            out.write(_words("replay_today", lang, date=now.decision_date.isoformat(),
+                             outcome=now.outcome.value,
+                             reasons=", ".join(r.code for r in now.reasons) or "-") + "\n")
+        out.write(_words("replay_identical" if replay.identical else "replay_different",
+                         lang) + "\n")
+    return ExitCode.OK if replay.identical else ExitCode.RULE_ERRORS
+
+
+def _today() -> str:
+    from datetime import date
+
+    return date.today().isoformat()
+
+
+def _period_words(verdict: Verdict, lang: str | None) -> str:
+    from ..project import language
+    from ..ruleset.resolve.periods import Period
+
+    record = verdict.record
+    return Period(record.ruleset_valid_from, record.ruleset_valid_to).words(language(lang))
 
 
 def _diff(args: argparse.Namespace, out: TextIO) -> int:
     from ..render.diff import comparison_markdown, diff_markdown, diff_rulesets
 
-    if len(args.rulesets) < 2:
+    if args.between:
+        if len(args.rulesets) != 1:
+            _say(_words("diff_between_one", args.report_lang))
+            return ExitCode.USAGE
+        rulesets = [_ruleset(args.rulesets[0], args, day) for day in args.between]
+    elif len(args.rulesets) < 2:
         _say(_words("diff_needs_two", args.report_lang))
         return ExitCode.USAGE
-    rulesets = [_ruleset(spec, args) for spec in args.rulesets]
+    else:
+        rulesets = [_ruleset(spec, args, args.on) for spec in args.rulesets]
     lang = args.lang or "en"
     if len(rulesets) == 2:
         text = diff_markdown(diff_rulesets(rulesets[0], rulesets[1], lang), lang, args.format)
@@ -430,7 +506,7 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
 #: Each command's function: it takes the parsed arguments and the output, and gives the exit
 #: code.
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
-    "init": _init, "evaluate": _evaluate, "validate": _validate,
+    "init": _init, "evaluate": _evaluate, "validate": _validate, "replay": _replay,
     "municipalities": _municipalities, "explain": _explain, "rulebook": _rulebook,
     "diff": _diff, "schema": _schema, "test": _test,
 }

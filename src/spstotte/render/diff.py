@@ -106,7 +106,10 @@ def _aspects(parts: list[str], old: ResolvedRule, new: ResolvedRule, lang: str) 
 
 def diff_rulesets(a: ResolvedRuleSet, b: ResolvedRuleSet, lang: str = "en") -> RuleSetDiff:
     """Every difference between two resolved rule sets."""
-    result = RuleSetDiff(a.id, b.id)
+    # One rule set on two dates: each side is named by its version's period.
+    same = a.id == b.id and a.period != b.period
+    result = RuleSetDiff(f"{a.id} ({a.period.words(lang)})" if same else a.id,
+                         f"{b.id} ({b.period.words(lang)})" if same else b.id)
     add = result.changes.append
     if a.municipality_code != b.municipality_code:
         add(Change("municipality", "municipality", f"{a.municipality_name} "

@@ -180,7 +180,9 @@ def check_periods(loaded: LoadedYaml, model: RuleFile, diagnostics: list[Diagnos
         # An open end is the file's own: only a date written outside the file's period is wrong.
         effective = Period(period.valid_from or file_period.valid_from,
                            period.valid_to or file_period.valid_to)
-        if period.dated and not effective.within(file_period):
+        never = (effective.valid_from is not None and effective.valid_to is not None
+                 and effective.valid_to < effective.valid_from and period.valid_from is None)
+        if period.dated and (never or not effective.within(file_period)):
             diagnostics.append(Diagnostic.of(
                 "R231", "outside", _date_span(loaded, path, period),
                 period=period.localized(), file_period=file_period.localized()))
