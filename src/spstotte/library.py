@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from ._gc import collector_paused
 from .engine.compiler import compile_ruleset
 from .engine.network import Network
 from .engine.reference import evaluate_reference
@@ -331,7 +332,8 @@ class RuleLibrary:
             generation = self._generation
         # Outside the lock from here: reading, resolving and compiling take a while, and a
         # reload or another rule set never waits for them.
-        fingerprint, law, municipal = self._snapshot(info.file)
+        with collector_paused():
+            fingerprint, law, municipal = self._snapshot(info.file)
         with self._lock:
             current = generation == self._generation
             installed = self._entries.get(info.file)
@@ -359,7 +361,8 @@ class RuleLibrary:
                 raise job.error
             assert job.entry is not None
             return job.entry
-        return self._compile(info, (fingerprint, law, municipal), generation, job)
+        with collector_paused():
+            return self._compile(info, (fingerprint, law, municipal), generation, job)
 
     def _compile(self, info: MunicipalityInfo,
                  snapshot: tuple[str, list[LoadedYaml], LoadedYaml], generation: int,
