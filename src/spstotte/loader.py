@@ -209,6 +209,9 @@ class LoadedYaml:
     key_spans: Mapping[DataPath, Span] = field(repr=False)
     #: Where the file is on disk (``file`` is the name shown in messages); None for text.
     path: Path | None = field(default=None, repr=False, compare=False)
+    #: What later stages derived from the data, kept with it (the data never changes): a law
+    #: file read once serves every rule set that is resolved with it.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def span(self, path: DataPath, *, key: bool = False) -> Span:
         """The position of the value (or key) at ``path``, or of its nearest ancestor."""
