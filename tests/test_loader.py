@@ -105,3 +105,43 @@ def test_libyaml_and_pyyaml_agree_on_odd_and_broken_text(
         text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, slow = _both_parsers(text, monkeypatch)
     assert fast == slow
+
+
+_ODD_TEXTS = [
+    "a: 1\nb: yes\nc: 010\nd: 1:30\ne: 2026-01-01\nf: ~\ng: 1.5e3\nh: '1'\ni: -.5\nj: +0\n",
+    "é: [æ, 'ø', \"å\"]\n  x: 1\n", "a: b\n---\nc: d\n", "a: &x 1\nb: *x\n", "&x a: 1\n",
+    "a: !!str 1\n", "a: ! 1\n", "!!map {a: 1}\n", "a: !!seq []\n", "a: \"\\ud800\"\n",
+    "a: 1234567890123456789\n", "a: 123456789012345678\n", "'<<': 1\n", "\"a\": 1\na: 2\n",
+    "a:\n  b: 1\n  b: 2\n", "[a, {b: c}, [d]]\n", "plain\n", "- \n-\n- ''\n", "{? a}\n",
+    "a: null\nb: Null\nc: NULL\nd: ''\ne:\nf: 'null'\ng: nul\n", "? [a]\n: 1\n",
+    "a: " + "[" * 39 + "]" * 39 + "\n", "a: " + "[" * 41 + "]" * 41 + "\n",
+    "{a: 1, a: 2}\n", "<<: {a: 1}\n", "", "# only a comment\n", "---\n", "--- x\n...\n",
+]
+
+
+def _careful(text: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    def load() -> object:
+        try:
+            loaded = load_yaml_text(text, "f.yaml")
+        except RuleSetError as exc:
+            return [d.format() for d in exc.diagnostics]
+        return loaded.data, dict(loaded.value_spans), dict(loaded.key_spans)
+
+    one_pass = load()
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "_read_plain", lambda *args: None)
+        careful = load()
+    return one_pass, careful
+
+
+@pytest.mark.parametrize("text", [
+    *_ODD_TEXTS,
+    *(path.read_text("utf-8") for folder in ("rules", "municipalities", "examples")
+      for path in sorted((ROOT / folder).rglob("*.yaml"))),
+])
+def test_the_one_pass_reader_reads_as_the_careful_one(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain files are read in one pass from the parser's events; anything else the careful
+    way. Both give the same data and positions, and the same problems."""
+    one_pass, careful = _careful(text, monkeypatch)
+    assert one_pass == careful

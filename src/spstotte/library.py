@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from ._gc import collector_paused
 from .engine.compiler import compile_ruleset
 from .engine.network import Network
 from .engine.reference import evaluate_reference
@@ -387,9 +388,10 @@ class RuleLibrary:
             generation = self._generation
         # Outside the lock from here: reading, resolving and compiling take a while, and a
         # reload or another rule set never waits for them.
-        snapshot = self._snapshot(info.file)
+        with collector_paused():
+            snapshot = self._snapshot(info.file)
+            timeline = self._timeline(snapshot)
         fingerprint = snapshot[0]
-        timeline = self._timeline(snapshot)
         key: _Key = (info.file, timeline.version(on))
         with self._lock:
             current = generation == self._generation
@@ -420,7 +422,8 @@ class RuleLibrary:
                 raise job.error
             assert job.entry is not None
             return job.entry
-        return self._compile(info, key, timeline, on, generation, job)
+        with collector_paused():
+            return self._compile(info, key, timeline, on, generation, job)
 
     def _compile(self, info: MunicipalityInfo, key: _Key, timeline: _Timeline, on: date,
                  generation: int, job: _Compile) -> _Entry:

@@ -21,7 +21,7 @@ import importlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -205,10 +205,13 @@ class LoadedYaml:
 
     file: str
     data: Any
-    value_spans: dict[DataPath, Span] = field(repr=False)
-    key_spans: dict[DataPath, Span] = field(repr=False)
+    value_spans: Mapping[DataPath, Span] = field(repr=False)
+    key_spans: Mapping[DataPath, Span] = field(repr=False)
     #: Where the file is on disk (``file`` is the name shown in messages); None for text.
     path: Path | None = field(default=None, repr=False, compare=False)
+    #: What later stages derived from the data, kept with it (the data never changes): a law
+    #: file read once serves every rule set that is resolved with it.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def span(self, path: DataPath, *, key: bool = False) -> Span:
         """The position of the value (or key) at ``path``, or of its nearest ancestor."""
@@ -340,6 +343,9 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *,
         line = source.count("\n", 0, index) + 1
         col = index - (source.rfind("\n", 0, index) + 1) + 1
         raise RuleSetError([Diagnostic.of("Y003", "nul", Span(file, line, col, origin))])
+    fast = _read_plain(source, file, origin)
+    if fast is not None:
+        return fast
     try:
         # PyYAML checks the characters while the reader is built: that is inside the try too.
         node = _parse(source)
@@ -364,6 +370,159 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *,
     if builder.diagnostics:
         raise RuleSetError(builder.diagnostics.items())
     return LoadedYaml(file, data, builder.value_spans, builder.key_spans, origin)
+
+
+#: The implicit resolvers of plain scalars by their first character ('' for an empty one).
+_PLAIN_TAGS: Final[dict[str, list[tuple[str, re.Pattern[str]]]]] = dict(
+    _StrictResolver.yaml_implicit_resolvers)
+_QUOTED: Final = frozenset({"'", '"', "|", ">"})
+#: Deeper than this, a file is read the careful way (which bounds the depth with its errors).
+_PLAIN_DEPTH: Final = MAX_DEPTH - 2
+
+
+#: A position is kept as one number, line and column: ``line << _COLUMN_BITS | column`` (a
+#: file has at most MAX_FILE_BYTES characters on a line).
+_COLUMN_BITS: Final = 22
+_COLUMN_MASK: Final = (1 << _COLUMN_BITS) - 1
+assert MAX_FILE_BYTES < _COLUMN_MASK
+
+
+class _Positions(Mapping[DataPath, Span]):
+    """Where each key or value of a file is, as a :class:`Span` when asked for: a rule file has
+    thousands of positions, and few are ever shown."""
+
+    __slots__ = ("_at", "_file", "_origin")
+
+    def __init__(self, at: dict[DataPath, int], file: str, origin: Path | None) -> None:
+        self._at = at
+        self._file = file
+        self._origin = origin
+
+    def __getitem__(self, path: DataPath) -> Span:
+        at = self._at[path]
+        return Span(self._file, at >> _COLUMN_BITS, at & _COLUMN_MASK, self._origin)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._at
+
+    def __iter__(self) -> Iterator[DataPath]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
+class _Abandon(Exception):
+    """Something :func:`_read_plain` leaves to the careful reader."""
+
+
+def _read_plain(source: str, file: str, origin: Path | None) -> LoadedYaml | None:
+    """The common case in one pass: a document of mappings, lists and plain values, with no
+    anchors, aliases, tags, merge keys, duplicate keys or other problems, read straight from
+    the parser's events (no node tree is built, then walked). None for anything else, which
+    :func:`load_yaml_text` reads the careful way, so that every problem is reported as always.
+    """
+    try:
+        parser = _FastEvents(source) if _FastEvents is not None else _PythonEvents(source)
+    except yaml.YAMLError:
+        return None
+    try:
+        return _plain_events(parser, file, origin)
+    except (_Abandon, yaml.YAMLError):
+        return None
+    finally:
+        parser.dispose()
+
+
+def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
+    get = parser.get_event
+    value_at: dict[DataPath, int] = {}
+    key_at: dict[DataPath, int] = {}
+    value_spans = _Positions(value_at, file, origin)
+    key_spans = _Positions(key_at, file, origin)
+    if type(get()) is not yaml.StreamStartEvent:
+        raise _Abandon
+    event: Any = get()
+    if type(event) is yaml.StreamEndEvent:
+        return LoadedYaml(file, None, value_spans, key_spans, origin)
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _Abandon
+    # Open collections: [the collection, its path, the pending key's path (mappings)].
+    stack: list[list[Any]] = []
+    data: Any = None
+    while True:
+        event = get()
+        kind = type(event)
+        value: Any
+        if kind is yaml.ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Abandon
+            text: str = event.value
+            if stack and stack[-1][2] is None and type(stack[-1][0]) is dict:
+                # A key: plain text, never a merge key ('<<'), never one already there.
+                top = stack[-1]
+                if text in top[0] or (text == "<<" and not event.style):
+                    raise _Abandon
+                mark = event.start_mark
+                path = top[2] = (*top[1], text)
+                key_at[path] = (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
+                continue
+            value = _plain_scalar(text, event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None or len(stack) > _PLAIN_DEPTH:
+                raise _Abandon
+            value = {} if kind is yaml.MappingStartEvent else []
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+            continue
+        elif kind is yaml.DocumentEndEvent:
+            break
+        else:  # an alias, or anything unexpected
+            raise _Abandon
+        if not stack:
+            path = ()
+            data = value
+        else:
+            top = stack[-1]
+            into = top[0]
+            if type(into) is list:
+                path = (*top[1], len(into))
+                into.append(value)
+            elif top[2] is None:  # a key that is not text
+                raise _Abandon
+            else:
+                path = top[2]
+                into[path[-1]] = value
+                top[2] = None
+        mark = event.start_mark
+        value_at[path] = (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
+        if kind is not yaml.ScalarEvent:
+            stack.append([value, path, None])
+    if type(get()) is not yaml.StreamEndEvent:
+        raise _Abandon
+    return LoadedYaml(file, data, value_spans, key_spans, origin)
+
+
+def _plain_scalar(text: str, event: Any) -> Any:
+    """A scalar's value as :meth:`_Builder._scalar` gives it (raises :class:`_Abandon` where
+    that reports a problem)."""
+    if _SURROGATE.search(text):
+        raise _Abandon
+    if not event.implicit[0] or event.style in _QUOTED:
+        return text
+    tag = next((tag for tag, pattern in _PLAIN_TAGS.get(text[:1], ()) if pattern.match(text)),
+               _STR)
+    if tag == _STR:
+        return text
+    if tag == _BOOL:
+        return _BOOL_VALUES[text]
+    if tag == _INT:
+        if len(text) > 18:
+            raise _Abandon
+        return int(text)
+    if tag == _FLOAT:
+        return float(text)
+    return None if text in _NULL_VALUES else text
 
 
 class _Replay:

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the rule files (or scenarios) have errors; 2 wrong comm
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -500,6 +501,9 @@ def _municipalities(args: argparse.Namespace, out: TextIO) -> int:
 def _test(args: argparse.Namespace, out: TextIO) -> int:
     from ..scenarios.runner import run_cli
 
+    # Any number of scenarios: the garbage collector runs (off while a command starts, see
+    # spstotte._entry).
+    gc.enable()
     return run_cli(args, out)
 
 

@@ -101,7 +101,12 @@ def fnv1a_32(text: str) -> int:
 
 def _dumps(value: Any) -> str:
     # Raw UTF-8 (the engine compares raw bytes: "æ" never matches "\u00e6").
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODE(value)
+
+
+#: ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))``, without building an
+#: encoder on each of the thousands of calls of a compile.
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def fact_type(fact: str) -> str:
@@ -370,7 +375,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             for atom in conj if atom[0].startswith("r:")}
 
     # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
-    definition: dict[str, Any] = {}
+    # The definition is written as JSON text as it goes, from each pattern's JSON text (the
+    # text _dumps would give for the whole, without encoding every test a second time).
+    definition: list[str] = []
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
     engine_types: set[str] = set()
@@ -392,13 +399,13 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     read_index = rule_index[kind[2:]]
                     by_type.setdefault((_derived_head(read_index)[0], read_index),
                                        []).append(test)
-            patterns: list[dict[str, Any]] = []
+            patterns: list[str] = []
             shared_fact = False
             for (kind, read_index), tests in sorted(by_type.items()):
                 chunks = _chunks(kind, tests, None if read_index < 0
                                  else _derived_head(read_index)[1])
                 shared_fact = shared_fact or len(chunks) > 1
-                for key, pattern, groups_used in chunks:
+                for key, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
                         problems.append(Diagnostic.of("E301", "groups", rule.span,
                                                       rule=rule.id))
@@ -406,7 +413,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
                     engine_types.add(kind)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
-                    patterns.append({f"m{len(patterns)}": pattern})
+                    patterns.append(f'{{"m{len(patterns)}": {key}}}')
             if len(patterns) > MAX_PATTERNS_PER_RULE:
                 problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
                                               n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
@@ -414,17 +421,19 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             name = f"R{index}{'T' if positive else 'F'}{k}"
             # Several patterns on one profile fact (a condition with more and/or groups than
             # one pattern may hold) need "dist": 0, so that one fact may match them all.
-            definition[name] = ({"all": patterns, "dist": 0} if shared_fact
-                                else {"all": patterns})
+            definition.append(f'{_dumps(name)}: {{"all": [{", ".join(patterns)}]'
+                              + (', "dist": 0}' if shared_fact else "}"))
             actions[name] = Action(index, positive, derived)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    definition[SENTINEL] = {"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}
+    definition.append(f'{_dumps(SENTINEL)}: '
+                      + _dumps({"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}))
 
     problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
     _check_identities(ruleset, groups, problems)
     if problems:
         raise RuleSetError(problems)
-    return CompiledRules(_dumps(definition), actions, fields, groups, len(definition))
+    return CompiledRules("{" + ", ".join(definition) + "}", actions, fields, groups,
+                         len(definition))
 
 
 def _pack_fields(fields: dict[str, bool],
@@ -474,27 +483,25 @@ def _rename(test: Any, field: str) -> Any:
 
 
 def _chunks(kind: str, tests: list[str], first: dict[str, Any] | None = None
-            ) -> list[tuple[str, dict[str, Any], int]]:
+            ) -> list[tuple[str, int]]:
     """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
-    (the pattern as JSON text, the pattern, its and/or groups). Each pattern starts with the
-    type test, then ``first`` if given (a derived fact's number), then the tests in order."""
-    chunks: list[tuple[str, dict[str, Any], int]] = []
+    (the pattern as JSON text, its and/or groups). Each pattern starts with the type test,
+    then ``first`` if given (a derived fact's number), then the tests in order."""
+    chunks: list[tuple[str, int]] = []
     texts: list[str] = []
-    parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
     lead: list[dict[str, Any]] = [{"t": kind}, *([first] if first is not None else [])]
     head = "{\"$and\": [" + "".join(_dumps(test) + ", " for test in lead)
 
     def close() -> None:
-        chunks.append((head + ", ".join(texts) + "]}", {"$and": [*lead, *parsed]}, used))
+        chunks.append((head + ", ".join(texts) + "]}", used))
 
     for test in sorted(set(tests)):
-        value, cost = _test_info(test)
+        cost = _test_info(test)[1]
         if texts and used + cost > MAX_GROUPS_PER_PATTERN:
             close()
-            texts, parsed, used = [], [], 1
+            texts, used = [], 1
         texts.append(test)
-        parsed.append(value)
         used += cost
     close()
     return chunks

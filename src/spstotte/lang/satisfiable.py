@@ -5,10 +5,11 @@ carries no dead rules), and the lint to find rules that can never fire.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from ..facts import FactKind, fact_spec, rank
 from ..municipalities import MUNICIPALITY_NAMES
@@ -70,7 +71,7 @@ def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
         values = sorted({0, *bounds, *(b - 1 for b in bounds), *(b + 1 for b in bounds)})
         return [unknown] + [{"k": 1, "v": v} for v in values]
     if spec.kind is FactKind.MUNICIPALITY:
-        return [unknown] + [{"k": 1, "v": v} for v in (0, *sorted(MUNICIPALITY_NAMES))]
+        return [unknown] + [{"k": 1, "v": v} for v in _municipality_values(tests)]
     out = [unknown]
     for value in spec.values:
         fact: dict[str, Any] = {"k": 1, "v": value}
@@ -79,6 +80,33 @@ def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
             fact["r"] = r
         out.append(fact)
     return out
+
+
+#: The values a municipality fact can take: 0 (no municipality) and the 98 codes.
+_MUNICIPALITY_VALUES: Final = (0, *sorted(MUNICIPALITY_NAMES))
+
+
+def _municipality_values(tests: list[Any]) -> list[int]:
+    """Enough of the values a municipality fact can take to decide the tests: the tests compare
+    it with numbers (equal, not equal, ranges), so two values that no number the tests name
+    lies between (or on) pass the same tests. One value of each such stretch is enough: the
+    first and last value, each value the tests name, and the values next to each."""
+    values = _MUNICIPALITY_VALUES
+    picked = {values[0], values[-1]}
+    for bound in _bounds(tests):
+        below = bisect.bisect_left(values, bound)
+        above = bisect.bisect_right(values, bound)
+        picked.update(values[i] for i in (below - 1, below, above) if 0 <= i < len(values))
+    return sorted(picked)
+
+
+def _bounds(test: Any) -> set[float]:
+    """Every number a test compares with (booleans and fractions too)."""
+    if isinstance(test, dict):
+        return set().union(*(_bounds(v) for v in test.values()))
+    if isinstance(test, list):
+        return set().union(*(_bounds(v) for v in test))
+    return {test} if isinstance(test, (int, float)) else set()
 
 
 #: The engine's range tests, each with its operator's meaning (operators.py).

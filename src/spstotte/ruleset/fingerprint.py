@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date
 from enum import Enum
@@ -32,26 +32,91 @@ def canonical(value: Any) -> Any:
     kind: type = type(value)
     if kind in _PLAIN:
         return value
+    form = _FORMS.get(kind)
+    if form is None:
+        form = _FORMS[kind] = _form_of(kind)
+    return form(value)
+
+
+def _form_of(kind: type) -> Callable[[Any], Any]:
+    """How :func:`canonical` reads a value of this type (a rule set has thousands of values,
+    of a few dozen types: each type is looked at once)."""
     if kind is Span:
-        return None
-    if isinstance(value, BaseModel):
-        return canonical(value.model_dump(mode="json", by_alias=True))
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(canonical(v) for v in value)
-    if is_dataclass(value) and not isinstance(value, type):
-        out = {"__type__": kind.__name__}
-        for name in _content_fields(kind):
-            out[name] = canonical(getattr(value, name))
-        return out
+        return _nothing
+    if issubclass(kind, BaseModel):
+        return _model_form
+    if issubclass(kind, Enum):
+        return _enum_form
+    if issubclass(kind, date):
+        return _date_form
+    if issubclass(kind, Mapping):
+        return _mapping_form
+    if issubclass(kind, (list, tuple)):
+        return _list_form
+    if issubclass(kind, (set, frozenset)):
+        return _set_form
+    if is_dataclass(kind) and not issubclass(kind, type):
+        names = _content_fields(kind)
+        type_name = kind.__name__
+
+        def dataclass_form(value: Any) -> Any:
+            out = {"__type__": type_name}
+            for name in names:
+                out[name] = canonical(getattr(value, name))
+            return out
+
+        return dataclass_form
+    return _itself
+
+
+def _date_form(value: date) -> str:
+    return value.isoformat()
+
+
+def _nothing(value: Any) -> None:
+    return None
+
+
+def _itself(value: Any) -> Any:
     return value
+
+
+def _model_form(value: BaseModel) -> Any:
+    return _json_form(value.model_dump(mode="json", by_alias=True))
+
+
+def _json_form(value: Any) -> Any:
+    """:func:`canonical` of JSON data (what a model dumps as): its mappings by sorted key."""
+    kind = type(value)
+    if kind is dict:
+        return {str(k): _json_form(v) for k, v in sorted(value.items(), key=_key_text)}
+    if kind is list:
+        return [_json_form(v) for v in value]
+    return value if kind in _PLAIN else canonical(value)
+
+
+def _enum_form(value: Enum) -> Any:
+    return value.value
+
+
+def _mapping_form(value: Mapping[Any, Any]) -> Any:
+    return {str(k): canonical(v) for k, v in sorted(value.items(), key=_key_text)}
+
+
+def _key_text(item: tuple[Any, Any]) -> str:
+    return str(item[0])
+
+
+def _list_form(value: list[Any] | tuple[Any, ...]) -> Any:
+    return [canonical(v) for v in value]
+
+
+def _set_form(value: set[Any] | frozenset[Any]) -> Any:
+    return sorted(canonical(v) for v in value)
+
+
+#: How each type of value is read, as :func:`_form_of` found.
+_FORMS: dict[type, Callable[[Any], Any]] = {}
 
 
 #: Values that are their own canonical form (checked by exact type, the commonest case).
@@ -71,6 +136,9 @@ def _content_fields(kind: type) -> tuple[str, ...]:
 def content_hash(ruleset: ResolvedRuleSet) -> str:
     """A SHA-256 of the rule set's content: the same rules give the same hash, whatever the file
     layout, order or positions."""
-    payload = json.dumps(canonical(ruleset), sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"))
+    payload = _HASH_JSON(canonical(ruleset))
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+#: The JSON text that is hashed: keys sorted, raw UTF-8, no spaces.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode

@@ -158,14 +158,26 @@ def _check_letter(resolver: Resolver, letter: LetterSettings, loaded: LoadedYaml
                           folder=letter.templates, file=loaded.file)
 
 
+def _parsed(loaded: LoadedYaml, diagnostics: list[Diagnostic]) -> ParsedFile | None:
+    """:func:`.parse.parse_file`, once for each loaded file: a library resolves each of its
+    municipalities with the same law files (what it gives is never changed)."""
+    memo = loaded.memo.get("parsed")
+    if memo is None:
+        found: list[Diagnostic] = []
+        memo = loaded.memo["parsed"] = (parse_file(loaded, found), tuple(found))
+    diagnostics.extend(memo[1])
+    parsed: ParsedFile | None = memo[0]
+    return parsed
+
+
 def parse_loaded(law: Iterable[LoadedYaml], municipality: LoadedYaml | None,
                  diagnostics: list[Diagnostic]) -> tuple[list[ParsedFile], ParsedFile | None]:
     """Every file validated and parsed; :class:`RuleSetError` if a file's structure is wrong
     (problems in conditions and periods stay in ``diagnostics``, so that resolution can add its
     own and all come at once)."""
     law_files = list(law)
-    law_parsed = [p for p in (parse_file(x, diagnostics) for x in law_files) if p is not None]
-    muni_parsed = parse_file(municipality, diagnostics) if municipality is not None else None
+    law_parsed = [p for p in (_parsed(x, diagnostics) for x in law_files) if p is not None]
+    muni_parsed = _parsed(municipality, diagnostics) if municipality is not None else None
     whole = len(law_parsed) == len(law_files) and (municipality is None or muni_parsed)
     if diagnostics and not whole:
         raise RuleSetError(diagnostics)
