@@ -287,3 +287,17 @@ def test_rulebook_on_a_date_and_diff_between_two_dates(
                            "`soenderborg (from 2022-03-03 to 2023-12-31)`")
     assert "| parameter | `offers_82b` | `false` | `true` |  |" in diff
     assert main(["diff", "soenderborg", "vejle", "--between", "2022-03-02", "2022-03-03"]) == 2
+
+
+def test_coverage_names_a_past_version_and_suggests_a_date_in_its_period(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = ROOT / "municipalities" / "scenarios" / "roskilde.scenarios.yaml"
+    (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["test", str(tmp_path), "--coverage", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert ("not exercised: covered_by_section_83 [until 2025-06-30], handlekommune_placement "
+            "[until 2023-12-31], handlekommune_residence [until 2023-12-31], "
+            "handlekommune_usual_stay [until 2023-12-31]") in out
+    assert ("handlekommune_placement [until 2023-12-31]: start from scenario 'Typisk bevilling "
+            "ved moderat støttebehov'") in out
+    assert out.count("and set on: 2023-12-31\n") == 4

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree
@@ -151,6 +152,20 @@ def coverage_records(results: Sequence[ScenarioResult]) -> list[CoverageRecord]:
             for result in results if result.verdict is not None]
 
 
+def rule_versions(library: RuleLibrary, municipality: str | int
+                  ) -> dict[str, tuple[ResolvedRule, date]]:
+    """Every rule of every version of a rule set, by its name in coverage, with a decision
+    date on which that version is in force. A rule in force only in the past is still a rule
+    the scenarios must exercise (on a date in its period)."""
+    seen: dict[tuple[str, Any], tuple[ResolvedRule, date]] = {}
+    for ruleset in library.versions(municipality):
+        day = ruleset.period.valid_from or ruleset.period.valid_to or date.today()
+        for r in ruleset.rules:
+            seen.setdefault((r.id, r.period), (r, day))
+    count = Counter(rule_id for rule_id, _ in seen)
+    return {coverage_name(r, count[r.id]): (r, day) for r, day in seen.values()}
+
+
 def coverage_name(rule: ResolvedRule, versions: int) -> str:
     """How a rule is named in coverage: its id, and for a rule with several versions, the
     version's period (each version is a rule that scenarios must exercise)."""
@@ -176,18 +191,11 @@ def coverage_of_records(records: Sequence[CoverageRecord], library: RuleLibrary,
         info = library.find(municipality)
         table = tables.get(info.slug)
         if table is None:
-            # Every version of the rule set: a rule in force only in the past is still a rule
-            # the scenarios must exercise (on a decision date in its period).
-            versions = library.versions(info.code)
-            seen: dict[tuple[str, Any], ResolvedRule] = {}
-            for ruleset in versions:
-                for r in ruleset.rules:
-                    seen.setdefault((r.id, r.period), r)
-            count = counts[info.slug] = Counter(rule_id for rule_id, _ in seen)
-            table = tables[info.slug] = {}
-            for r in seen.values():
-                name = coverage_name(r, count[r.id])
-                table[name] = RuleCoverage(name, r.kind, r.layer, span=r.span)
+            versions = rule_versions(library, info.code)
+            counts[info.slug] = Counter(rule.id for rule, _ in versions.values())
+            table = tables[info.slug] = {
+                name: RuleCoverage(name, r.kind, r.layer, span=r.span)
+                for name, (r, _) in versions.items()}
         return info.slug, table
 
     if every_ruleset:

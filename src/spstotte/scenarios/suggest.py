@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from ..errors import SpstotteError
@@ -27,6 +27,7 @@ from ..library import RuleLibrary
 from ..ruleset.resolve import ResolvedRuleSet
 from ..texts import text
 from ..verdict.build import add_months
+from .coverage import rule_versions
 from .format import Scenario, rule_results
 
 #: Verdicts tried per rule at most (each about 0.1 ms with the reference interpreter, so at
@@ -49,10 +50,12 @@ class Suggestion:
     start: Scenario
     changes: Mapping[str, Any]
 
-    def describe(self, lang: str = "en") -> str:
-        """One line for the coverage report, in ``lang``."""
+    def describe(self, lang: str = "en", name: str | None = None) -> str:
+        """One line for the coverage report, in ``lang`` (``name``: the rule's name in
+        coverage, where it differs from its id)."""
         changes = ", ".join(f"{key}: {_yaml(value, lang)}" for key, value in self.changes.items())
-        return text("coverage.suggestion", lang, rule=self.rule_id, scenario=self.start.name,
+        return text("coverage.suggestion", lang, rule=name or self.rule_id,
+                    scenario=self.start.name,
                     location=self.start.location, changes=changes)
 
 
@@ -80,15 +83,25 @@ def suggestion_lines(library: RuleLibrary, uncovered: Mapping[str, Sequence[str]
             continue
         by_ruleset.setdefault(ruleset_id, []).append(scenario)
     lines = []
-    for ruleset_id, rule_ids in uncovered.items():
+    for ruleset_id, names in uncovered.items():
         starts = by_ruleset.get(ruleset_id, [])
-        for rule_id in rule_ids:
-            found = suggest(library, rule_id, starts)
+        versions = rule_versions(library, ruleset_id) if starts else {}
+        for name in names:
+            rule, day = versions.get(name, (None, None))
+            tried = starts
+            if rule is not None and name != rule.id and day is not None:
+                # A version of a rule: the scenarios are tried on a date in its period.
+                tried = [replace(s, on=day) for s in starts if not rule.period.contains(s.on)]
+                tried = tried or starts
+            found = suggest(library, rule.id if rule is not None else name, tried)
             if found is not None:
-                lines.append(found.describe(lang))
-            elif starts:
-                facts = facts_reaching(library.ruleset(starts[0].municipality), rule_id)
-                lines.append(text("coverage.no_suggestion", lang, rule=rule_id,
+                if tried is not starts:
+                    found = replace(found, changes={"on": day, **found.changes})
+                lines.append(found.describe(lang, name))
+            elif tried:
+                facts = facts_reaching(library.ruleset(tried[0].municipality, tried[0].on),
+                                       rule.id if rule is not None else name)
+                lines.append(text("coverage.no_suggestion", lang, rule=name,
                                   facts=", ".join(facts)))
     return lines
 
@@ -182,13 +195,14 @@ def suggest(library: RuleLibrary, rule_id: str, scenarios: Sequence[Scenario]
     Every scenario's one-fact changes are tried before anyone's two-fact changes."""
     if not scenarios:
         return None
-    ruleset = library.ruleset(scenarios[0].municipality)
+    ruleset = library.ruleset(scenarios[0].municipality, scenarios[0].on)
     keys = list(dict.fromkeys(key for fact in facts_reaching(ruleset, rule_id)
                               if (key := _profile_key(fact)) is not None))
     options = [{key: _candidates(key, scenario, ruleset.municipality_code) for key in keys}
                for scenario in scenarios]
     tries = 0
-    for size in (1, 2):
+    # Size 0: the scenario as it is (on another date, for a version of a rule).
+    for size in (0, 1, 2):
         for scenario, choices in zip(scenarios, options, strict=True):
             for change in _change_sets(choices, scenario.profile, size):
                 tries += 1
