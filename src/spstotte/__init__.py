@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .batch import evaluate_many
     from .cli.validate import validate_paths
     from .errors import (
         Diagnostic,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 #: Where each public name lives.
 _HOME = {
     "decision_text": "render.decision", "diff_rulesets": "render.diff",
+    "evaluate_many": "batch",
     **dict.fromkeys(("Diagnostic", "DiagnosticsError", "EngineError", "InputError",
                      "ProfileError", "ProfileProblem", "RuleSetError", "ScenarioError",
                      "Severity", "Span", "SpstotteError", "UnknownMunicipalityError"), "errors"),
@@ -92,6 +94,7 @@ __all__ = [
     "decision_text",
     "diff_rulesets",
     "evaluate",
+    "evaluate_many",
     "library_version",
     "rulebook",
     "validate_paths",

@@ -144,6 +144,10 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--between", nargs=2, metavar=("FROM", "TO"),
                     help="compare one rule set as in force on two dates (YYYY-MM-DD)")
 
+    from .batch import add_parser as add_batch_parser
+
+    add_batch_parser(sub, _LANG_HELP)
+
     rp = sub.add_parser("replay", help="decide a stored verdict again and compare")
     rp.add_argument("verdict", help="a verdict stored as JSON (spstotte evaluate --format json)")
     rp.add_argument("--today", nargs="?", const="", metavar="DATE",
@@ -364,6 +368,12 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK if replay.identical else ExitCode.RULE_ERRORS
 
 
+def _batch(args: argparse.Namespace, out: TextIO) -> int:
+    from .batch import run_batch
+
+    return run_batch(args, out)
+
+
 def _today() -> str:
     from datetime import date
 
@@ -511,6 +521,7 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
 #: code.
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": _init, "evaluate": _evaluate, "validate": _validate, "replay": _replay,
+    "batch": _batch,
     "municipalities": _municipalities, "explain": _explain, "rulebook": _rulebook,
     "diff": _diff, "schema": _schema, "test": _test,
 }

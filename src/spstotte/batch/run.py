@@ -1,0 +1,197 @@
+"""Deciding a caseload: rows in, one record per row out, in input order, nothing lost.
+
+:func:`evaluate_many` takes profiles (or :class:`~.rows.Row` objects read from a file) and
+yields one record per row: the compact record of its verdict (``detail="compact"``), the whole
+verdict (``"full"``), or, for a row that could not be decided, its problems. With ``workers``
+above 1 the rows are decided in that many processes (the engine holds the GIL, so threads would
+not help), each compiling the rule sets it needs once; at most a few chunks of rows are in
+flight at any time, so memory stays flat however long the input is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import (
+    DiagnosticsError,
+    ProfileError,
+    ProfileProblem,
+    SpstotteError,
+    UnknownMunicipalityError,
+)
+from ..library import Backend, RuleLibrary
+from .compact import compact
+from .rows import ROW_KEYS, Row
+
+Detail = Literal["compact", "full"]
+
+#: Rows sent to a worker at a time, and chunks in flight per worker: enough to keep every
+#: worker busy, few enough that memory does not grow with the input.
+CHUNK = 256
+IN_FLIGHT_PER_WORKER = 3
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every row is decided with (sent to each worker process)."""
+
+    law_dir: str | None = None
+    municipality_dirs: tuple[str, ...] | None = None
+    municipality: str | int | None = None
+    on: str | None = None
+    detail: Detail = "compact"
+    backend: Backend = "rete"
+
+    def library(self) -> RuleLibrary:
+        """A library over the settings' folders (the bundled rule files by default)."""
+        if self.law_dir is None and self.municipality_dirs is None:
+            from ..library import default_library
+
+            return default_library()
+        return RuleLibrary(self.law_dir, list(self.municipality_dirs or []) or None)
+
+
+def decide_row(library: RuleLibrary, settings: BatchSettings, row: Row) -> dict[str, Any]:
+    """The output record of one row: ``status`` ``decided`` with the verdict (compact or
+    full), or ``error`` with the row's problems (``errors``: code, field, message, hint)."""
+    record: dict[str, Any] = {"row": row.number, "id": row.id}
+    problems: list[tuple[str, str, str, str | None]] = [
+        ("P100", p.path, p.message_in("en"), p.hint_in("en")) for p in row.problems]
+    municipality = row.municipality if row.municipality is not None else settings.municipality
+    if municipality is None and not problems:
+        missing = ProfileProblem.of("municipality", "row_no_municipality")
+        problems.append(("P100", missing.path, missing.message_in("en"), missing.hint_in("en")))
+    if not problems:
+        assert municipality is not None
+        try:
+            verdict = library.evaluate(row.profile, municipality=municipality,
+                                       on=row.on or settings.on, backend=settings.backend)
+        except ProfileError as exc:
+            problems = [("P100", p.path, p.message_in("en"), p.hint_in("en"))
+                        for p in exc.problems]
+        except UnknownMunicipalityError as exc:
+            problems = [("P100", "municipality", str(exc), None)]
+        except DiagnosticsError as exc:
+            problems = [(d.code, "", d.one_line("en"), None) for d in exc.diagnostics[:5]]
+        except SpstotteError as exc:
+            problems = [("P100", "", str(exc), None)]
+        else:
+            record["status"] = "decided"
+            if settings.detail == "full":
+                record.update(json.loads(verdict.model_dump_json()))
+            else:
+                record.update(compact(verdict))
+            return record
+    record.update(status="error", outcome=None, errors=[
+        {"code": code, "field": field, "message": message, "hint": hint}
+        for code, field, message, hint in problems])
+    return record
+
+
+def as_rows(items: Iterable[Mapping[str, Any] | Row]) -> Iterator[Row]:
+    """Profiles (each may carry ``id``, ``municipality`` and ``on``) as numbered rows."""
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Row):
+            yield item
+            continue
+        if not isinstance(item, Mapping):
+            yield Row(number, problems=[ProfileProblem.of("", "not_mapping",
+                                                          got=type(item).__name__)])
+            continue
+        data = dict(item)
+        row = Row(number, profile={k: v for k, v in data.items() if k not in ROW_KEYS})
+        row.id = None if data.get("id") is None else str(data["id"])
+        row.municipality = data.get("municipality")
+        row.on = None if data.get("on") is None else str(data["on"])
+        yield row
+
+
+def evaluate_many(items: Iterable[Mapping[str, Any] | Row], *,
+                  municipality: str | int | None = None, on: str | None = None,
+                  library: RuleLibrary | None = None, detail: Detail = "compact",
+                  workers: int = 1, backend: Backend = "rete") -> Iterator[dict[str, Any]]:
+    """Decide many citizens: one record per input, in input order, never fewer.
+
+    Args:
+        items: profiles (mappings; ``id``, ``municipality`` and ``on`` keys give a row its
+            own id, municipality and decision date) or rows read by :func:`read_rows`.
+        municipality: for rows that do not name one.
+        on: the decision date for rows that do not give one (default: today).
+        library: the rule files to use (default: the bundled ones); with ``workers``, each
+            worker builds a library over the same folders.
+        detail: ``"compact"`` records (outcome, reasons' codes and kinds, missing facts,
+            paths, dates, the rule set's hash) or ``"full"`` verdicts.
+        workers: processes to decide in (1: in this process).
+
+    Yields:
+        Records with ``row`` (the input's line or number), ``id`` and ``status``
+        (``decided``, or ``error`` with ``errors``: code, field, message and hint).
+
+    Example:
+        >>> from spstotte import evaluate_many
+        >>> rows = [{"id": "a", "birth_date": "2000-05-01", "residence_municipality": 265,
+        ...          "living_situation": {"kind": "own_home"}, "mental_impairment": "severe",
+        ...          "support_need": "moderate", "met_by_open_offers": False,
+        ...          "met_by_advice": False, "covered_by_provision": [],
+        ...          "specialist_treatment_sought": False, "applicant": "self"},
+        ...         {"id": "b", "support_need": "extreme"}]
+        >>> [(r["id"], r["status"], r.get("outcome"))
+        ...  for r in evaluate_many(rows, municipality=265, on="2026-11-23")]
+        [('a', 'decided', 'granted_85'), ('b', 'error', None)]
+    """
+    settings = BatchSettings(
+        law_dir=str(library.law_dir) if library is not None else None,
+        municipality_dirs=(tuple(str(d) for d in library.municipality_dirs)
+                           if library is not None else None),
+        municipality=municipality, on=on, detail=detail, backend=backend)
+    rows = as_rows(items)
+    if workers <= 1:
+        own = library if library is not None else settings.library()
+        for row in rows:
+            yield decide_row(own, settings, row)
+        return
+    yield from _in_processes(rows, settings, workers)
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(settings: BatchSettings) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    _WORKER["settings"] = settings
+    _WORKER["library"] = settings.library()
+
+
+def _decide_chunk(chunk: list[Row]) -> list[dict[str, Any]]:
+    settings: BatchSettings = _WORKER["settings"]
+    library: RuleLibrary = _WORKER["library"]
+    return [decide_row(library, settings, row) for row in chunk]
+
+
+def _in_processes(rows: Iterator[Row], settings: BatchSettings,
+                  workers: int) -> Iterator[dict[str, Any]]:
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(workers, initializer=_start_worker, initargs=(settings,))
+    pending: deque[Any] = deque()
+    chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
+    try:
+        for chunk in chunks:
+            pending.append(pool.apply_async(_decide_chunk, (chunk,)))
+            while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()

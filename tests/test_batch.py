@@ -1,0 +1,208 @@
+"""Batch: a caseload in, one record per row out, in order, nothing lost; the same verdicts as
+``evaluate``; bad rows in the error file with their line numbers; an interrupted run resumed."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from spstotte import InputError, RuleLibrary, evaluate_many
+from spstotte.batch import compact
+from spstotte.batch.rows import read_rows
+from spstotte.cli.main import main
+from spstotte.testing import profile_data
+
+ON = "2026-11-23"
+
+
+def caseload(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """``n`` varied profiles (drawn reproducibly from the test strategies), with ids."""
+    rows: list[dict[str, Any]] = []
+
+    @settings(max_examples=n, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(profile_data(municipality=265))
+    def draw(profile: dict[str, Any]) -> None:
+        if len(rows) < n:
+            rows.append({"id": f"case-{len(rows) + 1}", **profile})
+
+    draw()
+    return rows
+
+
+def test_records_equal_evaluate_for_every_row_in_order(library: RuleLibrary) -> None:
+    rows = caseload(60)
+    records = list(evaluate_many(rows, municipality=265, on=ON, library=library))
+    assert [r["id"] for r in records] == [r["id"] for r in rows]
+    assert [r["row"] for r in records] == list(range(1, len(rows) + 1))
+    for row, record in zip(rows, records, strict=True):
+        profile = {k: v for k, v in row.items() if k != "id"}
+        verdict = library.evaluate(profile, municipality=265, on=ON)
+        assert record == {"row": record["row"], "id": row["id"], "status": "decided",
+                          **compact(verdict)}
+
+
+def test_worker_processes_give_the_same_records_in_the_same_order(library: RuleLibrary) -> None:
+    rows = caseload(300)
+    rows[17] = {"id": "bad", "support_need": "extreme"}
+    alone = list(evaluate_many(rows, municipality=265, on=ON))
+    together = list(evaluate_many(rows, municipality=265, on=ON, workers=2))
+    assert together == alone
+    assert together[17]["status"] == "error" and together[17]["errors"][0]["field"] == \
+        "support_need"
+
+
+def test_a_row_may_name_its_own_municipality_and_decision_date(library: RuleLibrary) -> None:
+    rows = [{"id": "v", "municipality": "vejle", "on": "2025-01-01",
+             "birth_date": "2010-01-01"},
+            {"id": "none", "birth_date": "2000-01-01"}]
+    first, second = evaluate_many(rows, library=library)
+    assert (first["municipality"], first["decision_date"], first["outcome"]) == (
+        630, "2025-01-01", "refused")
+    assert second["status"] == "error"
+    assert second["errors"][0]["message"] == "the row names no municipality"
+
+
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["batch", *args, "--quiet"])
+    return code, capsys.readouterr().err
+
+
+def test_bad_rows_go_to_the_error_file_with_their_line_numbers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = json.dumps({"id": "g", **caseload(1)[0]})
+    source = tmp_path / "cases.jsonl"
+    source.write_text(f'{good}\n\n{{"id": "b", "support_need": "extreme"}}\nnot json\n'
+                      f'[1, 2]\n{good}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(out),
+                  "--workers", "1")
+    assert code == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], r["status"]) for r in records] == [
+        (1, "decided"), (3, "error"), (4, "error"), (5, "error"), (6, "decided")]
+    errors = [json.loads(line) for line in
+              (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["row"], e["errors"][0]["field"]) for e in errors] == [
+        (3, "support_need"), (4, ""), (5, "")]
+    assert errors[1]["errors"][0]["message"] == "the line is not JSON: Expecting value (column 1)"
+
+
+def test_csv_is_read_as_people_write_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        library: RuleLibrary) -> None:
+    source = tmp_path / "cases.csv"
+    source.write_text(
+        "id;Fødselsdato;bopælskommune;boform;psykisk funktionsevne;støttebehov;"
+        "met_by_open_offers;met_by_advice;covered_by_provision;specialist_treatment_sought;"
+        "applicant;requested_support_areas\n"
+        'x1;2000-05-01;Roskilde;own_home;severe;moderate;nej;Nej;-;0;self;'
+        '"administration;social_life"\n'
+        "x2;1990-01-01;265;own_home;severe;moderate;måske;nej;ingen;0;self;\n"
+        "x3;1990-01-01;265;own_home;severe;;nej;nej;section_83;false;self;\n",
+        encoding="utf-8")
+    with source.open(encoding="utf-8") as stream:
+        rows = list(read_rows(stream, "csv"))
+    assert rows[0].number == 2 and rows[0].profile == {
+        "birth_date": "2000-05-01", "residence_municipality": "Roskilde",
+        "living_situation": {"kind": "own_home"}, "mental_impairment": "severe",
+        "support_need": "moderate", "met_by_open_offers": False, "met_by_advice": False,
+        "covered_by_provision": [], "specialist_treatment_sought": False, "applicant": "self",
+        "requested_support_areas": ["administration", "social_life"]}
+    assert "support_need" not in rows[2].profile  # an empty cell is unknown
+    out = tmp_path / "out.csv"
+    code, _ = run(tmp_path, capsys, str(source), "-m", "roskilde", "--on", ON, "-o", str(out),
+                  "--workers", "1")
+    assert code == 0
+    with out.open(encoding="utf-8") as stream:
+        table = list(csv.DictReader(stream))
+    assert [(r["row"], r["id"], r["status"], r["outcome"]) for r in table] == [
+        ("2", "x1", "decided", "granted_85"), ("3", "x2", "error", ""),
+        ("4", "x3", "decided", "referred")]
+    assert table[1]["errors"] == "P100:met_by_open_offers"
+    assert table[2]["reasons"] == "covered_by_section_83"
+
+
+def test_an_unknown_csv_column_stops_the_run_before_any_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "cases.csv"
+    source.write_text("id,fødselsdto\nx,2000-01-01\n", encoding="utf-8")
+    with source.open(encoding="utf-8") as stream, pytest.raises(InputError) as info:
+        list(read_rows(stream, "csv"))
+    assert "CSV column 2 'fødselsdto'" in str(info.value)
+    assert "did you mean 'fødselsdato'?" in str(info.value)
+    code, err = run(tmp_path, capsys, str(source), "-m", "265", "-o", str(tmp_path / "o.jsonl"))
+    assert code == 3 and "CSV column 2" in err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_parquet_output_has_one_row_per_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="the parquet extra is not installed")
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in caseload(20)), encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(out),
+                  "--workers", "1")
+    assert code == 0
+    table = pq.read_table(out).to_pylist()
+    assert [r["row"] for r in table] == list(range(1, 21))
+    assert {r["status"] for r in table} <= {"decided", "error"}
+
+
+def test_an_interrupted_run_resumes_to_the_same_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = caseload(40)
+    rows[5] = {"id": "bad", "support_need": "extreme"}
+    rows[30] = {"id": "bad2", "support_need": "extreme"}
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    whole = tmp_path / "whole.jsonl"
+    assert run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(whole),
+               "--workers", "1")[0] == 0
+
+    from spstotte.batch import output
+
+    calls = {"n": 0}
+    real_write = output.RecordWriter.write
+
+    def interrupted(self: output.RecordWriter, record: dict[str, Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 21:
+            self.stream.write('{"row": 21, "half')  # a record cut off mid-line
+            raise KeyboardInterrupt
+        real_write(self, record)
+
+    monkeypatch.setattr(output.RecordWriter, "write", interrupted)
+    part = tmp_path / "part.jsonl"
+    code, err = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(part),
+                    "--workers", "1")
+    assert code == 130
+    assert "interrupted: 20 records written" in err and "--resume" in err
+    monkeypatch.setattr(output.RecordWriter, "write", real_write)
+    code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(part),
+                  "--workers", "1", "--resume")
+    assert code == 0
+    assert part.read_text(encoding="utf-8") == whole.read_text(encoding="utf-8")
+    assert (tmp_path / "part.jsonl.errors.jsonl").read_text(encoding="utf-8") == \
+        (tmp_path / "whole.jsonl.errors.jsonl").read_text(encoding="utf-8")
+
+
+def test_the_summary_counts_every_outcome(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "cases.jsonl"
+    source.write_text(json.dumps(caseload(1)[0]) + '\n{"support_need": "x"}\n',
+                      encoding="utf-8")
+    assert main(["batch", str(source), "-m", "265", "--on", ON, "-o",
+                 str(tmp_path / "o.jsonl"), "--workers", "1"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("2 rows in ")
+    counts = {line.split()[0]: line.split()[1] for line in err[1:3]}
+    assert "error" in counts and set(counts.values()) == {"1"}
+    assert err[-1] == f"1 row(s) could not be decided; see {tmp_path / 'o.jsonl'}.errors.jsonl"
+
