@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from spstotte import InputError, RuleLibrary, evaluate_many
+from spstotte import InputError, ProfileError, RuleLibrary, evaluate_many
 from spstotte.batch import compact
 from spstotte.batch.rows import read_rows
 from spstotte.cli.main import main
@@ -206,3 +208,29 @@ def test_the_summary_counts_every_outcome(tmp_path: Path,
     assert "error" in counts and set(counts.values()) == {"1"}
     assert err[-1] == f"1 row(s) could not be decided; see {tmp_path / 'o.jsonl'}.errors.jsonl"
 
+
+
+@settings(max_examples=150)
+@given(st.sampled_from([265, 630, 540]), st.dates(min_value=date(2020, 3, 1),
+                                                  max_value=date(2028, 12, 31)), st.data())
+def test_the_compact_path_gives_the_compact_record_of_the_full_verdict(
+        municipality: int, on: date, data: st.DataObject) -> None:
+    library = _shared()
+    profile = data.draw(profile_data(municipality=municipality))
+    try:
+        verdict = library.evaluate(profile, municipality=municipality, on=on)
+    except ProfileError:
+        with pytest.raises(ProfileError):
+            library.evaluate_compact(profile, municipality=municipality, on=on)
+        return
+    assert library.evaluate_compact(profile, municipality=municipality, on=on) == \
+        compact(verdict)
+
+
+_LIBRARY: list[RuleLibrary] = []
+
+
+def _shared() -> RuleLibrary:
+    if not _LIBRARY:
+        _LIBRARY.append(RuleLibrary())
+    return _LIBRARY[0]

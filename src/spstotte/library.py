@@ -60,7 +60,7 @@ from .ruleset.resolve.pipeline import (
     rule_set_period,
     version_bounds,
 )
-from .verdict.build import build_verdict
+from .verdict.build import build_verdict, compact_verdict
 from .verdict.model import Verdict
 
 Backend = Literal["rete", "reference"]
@@ -600,6 +600,29 @@ class RuleLibrary:
             UnknownMunicipalityError: no rule set for the municipality.
             RuleSetError: the rule files have errors.
         """
+        citizen, decision_date, facts, entry, results = self._decide(
+            profile, municipality, on, backend)
+        return build_verdict(entry.ruleset, facts, results, decision_date, citizen.masked(),
+                             library_version(), backend, citizen.assessments)
+
+    def evaluate_compact(self, profile: CitizenProfile | Mapping[str, Any], *,
+                         municipality: str | int, on: date | str | None = None,
+                         backend: Backend = "rete") -> dict[str, Any]:
+        """The compact record of the verdict :meth:`evaluate` gives (outcome, reasons' codes
+        and kinds, missing facts, paths, dates and the rule set's version, as JSON-ready
+        data), without building the whole verdict: for caseloads (docs/batch.md).
+
+        Raises: as :meth:`evaluate`.
+        """
+        _, decision_date, facts, entry, results = self._decide(profile, municipality, on,
+                                                               backend)
+        return compact_verdict(entry.ruleset, facts, results, decision_date)
+
+    def _decide(self, profile: CitizenProfile | Mapping[str, Any], municipality: str | int,
+                on: date | str | None, backend: Backend
+                ) -> tuple[CitizenProfile, date, dict[str, Any], _Entry, Any]:
+        """The profile parsed, the decision date, the facts, the rule set used and the rules'
+        conclusions."""
         if backend not in ("rete", "reference"):
             raise InputError(Message.of("errors.backend", backend=backend))
         citizen = CitizenProfile.parse(profile)
@@ -616,8 +639,7 @@ class RuleLibrary:
                 results = entry.network.evaluate_acquired(facts)
         finally:
             entry.network.release()
-        return build_verdict(entry.ruleset, facts, results, decision_date, citizen.masked(),
-                             library_version(), backend, citizen.assessments)
+        return citizen, decision_date, facts, entry, results
 
 
 @dataclass(frozen=True)

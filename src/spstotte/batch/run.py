@@ -26,7 +26,6 @@ from ..errors import (
     UnknownMunicipalityError,
 )
 from ..library import Backend, RuleLibrary
-from .compact import compact
 from .rows import ROW_KEYS, Row
 
 Detail = Literal["compact", "full"]
@@ -70,8 +69,14 @@ def decide_row(library: RuleLibrary, settings: BatchSettings, row: Row) -> dict[
     if not problems:
         assert municipality is not None
         try:
-            verdict = library.evaluate(row.profile, municipality=municipality,
-                                       on=row.on or settings.on, backend=settings.backend)
+            if settings.detail == "full":
+                decided: dict[str, Any] = json.loads(library.evaluate(
+                    row.profile, municipality=municipality, on=row.on or settings.on,
+                    backend=settings.backend).model_dump_json())
+            else:
+                decided = library.evaluate_compact(row.profile, municipality=municipality,
+                                                   on=row.on or settings.on,
+                                                   backend=settings.backend)
         except ProfileError as exc:
             problems = [("P100", p.path, p.message_in("en"), p.hint_in("en"))
                         for p in exc.problems]
@@ -83,10 +88,7 @@ def decide_row(library: RuleLibrary, settings: BatchSettings, row: Row) -> dict[
             problems = [("P100", "", str(exc), None)]
         else:
             record["status"] = "decided"
-            if settings.detail == "full":
-                record.update(json.loads(verdict.model_dump_json()))
-            else:
-                record.update(compact(verdict))
+            record.update(decided)
             return record
     record.update(status="error", outcome=None, errors=[
         {"code": code, "field": field, "message": message, "hint": hint}
