@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from spstotte import InputError, ProfileError, RuleLibrary, evaluate_many
 from spstotte.batch import compact
+from spstotte.batch.compact import flat
 from spstotte.batch.rows import read_rows
 from spstotte.cli.main import main
 from spstotte.testing import profile_data
@@ -22,7 +23,7 @@ from spstotte.testing import profile_data
 ON = "2026-11-23"
 
 
-def caseload(n: int, seed: int = 7) -> list[dict[str, Any]]:
+def caseload(n: int) -> list[dict[str, Any]]:
     """``n`` varied profiles (drawn reproducibly from the test strategies), with ids."""
     rows: list[dict[str, Any]] = []
 
@@ -234,3 +235,27 @@ def _shared() -> RuleLibrary:
     if not _LIBRARY:
         _LIBRARY.append(RuleLibrary())
     return _LIBRARY[0]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_batch_output_equals_evaluate_for_every_row_in_both_formats(
+        fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        library: RuleLibrary) -> None:
+    rows = caseload(80)
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(out),
+                  "--workers", "2")
+    assert code == 0
+    expected = []
+    for number, row in enumerate(rows, start=1):
+        profile = {k: v for k, v in row.items() if k != "id"}
+        record = {"row": number, "id": row["id"], "status": "decided",
+                  **compact(library.evaluate(profile, municipality=265, on=ON))}
+        expected.append(record if fmt == "jsonl" else {
+            k: "" if v is None else str(v) for k, v in flat(record).items()})
+    with out.open(encoding="utf-8") as stream:
+        got = ([json.loads(line) for line in stream] if fmt == "jsonl"
+               else list(csv.DictReader(stream)))
+    assert got == expected
