@@ -39,7 +39,7 @@ def test_only_whitelisted_operators_are_emitted(
     operators = {token.strip('"') for token in definition.replace("{", " ").replace(":", " ")
                  .split() if token.startswith('"$')}
     assert operators <= WHITELIST
-    assert '"t": "__done__"' in definition  # the sentinel
+    assert '"@__done__": 1' in definition  # the sentinel
 
 
 @settings(max_examples=scaled(300))

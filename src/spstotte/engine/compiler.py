@@ -2,17 +2,17 @@
 
 Three-valued logic in a network that only knows "matches": every rule is compiled twice, once
 for *true* and once for *false*, each as a disjunction of conjunctions of patterns (DNF). A
-derived fact is asserted as ``{"t": "d<bucket>", "n": <rule>, "v": 1}`` or ``"v": 0``; when
+derived fact is asserted as ``{"@d<bucket>": 1, "@r<rule>": 1}`` or ``0``; when
 neither variant matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is
 false as soon as one part is false, ``any`` true as soon as one part is true.
 
 Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
-asserted as a few group facts (``{"t": "p0", "age": 26, "consent?": 1, ...}``), each packed
+asserted as a few group facts (``{"@p0": 1, "age": 26, "consent?": 1, ...}``), each packed
 only as far as the engine's per-fact limits allow (it hangs at 512 children of one alpha node
 and fails at 65 matching children; see docs/engine.md), and the atoms become one pattern per
 group. Small rules are read in place by the rules that read them (``_Dnf``), so that fewer
 derived facts are asserted. Only the whitelisted operators are ever emitted, every
-pattern starts with a positive ``t`` discriminator (so none can match the engine's state fact),
+pattern starts with a positive discriminator (``"@p0": 1``; none can match the engine's state fact),
 and static guards reject rule sets that would hit the engine's limits before ``create_ruleset``
 is called, so a bad rule set never hangs the process or leaks a handle.
 """
@@ -75,6 +75,8 @@ class ProfileFactGroup:
     type: str
     #: The fields, each with whether some rule tests whether it is ``known``.
     fields: tuple[tuple[str, bool], ...]
+    #: The properties (each 1) that tell the fact apart (:func:`group_path`).
+    path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,17 +117,55 @@ def rule_type(rule_id: str) -> str:
     return f"r:{rule_id}"
 
 
-#: Derived facts are told apart in two steps: a bucket type (``"t": "d3"``), then the rule's
-#: number (``"n": 52``). The engine tests every child of an alpha node in turn, so with one
-#: type per derived fact every assert cost grew with the number of rules, and an evaluation
-#: with the number of rules squared (benchmarks/bench_scaling.py). Patterns that share a
-#: prefix share its nodes, so an assert now tests the buckets, then at most this many numbers.
-DERIVED_PER_BUCKET: Final = 16
+#: How the engine tells facts apart. durable_rules keeps an alpha node's children in a table
+#: whose probes all start in its first 32 slots (``HASH_MASK`` 0x1F) and run to the first empty
+#: slot, and at every node a fact reaches it probes that table once for each of the fact's
+#: properties: a node with many children is scanned whole, once per property. With one type per
+#: bucket of derived facts under the root, every assert scanned every bucket and profile group,
+#: so each cost more the larger the rule set (docs/performance.md, "Growth with the size of a
+#: rule set"). So every node a fact passes has at most 16 children: a fact is told apart by a
+#: path of properties set to 1, and a derived fact by a 16-way tree over its rule's number:
+#:
+#: * a profile group: ``{"@p0": 1, "age": 26, ...}``, or ``{"@p": 1, "@p13": 1, ...}`` when
+#:   there are more than GROUPS_AT_ROOT groups;
+#: * rule 52's derived fact: ``{"@d": 1, "@b1_3": 1, "@r52": 1}`` (``0`` when false), with
+#:   one ``@b<level>_<n>`` per 16-way level the rule set's size needs;
+#: * the sentinel: ``{"@__done__": 1}``.
+#:
+#: ``@`` keeps these names apart from profile fields; none matches the engine's state fact.
+FANOUT: Final = 16
 
 
-def _derived_head(index: int) -> tuple[str, dict[str, int]]:
-    """The engine type of rule ``index``'s derived fact, and the test that picks it out."""
-    return f"d{index // DERIVED_PER_BUCKET}", {"n": index}
+def tree_levels(rules: int) -> int:
+    """The 16-way levels above the rules' own numbers that keep every node within FANOUT."""
+    levels = 0
+    while FANOUT ** (levels + 1) < rules:
+        levels += 1
+    return levels
+
+
+#: Up to this many profile groups hang from the root directly; more hang from ``"@p"``.
+GROUPS_AT_ROOT: Final = 8
+
+
+def group_path(group: str, groups: int) -> tuple[str, ...]:
+    """The properties (each 1) that tell a profile group's fact apart, of ``groups``."""
+    return (f"@{group}",) if groups <= GROUPS_AT_ROOT else ("@p", f"@{group}")
+
+
+SENTINEL_PATH: Final = (f"@{SENTINEL}",)
+
+
+def derived_path(index: int, levels: int) -> tuple[tuple[str, ...], str]:
+    """The properties (each 1) that lead to rule ``index``'s derived fact, and the property that
+    holds its value (1 true, 0 false)."""
+    path = ["@d"] + [f"@b{level}_{index // FANOUT ** level}" for level in range(levels, 0, -1)]
+    return tuple(path), f"@r{index}"
+
+
+def fact_head(path: tuple[str, ...]) -> str:
+    """The start of a fact's JSON text: its path's properties, each 1."""
+    return "{" + "".join(f"{_dumps(name)}: 1, " for name in path)
 
 
 def _engine_value(value: Any) -> Any:
@@ -243,27 +283,48 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
                 return _dedupe(a | b for a in result for b in part)
             return _dedupe([*result, *part])
 
-        result: list[Conjunction] = [frozenset()] if conjunctive else []
-        for item in node.items:
-            part = self.visit(item, positive)
-            inlined = (self.inlined.get((item.rule, item.expect == positive))
-                       if isinstance(item, RuleRef) else None)
-            combined = combine(result, part if inlined is None else inlined)
-            if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
-                # Read in place, the other rule's conditions make this one too large: read
-                # its derived fact instead.
-                combined = combine(result, part)
-            result = combined
-            if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
-                self.too_big = True
-                return result[:1]
-        return result
+        def inline_candidate(item: Condition) -> list[Conjunction] | None:
+            return (self.inlined.get((item.rule, item.expect == positive))
+                    if isinstance(item, RuleRef) else None)
+
+        def alternatives(read_in_place: bool) -> list[Conjunction]:
+            result: list[Conjunction] = [frozenset()] if conjunctive else []
+            for item in node.items:
+                part = self.visit(item, positive)
+                inlined = inline_candidate(item) if read_in_place else None
+                combined = combine(result, part if inlined is None else inlined)
+                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
+                    # Read in place, the other rule's conditions make this one too large:
+                    # read its derived fact instead.
+                    combined = combine(result, part)
+                result = combined
+                if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
+                    self.too_big = True
+                    return result[:1]
+            return result
+
+        result = alternatives(read_in_place=True)
+        if self.too_big or not _joins(result) or not any(
+                inline_candidate(item) is not None for item in node.items):
+            return result
+        # Each alternative is an engine rule that joins every derived fact it reads. Reading
+        # some parts in place multiplies the alternatives, and with them the joins on the
+        # derived facts still read (a grant that requires twelve rules became eight rules of
+        # twelve joins each): then read every part as a derived fact instead.
+        plain = alternatives(read_in_place=False)
+        return plain if _joins(result) > _joins(plain) else result
 
     visit_any = visit_all
 
     def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
         value = 1 if node.expect == positive else 0
         return frozenset({(rule_type(node.rule), _dumps({"v": value}))})
+
+
+def _joins(alternatives: list[Conjunction]) -> int:
+    """The derived facts the alternatives read, counted once in each: what their engine rules
+    join."""
+    return sum(1 for conj in alternatives for kind, _ in conj if kind.startswith("r:"))
 
 
 def _dedupe(conjunctions: Iterable[Conjunction]) -> list[Conjunction]:
@@ -363,7 +424,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     # about as much whatever its size. Fields are packed in the order rules first read them,
     # as long as the packed fact stays within the per-fact limits counted above.
     groups = _pack_fields(fields, tests_per_type)
-    group_of = {name: group.type for group in groups for name, _ in group.fields}
+    group_of = {name: group.path for group in groups for name, _ in group.fields}
 
     # A derived fact is asserted only where some engine rule still reads it.
     read = {atom for _, _, conjunctions in variants for conj in conjunctions
@@ -373,30 +434,36 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     definition: dict[str, Any] = {}
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
-    engine_types: set[str] = set()
+    engine_types: set[tuple[str, ...]] = set()
+    levels = tree_levels(len(ruleset.rules))
     rule_index = {rule.id: index for index, rule in enumerate(ruleset.rules)}
     for index, positive, conjunctions in variants:
         rule = ruleset.rules[index]
         derived = None
         if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
-            bucket, number = _derived_head(index)
-            derived = (f'{{"t": {_dumps(bucket)}, "n": {number["n"]}, "id": "r{index}", '
-                       f'"v": {1 if positive else 0}')
+            path, prop = derived_path(index, levels)
+            derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
+                       f'"id": "r{index}"')
         for k, conj in enumerate(conjunctions):
-            by_type: dict[tuple[str, int], list[str]] = {}
+            # The tests on each engine fact, by (whether it is derived, its path).
+            by_type: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
             for kind, test in conj:
                 if kind.startswith("f:"):
-                    by_type.setdefault((group_of[kind[2:]], -1), []).append(
+                    by_type.setdefault((False, group_of[kind[2:]]), []).append(
                         _renamed(test, kind[2:]))
                 else:
-                    read_index = rule_index[kind[2:]]
-                    by_type.setdefault((_derived_head(read_index)[0], read_index),
-                                       []).append(test)
+                    path, prop = derived_path(rule_index[kind[2:]], levels)
+                    by_type.setdefault((True, (*path, prop)), []).append(
+                        _dumps({prop: json.loads(test)["v"]}))
             patterns: list[dict[str, Any]] = []
             shared_fact = False
-            for (kind, read_index), tests in sorted(by_type.items()):
-                chunks = _chunks(kind, tests, None if read_index < 0
-                                 else _derived_head(read_index)[1])
+            # The profile's patterns first: its facts are asserted first, so an alternative
+            # whose profile test fails never builds partial matches of the derived facts it
+            # joins (the engine joins a rule's patterns left to right).
+            for (is_derived, path), tests in sorted(by_type.items()):
+                if is_derived:
+                    path = path[:-1]  # the last is the property its test reads
+                chunks = _chunks(path, tests)
                 shared_fact = shared_fact or len(chunks) > 1
                 for key, pattern, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
@@ -404,7 +471,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                                                       rule=rule.id))
                     pattern_use[key] += 1
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
-                    engine_types.add(kind)
+                    engine_types.add(path)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
                     patterns.append({f"m{len(patterns)}": pattern})
             if len(patterns) > MAX_PATTERNS_PER_RULE:
@@ -418,10 +485,14 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                                 else {"all": patterns})
             actions[name] = Action(index, positive, derived)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    definition[SENTINEL] = {"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}
+    definition[SENTINEL] = {"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]}
 
     problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
-    _check_identities(ruleset, groups, problems)
+    # The engine's own property names: each kind's discriminator and each derived fact's value.
+    engine_names = {name for path in engine_types | {SENTINEL_PATH} for name in path}
+    engine_names |= {derived_path(action.index, levels)[1] for action in actions.values()
+                     if action.derived is not None}
+    _check_identities(ruleset, groups, engine_names, problems)
     if problems:
         raise RuleSetError(problems)
     return CompiledRules(_dumps(definition), actions, fields, groups, len(definition))
@@ -442,8 +513,9 @@ def _pack_fields(fields: dict[str, bool],
         packed[-1].append((name, tests_known))
         children += own_children
         simultaneous += own_simultaneous
-    return tuple(ProfileFactGroup(f"p{n}", tuple(members))
-                 for n, members in enumerate(packed) if members)
+    packed = [members for members in packed if members]
+    return tuple(ProfileFactGroup(f"p{n}", tuple(members), group_path(f"p{n}", len(packed)))
+                 for n, members in enumerate(packed))
 
 
 def property_name(field: str, key: str) -> str:
@@ -473,16 +545,15 @@ def _rename(test: Any, field: str) -> Any:
     return test
 
 
-def _chunks(kind: str, tests: list[str], first: dict[str, Any] | None = None
-            ) -> list[tuple[str, dict[str, Any], int]]:
+def _chunks(path: tuple[str, ...], tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
     """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
     (the pattern as JSON text, the pattern, its and/or groups). Each pattern starts with the
-    type test, then ``first`` if given (a derived fact's number), then the tests in order."""
+    fact's path (each property 1), then the tests in order."""
     chunks: list[tuple[str, dict[str, Any], int]] = []
     texts: list[str] = []
     parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
-    lead: list[dict[str, Any]] = [{"t": kind}, *([first] if first is not None else [])]
+    lead: list[dict[str, Any]] = [{name: 1} for name in path]
     head = "{\"$and\": [" + "".join(_dumps(test) + ", " for test in lead)
 
     def close() -> None:
@@ -586,14 +657,14 @@ def _walk_compares(condition: Condition) -> Iterable[Compare]:
 
 
 def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, ...],
-                      problems: list[Diagnostic]) -> None:
+                      engine_names: set[str], problems: list[Diagnostic]) -> None:
     """The engine knows fact ids and property names by their 32-bit hashes only: check that
     no two collide (fixed, small name spaces: a collision is a bug, not a user error)."""
     ids = [group.type for group in groups] + [f"r{k}" for k in range(len(ruleset.rules))]
     ids.append("done")
     if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
-    names = {"t", "id", "v", "n", "sid"}
+    names = {"id", "sid"} | engine_names
     for group in groups:
         for field, _ in group.fields:
             spec = fact_spec(field)

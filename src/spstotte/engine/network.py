@@ -27,11 +27,17 @@ import durable_rules_engine as dre
 from ..errors import EngineError, Message
 from ..facts import FactKind, FactValue, fact_spec, rank
 from ..ruleset.resolve import ResolvedRuleSet
-from .compiler import SENTINEL, CompiledRules, fnv1a_32, property_name
+from .compiler import (
+    SENTINEL_PATH,
+    CompiledRules,
+    fact_head,
+    fnv1a_32,
+    property_name,
+)
 from .reference import Results
 
 _network_names = itertools.count(1)
-_SENTINEL_FACT: Final = f'{{"t": "{SENTINEL}", "id": "done"'
+_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "done"'
 
 #: Emptied engine states a network keeps for reuse. One is enough for one thread; more serve
 #: threads that evaluate at once. Each holds its beta memory (about 2.8 MiB for a bundled rule
@@ -137,7 +143,8 @@ class Network:
             for name, action in compiled.actions.items()}
         #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
         #: ``known``), a group of fields each (compiler.ProfileFactGroup).
-        self._groups = tuple((f'{{"t": "{group.type}", "id": "{group.type}", ', group.fields)
+        self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ',
+                              group.fields)
                              for group in compiled.groups)
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
