@@ -283,7 +283,7 @@ def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
     on = date(2026, 11, 23)
     first = profile_facts(CitizenProfile.parse(profile()), on)
     second = profile_facts(CitizenProfile.parse(profile(support_need="light")), on)
-    monkeypatch.setattr(dre, "retract_fact", lambda handle, fact: (0, 1))
+    monkeypatch.setattr(dre, "retract_facts", lambda handle, facts: (0, 1))
     network.evaluate(first)
     assert len(network._idle) == 1
     with pytest.raises(EngineError, match="earlier evaluation"):

@@ -137,14 +137,16 @@ class Network:
         self.ruleset = ruleset
         self.compiled = compiled
         self._rule_ids = [rule.id for rule in ruleset.rules]
-        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact).
-        self._conclusions: dict[str, tuple[str, bool, str | None]] = {
-            name: (self._rule_ids[action.index], action.value, action.derived)
+        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact,
+        #: the derived fact's id).
+        self._conclusions: dict[str, tuple[str, bool, str | None, str]] = {
+            name: (self._rule_ids[action.index], action.value, action.derived,
+                   f"r{action.index}")
             for name, action in compiled.actions.items()}
         #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
-        #: ``known``), a group of fields each (compiler.ProfileFactGroup).
+        #: ``known``, its id), a group of fields each (compiler.ProfileFactGroup).
         self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ',
-                              group.fields)
+                              group.fields, group.type)
                              for group in compiled.groups)
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
@@ -229,13 +231,13 @@ class Network:
             sid, digest = _SIDS.take()
             created = False
         tail = f', "sid": "{sid}"}}'
-        #: Every fact given to the state, to retract afterwards.
+        #: The id of every fact given to the state, to retract afterwards.
         given: list[str] = []
         results: Results = {}
         sentinel_done = emptied = False
         offset = 0
         try:
-            for head, fields in self._groups:
+            for head, fields, fact_id in self._groups:
                 members = []
                 for name, tests_known in fields:
                     value = facts.get(name)
@@ -254,13 +256,13 @@ class Network:
                     created = True
                     if assert_fact(handle, fact)[0] == _ALREADY_THERE:
                         raise _StateNotEmpty
-                    given.append(fact)
+                    given.append(fact_id)
             fact = _SENTINEL_FACT + tail
             created = True
             code, offset = assert_fact(handle, fact)
             if code == _ALREADY_THERE:
                 raise _StateNotEmpty
-            given.append(fact)
+            given.append("done")
             started = dre.start_action_for_state(handle, offset)
             messages = started[1] if started else None
             while messages:
@@ -269,20 +271,19 @@ class Network:
                 if conclusion is None:
                     sentinel_done = True
                 else:
-                    rule_id, value, derived = conclusion
+                    rule_id, value, derived, fact_id = conclusion
                     if rule_id not in results:
                         results[rule_id] = value
                         if derived is not None:
-                            fact = derived + tail
-                            if assert_fact(handle, fact)[0] == _ALREADY_THERE:
+                            if assert_fact(handle, derived + tail)[0] == _ALREADY_THERE:
                                 raise _StateNotEmpty
-                            given.append(fact)
+                            given.append(fact_id)
                 messages = complete_and_start_action(handle, offset)
             # Empty the state for the next evaluation. No rule tests for an absent fact, so a
-            # retraction fires nothing.
-            retract_fact = dre.retract_fact
-            for fact in given:
-                retract_fact(handle, fact)
+            # retraction fires nothing. The engine finds the fact to retract by its id alone
+            # (it parses every property of what it is given), and takes them all in one call.
+            dre.retract_facts(handle, "[" + ", ".join(
+                f'{{"id": "{fact_id}"{tail}' for fact_id in given) + "]")
             emptied = sentinel_done
             return results
         except dre.error as exc:
