@@ -42,6 +42,7 @@ MAX_ALTERNATIVES_PER_RULE: Final = 64   # our own bound on the DNF blow-up
 MAX_INLINE_ATOMS: Final = 6
 MAX_INLINE_ALTERNATIVES: Final = 4
 MAX_INLINED_ALTERNATIVES: Final = 8
+MAX_INLINED_JOINS: Final = 48  # joins on derived facts over a rule's alternatives
 MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
 MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
 MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
@@ -304,13 +305,14 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
             return result
 
         result = alternatives(read_in_place=True)
-        if self.too_big or not _joins(result) or not any(
+        if self.too_big or _joins(result) <= MAX_INLINED_JOINS or not any(
                 inline_candidate(item) is not None for item in node.items):
             return result
-        # Each alternative is an engine rule that joins every derived fact it reads. Reading
-        # some parts in place multiplies the alternatives, and with them the joins on the
-        # derived facts still read (a grant that requires twelve rules became eight rules of
-        # twelve joins each): then read every part as a derived fact instead.
+        # Each alternative is an engine rule that joins every derived fact it reads, and each
+        # join has its own block of the engine's per-state memory. Reading some parts in place
+        # multiplies the alternatives, and with them the joins on the derived facts still read
+        # (a grant that requires twelve rules became eight rules of nine joins each): beyond
+        # MAX_INLINED_JOINS, read every part as a derived fact instead, unless that joins more.
         plain = alternatives(read_in_place=False)
         return plain if _joins(result) > _joins(plain) else result
 
