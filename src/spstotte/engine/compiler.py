@@ -49,6 +49,8 @@ MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children h
 MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching children of one node
                                         # fail (error 303)
 MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
+#: Engine rules per partition (see :class:`Partition`; measured in bench_scaling.py).
+PARTITION_RULES: Final = 400
 
 SENTINEL: Final = "__done__"
 #: The operators the compiler may emit. Anything else is a compiler bug, caught in tests.
@@ -67,6 +69,10 @@ class Action:
     value: bool
     #: The derived fact to assert, pre-serialised without its closing brace and sid.
     derived: str | None
+    #: The partitions (:class:`Partition`) whose rules read the derived fact.
+    read_in: tuple[int, ...] = ()
+    #: The partition of the engine rule itself.
+    partition: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,25 @@ class ProfileFactGroup:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """A run of rules (in dependency order) loaded into the engine as a rule set of its own.
+
+    durable_rules looks for the next action to run by scanning every rule of a rule set from
+    the first, so one action costs time in proportion to the rule set, and an evaluation in
+    proportion to its square. A large rule set is split into partitions of at most
+    PARTITION_RULES engine rules, evaluated one after another (docs/engine.md)."""
+
+    #: The engine definition (JSON), with a sentinel of its own.
+    definition: str
+    #: The profile groups its rules read (indices into :attr:`CompiledRules.groups`).
+    groups: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CompiledRules:
     """The engine definition of a rule set."""
 
+    #: Every engine rule, as one definition (one partition's, if there is only one).
     definition: str
     actions: dict[str, Action]
     #: For each profile fact that some rule reads: whether a rule tests ``known``.
@@ -91,6 +113,8 @@ class CompiledRules:
     #: How the profile is asserted: the fields of each engine fact.
     groups: tuple[ProfileFactGroup, ...]
     engine_rule_count: int
+    #: The rule sets the network loads into the engine, in the order they are evaluated.
+    partitions: tuple[Partition, ...] = ()
 
 
 def fnv1a_32(text: str) -> int:
@@ -432,6 +456,24 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     read = {atom for _, _, conjunctions in variants for conj in conjunctions
             for atom in conj if atom[0].startswith("r:")}
 
+    # Rules in dependency order, cut into partitions of at most PARTITION_RULES engine rules:
+    # a rule reads only rules before it, so a derived fact is read in its own partition or a
+    # later one.
+    per_rule: Counter[int] = Counter()
+    for index, _, conjunctions in variants:
+        per_rule[index] += len(conjunctions)
+    partition_of: dict[int, int] = {}
+    part = size = 0
+    for index in sorted(per_rule):
+        if size and size + per_rule[index] > PARTITION_RULES:
+            part, size = part + 1, 0
+        partition_of[index] = part
+        size += per_rule[index]
+    group_number = {group.path: n for n, group in enumerate(groups)}
+    part_definitions: list[dict[str, Any]] = [{} for _ in range(part + 1)]
+    part_groups: list[set[int]] = [set() for _ in range(part + 1)]
+    read_in: dict[tuple[int, int], set[int]] = {}
+
     # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
     definition: dict[str, Any] = {}
     actions: dict[str, Action] = {}
@@ -462,9 +504,15 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             # The profile's patterns first: its facts are asserted first, so an alternative
             # whose profile test fails never builds partial matches of the derived facts it
             # joins (the engine joins a rule's patterns left to right).
+            part = partition_of[index]
             for (is_derived, path), tests in sorted(by_type.items()):
                 if is_derived:
+                    read_index = int(path[-1][2:])  # "@r52"
+                    read_in.setdefault((read_index, json.loads(tests[0])[path[-1]]),
+                                       set()).add(part)
                     path = path[:-1]  # the last is the property its test reads
+                else:
+                    part_groups[part].add(group_number[path])
                 chunks = _chunks(path, tests)
                 shared_fact = shared_fact or len(chunks) > 1
                 for key, pattern, groups_used in chunks:
@@ -483,11 +531,24 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             name = f"R{index}{'T' if positive else 'F'}{k}"
             # Several patterns on one profile fact (a condition with more and/or groups than
             # one pattern may hold) need "dist": 0, so that one fact may match them all.
-            definition[name] = ({"all": patterns, "dist": 0} if shared_fact
-                                else {"all": patterns})
-            actions[name] = Action(index, positive, derived)
+            definition[name] = part_definitions[part][name] = (
+                {"all": patterns, "dist": 0} if shared_fact else {"all": patterns})
+            actions[name] = Action(index, positive, derived, partition=part)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    definition[SENTINEL] = {"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]}
+    sentinel = {"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]}
+    definition[SENTINEL] = sentinel
+    for part_definition in part_definitions:
+        part_definition[SENTINEL] = sentinel
+    # Each derived fact goes to the partitions that read it.
+    actions = {name: Action(action.index, action.value, action.derived,
+                            tuple(sorted(read_in.get((action.index, int(action.value)), ()))),
+                            action.partition)
+               for name, action in actions.items()}
+    assert all(min(action.read_in, default=action.partition) >= action.partition
+               for action in actions.values()), "a rule reads a rule after it"
+    partitions = tuple(Partition(_dumps(part_definition), tuple(sorted(groups_read)))
+                       for part_definition, groups_read in zip(part_definitions, part_groups,
+                                                               strict=True))
 
     problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
     # The engine's own property names: each kind's discriminator and each derived fact's value.
@@ -497,7 +558,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     _check_identities(ruleset, groups, engine_names, problems)
     if problems:
         raise RuleSetError(problems)
-    return CompiledRules(_dumps(definition), actions, fields, groups, len(definition))
+    return CompiledRules(_dumps(definition), actions, fields, groups,
+                         len(definition) + len(partitions) - 1, partitions)
 
 
 def _pack_fields(fields: dict[str, bool],
