@@ -181,11 +181,24 @@ def group_path(group: str, groups: int) -> tuple[str, ...]:
 SENTINEL_PATH: Final = (f"@{SENTINEL}",)
 
 
+@functools.lru_cache(maxsize=16_384)
 def derived_path(index: int, levels: int) -> tuple[tuple[str, ...], str]:
     """The properties (each 1) that lead to rule ``index``'s derived fact, and the property that
     holds its value (1 true, 0 false)."""
     path = ["@d"] + [f"@b{level}_{index // FANOUT ** level}" for level in range(levels, 0, -1)]
     return tuple(path), f"@r{index}"
+
+
+@functools.lru_cache(maxsize=16_384)
+def _path_tests(path: tuple[str, ...]) -> str:
+    """A path's tests, each followed by a comma, as they open a pattern."""
+    return "".join(f"{{{_dumps(name)}: 1}}, " for name in path)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _derived_test(prop: str, test: str) -> str:
+    """A derived fact's test (``{"v": 1}``) on its value property (``{"@r52": 1}``)."""
+    return _dumps({prop: json.loads(test)["v"]})
 
 
 def fact_head(path: tuple[str, ...]) -> str:
@@ -498,7 +511,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                 else:
                     path, prop = derived_path(rule_index[kind[2:]], levels)
                     by_type.setdefault((True, (*path, prop)), []).append(
-                        _dumps({prop: json.loads(test)["v"]}))
+                        _derived_test(prop, test))
             patterns: list[dict[str, Any]] = []
             shared_fact = False
             # The profile's patterns first: its facts are asserted first, so an alternative
@@ -618,7 +631,7 @@ def _chunks(path: tuple[str, ...], tests: list[str]) -> list[tuple[str, dict[str
     parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
     lead: list[dict[str, Any]] = [{name: 1} for name in path]
-    head = "{\"$and\": [" + "".join(_dumps(test) + ", " for test in lead)
+    head = "{\"$and\": [" + _path_tests(path)
 
     def close() -> None:
         chunks.append((head + ", ".join(texts) + "]}", {"$and": [*lead, *parsed]}, used))
