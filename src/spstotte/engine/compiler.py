@@ -325,39 +325,47 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
             return (self.inlined.get((item.rule, item.expect == positive))
                     if isinstance(item, RuleRef) else None)
 
-        def alternatives(read_in_place: bool) -> list[Conjunction]:
+        read_in_place = False
+
+        def alternatives(may_read_in_place: bool) -> list[Conjunction]:
+            nonlocal read_in_place
             result: list[Conjunction] = [frozenset()] if conjunctive else []
             for item in node.items:
                 part = self.visit(item, positive)
-                inlined = inline_candidate(item) if read_in_place else None
+                inlined = inline_candidate(item) if may_read_in_place else None
                 combined = combine(result, part if inlined is None else inlined)
-                if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
-                    # Read in place, the other rule's conditions make this one too large:
-                    # read its derived fact instead.
-                    combined = combine(result, part)
+                if inlined is not None:
+                    if len(combined) > MAX_INLINED_ALTERNATIVES:
+                        # Read in place, the other rule's conditions make this one too
+                        # large: read its derived fact instead.
+                        combined = combine(result, part)
+                    else:
+                        read_in_place = True
                 result = combined
                 if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
                     self.too_big = True
                     return result[:1]
             return result
 
-        result = alternatives(read_in_place=True)
-        if self.too_big or _joins(result) <= MAX_INLINED_JOINS or not any(
-                inline_candidate(item) is not None for item in node.items):
+        result = alternatives(may_read_in_place=True)
+        if self.too_big or not read_in_place or _joins(result) <= MAX_INLINED_JOINS:
             return result
         # Each alternative is an engine rule that joins every derived fact it reads, and each
         # join has its own block of the engine's per-state memory. Reading some parts in place
         # multiplies the alternatives, and with them the joins on the derived facts still read
         # (a grant that requires twelve rules became eight rules of nine joins each): beyond
         # MAX_INLINED_JOINS, read every part as a derived fact instead, unless that joins more.
-        plain = alternatives(read_in_place=False)
+        plain = alternatives(may_read_in_place=False)
         return plain if _joins(result) > _joins(plain) else result
 
     visit_any = visit_all
 
     def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
-        value = 1 if node.expect == positive else 0
-        return frozenset({(rule_type(node.rule), _dumps({"v": value}))})
+        return frozenset({(rule_type(node.rule), _VALUE_TESTS[node.expect == positive])})
+
+
+#: A derived fact's value tests in the compiler's atoms, by the value read.
+_VALUE_TESTS: Final = {True: _dumps({"v": 1}), False: _dumps({"v": 0})}
 
 
 def _joins(alternatives: list[Conjunction]) -> int:
@@ -497,7 +505,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     for index, positive, conjunctions in variants:
         rule = ruleset.rules[index]
         derived = None
-        if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
+        if (rule_type(rule.id), _VALUE_TESTS[positive]) in read:
             path, prop = derived_path(index, levels)
             derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
                        f'"id": "r{index}"')
@@ -509,9 +517,12 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     by_type.setdefault((False, group_of[kind[2:]]), []).append(
                         _renamed(test, kind[2:]))
                 else:
-                    path, prop = derived_path(rule_index[kind[2:]], levels)
+                    read_index = rule_index[kind[2:]]
+                    path, prop = derived_path(read_index, levels)
                     by_type.setdefault((True, (*path, prop)), []).append(
                         _derived_test(prop, test))
+                    read_in.setdefault((read_index, int(test == _VALUE_TESTS[True])),
+                                       set()).add(partition_of[index])
             patterns: list[dict[str, Any]] = []
             shared_fact = False
             # The profile's patterns first: its facts are asserted first, so an alternative
@@ -520,9 +531,6 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             part = partition_of[index]
             for (is_derived, path), tests in sorted(by_type.items()):
                 if is_derived:
-                    read_index = int(path[-1][2:])  # "@r52"
-                    read_in.setdefault((read_index, json.loads(tests[0])[path[-1]]),
-                                       set()).add(part)
                     path = path[:-1]  # the last is the property its test reads
                 else:
                     part_groups[part].add(group_number[path])
