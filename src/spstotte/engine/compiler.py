@@ -567,7 +567,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                for name, action in actions.items()}
     assert all(min(action.read_in, default=action.partition) >= action.partition
                for action in actions.values()), "a rule reads a rule after it"
-    partitions = tuple(Partition(_dumps(part_definition), tuple(sorted(groups_read)))
+    text = _dumps(definition)
+    partitions = tuple(Partition(text if len(part_definitions) == 1 else _dumps(part_definition),
+                                 tuple(sorted(groups_read)))
                        for part_definition, groups_read in zip(part_definitions, part_groups,
                                                                strict=True))
 
@@ -579,7 +581,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     _check_identities(ruleset, groups, engine_names, problems)
     if problems:
         raise RuleSetError(problems)
-    return CompiledRules(_dumps(definition), actions, fields, groups,
+    return CompiledRules(text, actions, fields, groups,
                          len(definition) + len(partitions) - 1, partitions)
 
 
