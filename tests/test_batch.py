@@ -26,6 +26,8 @@ from spstotte.cli.main import main
 from spstotte.testing import profile_data
 
 ON = "2026-11-23"
+#: Only a hang reaches it (tests/test_suite_hygiene.py).
+HANG_TIMEOUT = 300
 
 
 def caseload(n: int) -> list[dict[str, Any]]:
@@ -268,7 +270,7 @@ def test_batch_output_equals_evaluate_for_every_row_in_both_formats(
 
 def _command(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "spstotte", *args], input=stdin,
-                          capture_output=True, timeout=300, check=False)
+                          capture_output=True, timeout=HANG_TIMEOUT, check=False)
 
 
 def test_standard_input_to_standard_output() -> None:
@@ -297,7 +299,7 @@ def test_a_real_interrupt_leaves_whole_records_and_resume_completes_them(
     while process.poll() is None and (not part.exists() or part.stat().st_size < 20_000):
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=300)
+    _, err = process.communicate(timeout=HANG_TIMEOUT)
     assert process.returncode in (0, 130), err
     if process.returncode == 130:
         assert b"interrupted: " in err and b"--resume" in err

@@ -4,7 +4,7 @@ reloads, and the engine's guards."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -39,7 +39,7 @@ def test_only_whitelisted_operators_are_emitted(
     operators = {token.strip('"') for token in definition.replace("{", " ").replace(":", " ")
                  .split() if token.startswith('"$')}
     assert operators <= WHITELIST
-    assert '"t": "__done__"' in definition  # the sentinel
+    assert '"@__done__": 1' in definition  # the sentinel
 
 
 @settings(max_examples=scaled(300))
@@ -222,6 +222,64 @@ def _fresh_network(lib: RuleLibrary, municipality: int) -> Network:
     return Network(ruleset, compile_ruleset(ruleset))
 
 
+@pytest.fixture(scope="module")
+def partitioned(library: RuleLibrary, testby: RuleLibrary) -> Iterator[dict[int, Network]]:
+    """Networks cut into partitions of at most 12 engine rules (a large rule set's are 400):
+    derived facts cross from partition to partition."""
+    import spstotte.engine.compiler as compiler
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiler, "PARTITION_RULES", 12)
+        networks = {code: _fresh_network(lib, code)
+                    for code, lib in ((265, library), (101, testby))}
+    for network in networks.values():
+        assert len(network.compiled.partitions) > 5
+        assert any(action.read_in and max(action.read_in) > action.partition
+                   for action in network.compiled.actions.values())
+    yield networks
+    for network in networks.values():
+        network.retire()
+
+
+@settings(max_examples=scaled(200))
+@given(data=profile_data(), on=decision_dates(), which=st.sampled_from([265, 101]))
+def test_a_network_in_partitions_agrees_with_the_reference_interpreter(
+        partitioned: dict[int, Network], data: dict[str, object], on: date,
+        which: int) -> None:
+    network = partitioned[which]
+    profile = CitizenProfile.parse(data)
+    birth = profile.birth_date_known()
+    if birth is not None and on < birth:
+        return
+    facts = profile_facts(profile, on)
+    assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
+
+
+def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
+        partitioned: dict[int, Network], profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import durable_rules_engine as dre
+
+    network = partitioned[265]
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    expected = network.evaluate(facts)
+    assert network._idle
+    last = network._handles[-1]
+    real = dre.assert_fact
+
+    def fail_in_the_last_partition(handle: int, text: str) -> object:
+        if handle == last:
+            raise dre.error("injected")
+        return real(handle, text)
+
+    monkeypatch.setattr(dre, "assert_fact", fail_in_the_last_partition)
+    with pytest.raises(EngineError, match="injected"):
+        network.evaluate(facts)
+    assert network._idle == []  # the state it took from the pool was deleted everywhere
+    monkeypatch.setattr(dre, "assert_fact", real)
+    assert network.evaluate(facts) == expected == evaluate_reference(network.ruleset, facts)
+
+
 def test_a_state_is_emptied_and_reused_without_carrying_facts_over(
         library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
     """One state serves evaluation after evaluation. A citizen for whom much concludes,
@@ -284,7 +342,7 @@ def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
     on = date(2026, 11, 23)
     first = profile_facts(CitizenProfile.parse(profile()), on)
     second = profile_facts(CitizenProfile.parse(profile(support_need="light")), on)
-    monkeypatch.setattr(dre, "retract_fact", lambda handle, fact: (0, 1))
+    monkeypatch.setattr(dre, "retract_facts", lambda handle, facts: (0, 1))
     network.evaluate(first)
     assert len(network._idle) == 1
     with pytest.raises(EngineError, match="earlier evaluation"):

@@ -20,6 +20,7 @@ import pytest
 
 from spstotte import RuleLibrary, RuleSetError
 from spstotte.engine.compiler import (
+    FANOUT,
     MAX_CHILDREN_PER_NODE,
     MAX_SIMULTANEOUS_MATCHES,
     compile_ruleset,
@@ -236,8 +237,10 @@ def test_hundreds_of_derived_facts_share_the_engines_root_and_decide(
         tmp_path: Path) -> None:
     """Each derived fact another rule reads used to be a kind of fact of its own under the
     engine's root node, which hangs at 512 children: 460 of them were refused (E302). Derived
-    facts now share a type per bucket of 16 rules (compiler.DERIVED_PER_BUCKET), so they
-    compile, and the network decides as the reference interpreter does."""
+    facts now hang from a 16-way tree over their rules' numbers (compiler.derived_path), so
+    they compile, no node on their way has more than 16 children (the engine scans a node's
+    children once for each property of a fact), and the network decides as the reference
+    interpreter does."""
     derived = "".join(f"""\
   - id: d_{i}
     title: {{da: Afledt {i}, en: Derived {i}}}
@@ -258,12 +261,20 @@ def test_hundreds_of_derived_facts_share_the_engines_root_and_decide(
                                          encoding="utf-8")
     ruleset = resolve_loaded(RuleLibrary()._law_files(), load_yaml_file(folder / "graense.yaml"))
     definition = json.loads(compile_ruleset(ruleset).definition)
-    types = {pattern["$and"][0]["t"] for rule in definition.values() if "all" in rule
+    # Each pattern starts with its fact's path: properties starting with "@", each 1.
+    paths = {tuple(next(iter(test)) for test in pattern["$and"]
+                   if next(iter(test)).startswith("@"))
+             for rule in definition.values() if "all" in rule
              for step in rule["all"] for pattern in step.values() if "$and" in pattern}
+    children: dict[tuple[str, ...], set[str]] = {}
+    for path in paths:
+        for depth in range(len(path)):
+            children.setdefault(path[:depth], set()).add(path[depth])
     # Every d_i is read as a derived fact (a reference alone is not read in place): 460 of
-    # them, 16 to a bucket type, where each used to be a type of its own.
-    buckets = {t for t in types if t.startswith("d")}
-    assert 460 // 16 <= len(buckets) <= 460 * 2 // 16 + 2
+    # them, where each used to be a child of the root.
+    assert sum(1 for path in paths if path[0] == "@d") >= 460
+    assert max(len(names) for prefix, names in children.items()
+               if prefix[:1] in ((), ("@d",))) <= FANOUT
     citizen = {"birth_date": "2000-01-01", "residence_municipality": 101,
                "living_situation": {"kind": "own_home"}, "mental_impairment": "severe",
                "support_need": "moderate"}

@@ -2,17 +2,17 @@
 
 Three-valued logic in a network that only knows "matches": every rule is compiled twice, once
 for *true* and once for *false*, each as a disjunction of conjunctions of patterns (DNF). A
-derived fact is asserted as ``{"t": "d<bucket>", "n": <rule>, "v": 1}`` or ``"v": 0``; when
+derived fact is asserted as ``{"@d<bucket>": 1, "@r<rule>": 1}`` or ``0``; when
 neither variant matches, the rule is undetermined. Kleene logic falls out of this: ``all`` is
 false as soon as one part is false, ``any`` true as soon as one part is true.
 
 Conditions are first expanded on per-field atoms (``("f:<fact>", test)``); the profile is then
-asserted as a few group facts (``{"t": "p0", "age": 26, "consent?": 1, ...}``), each packed
+asserted as a few group facts (``{"@p0": 1, "age": 26, "consent?": 1, ...}``), each packed
 only as far as the engine's per-fact limits allow (it hangs at 512 children of one alpha node
 and fails at 65 matching children; see docs/engine.md), and the atoms become one pattern per
 group. Small rules are read in place by the rules that read them (``_Dnf``), so that fewer
 derived facts are asserted. Only the whitelisted operators are ever emitted, every
-pattern starts with a positive ``t`` discriminator (so none can match the engine's state fact),
+pattern starts with a positive discriminator (``"@p0": 1``; none can match the engine's state fact),
 and static guards reject rule sets that would hit the engine's limits before ``create_ruleset``
 is called, so a bad rule set never hangs the process or leaks a handle.
 """
@@ -42,12 +42,15 @@ MAX_ALTERNATIVES_PER_RULE: Final = 64   # our own bound on the DNF blow-up
 MAX_INLINE_ATOMS: Final = 6
 MAX_INLINE_ALTERNATIVES: Final = 4
 MAX_INLINED_ALTERNATIVES: Final = 8
+MAX_INLINED_JOINS: Final = 48  # joins on derived facts over a rule's alternatives
 MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
 MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
 MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
 MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching children of one node
                                         # fail (error 303)
 MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
+#: Engine rules per partition (see :class:`Partition`; measured in bench_scaling.py).
+PARTITION_RULES: Final = 400
 
 SENTINEL: Final = "__done__"
 #: The operators the compiler may emit. Anything else is a compiler bug, caught in tests.
@@ -66,6 +69,10 @@ class Action:
     value: bool
     #: The derived fact to assert, pre-serialised without its closing brace and sid.
     derived: str | None
+    #: The partitions (:class:`Partition`) whose rules read the derived fact.
+    read_in: tuple[int, ...] = ()
+    #: The partition of the engine rule itself.
+    partition: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,30 @@ class ProfileFactGroup:
     type: str
     #: The fields, each with whether some rule tests whether it is ``known``.
     fields: tuple[tuple[str, bool], ...]
+    #: The properties (each 1) that tell the fact apart (:func:`group_path`).
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A run of rules (in dependency order) loaded into the engine as a rule set of its own.
+
+    durable_rules looks for the next action to run by scanning every rule of a rule set from
+    the first, so one action costs time in proportion to the rule set, and an evaluation in
+    proportion to its square. A large rule set is split into partitions of at most
+    PARTITION_RULES engine rules, evaluated one after another (docs/engine.md)."""
+
+    #: The engine definition (JSON), with a sentinel of its own.
+    definition: str
+    #: The profile groups its rules read (indices into :attr:`CompiledRules.groups`).
+    groups: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class CompiledRules:
     """The engine definition of a rule set."""
 
+    #: Every engine rule, as one definition (one partition's, if there is only one).
     definition: str
     actions: dict[str, Action]
     #: For each profile fact that some rule reads: whether a rule tests ``known``.
@@ -88,6 +113,8 @@ class CompiledRules:
     #: How the profile is asserted: the fields of each engine fact.
     groups: tuple[ProfileFactGroup, ...]
     engine_rule_count: int
+    #: The rule sets the network loads into the engine, in the order they are evaluated.
+    partitions: tuple[Partition, ...] = ()
 
 
 def fnv1a_32(text: str) -> int:
@@ -101,12 +128,7 @@ def fnv1a_32(text: str) -> int:
 
 def _dumps(value: Any) -> str:
     # Raw UTF-8 (the engine compares raw bytes: "æ" never matches "\u00e6").
-    return _ENCODE(value)
-
-
-#: ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))``, without building an
-#: encoder on each of the thousands of calls of a compile.
-_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def fact_type(fact: str) -> str:
@@ -120,17 +142,68 @@ def rule_type(rule_id: str) -> str:
     return f"r:{rule_id}"
 
 
-#: Derived facts are told apart in two steps: a bucket type (``"t": "d3"``), then the rule's
-#: number (``"n": 52``). The engine tests every child of an alpha node in turn, so with one
-#: type per derived fact every assert cost grew with the number of rules, and an evaluation
-#: with the number of rules squared (benchmarks/bench_scaling.py). Patterns that share a
-#: prefix share its nodes, so an assert now tests the buckets, then at most this many numbers.
-DERIVED_PER_BUCKET: Final = 16
+#: How the engine tells facts apart. durable_rules keeps an alpha node's children in a table
+#: whose probes all start in its first 32 slots (``HASH_MASK`` 0x1F) and run to the first empty
+#: slot, and at every node a fact reaches it probes that table once for each of the fact's
+#: properties: a node with many children is scanned whole, once per property. With one type per
+#: bucket of derived facts under the root, every assert scanned every bucket and profile group,
+#: so each cost more the larger the rule set (docs/performance.md, "Growth with the size of a
+#: rule set"). So every node a fact passes has at most 16 children: a fact is told apart by a
+#: path of properties set to 1, and a derived fact by a 16-way tree over its rule's number:
+#:
+#: * a profile group: ``{"@p0": 1, "age": 26, ...}``, or ``{"@p": 1, "@p13": 1, ...}`` when
+#:   there are more than GROUPS_AT_ROOT groups;
+#: * rule 52's derived fact: ``{"@d": 1, "@b1_3": 1, "@r52": 1}`` (``0`` when false), with
+#:   one ``@b<level>_<n>`` per 16-way level the rule set's size needs;
+#: * the sentinel: ``{"@__done__": 1}``.
+#:
+#: ``@`` keeps these names apart from profile fields; none matches the engine's state fact.
+FANOUT: Final = 16
 
 
-def _derived_head(index: int) -> tuple[str, dict[str, int]]:
-    """The engine type of rule ``index``'s derived fact, and the test that picks it out."""
-    return f"d{index // DERIVED_PER_BUCKET}", {"n": index}
+def tree_levels(rules: int) -> int:
+    """The 16-way levels above the rules' own numbers that keep every node within FANOUT."""
+    levels = 0
+    while FANOUT ** (levels + 1) < rules:
+        levels += 1
+    return levels
+
+
+#: Up to this many profile groups hang from the root directly; more hang from ``"@p"``.
+GROUPS_AT_ROOT: Final = 8
+
+
+def group_path(group: str, groups: int) -> tuple[str, ...]:
+    """The properties (each 1) that tell a profile group's fact apart, of ``groups``."""
+    return (f"@{group}",) if groups <= GROUPS_AT_ROOT else ("@p", f"@{group}")
+
+
+SENTINEL_PATH: Final = (f"@{SENTINEL}",)
+
+
+@functools.lru_cache(maxsize=16_384)
+def derived_path(index: int, levels: int) -> tuple[tuple[str, ...], str]:
+    """The properties (each 1) that lead to rule ``index``'s derived fact, and the property that
+    holds its value (1 true, 0 false)."""
+    path = ["@d"] + [f"@b{level}_{index // FANOUT ** level}" for level in range(levels, 0, -1)]
+    return tuple(path), f"@r{index}"
+
+
+@functools.lru_cache(maxsize=16_384)
+def _path_tests(path: tuple[str, ...]) -> str:
+    """A path's tests, each followed by a comma, as they open a pattern."""
+    return "".join(f"{{{_dumps(name)}: 1}}, " for name in path)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _derived_test(prop: str, test: str) -> str:
+    """A derived fact's test (``{"v": 1}``) on its value property (``{"@r52": 1}``)."""
+    return _dumps({prop: json.loads(test)["v"]})
+
+
+def fact_head(path: tuple[str, ...]) -> str:
+    """The start of a fact's JSON text: its path's properties, each 1."""
+    return "{" + "".join(f"{_dumps(name)}: 1, " for name in path)
 
 
 def _engine_value(value: Any) -> Any:
@@ -248,27 +321,57 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
                 return _dedupe(a | b for a in result for b in part)
             return _dedupe([*result, *part])
 
-        result: list[Conjunction] = [frozenset()] if conjunctive else []
-        for item in node.items:
-            part = self.visit(item, positive)
-            inlined = (self.inlined.get((item.rule, item.expect == positive))
-                       if isinstance(item, RuleRef) else None)
-            combined = combine(result, part if inlined is None else inlined)
-            if inlined is not None and len(combined) > MAX_INLINED_ALTERNATIVES:
-                # Read in place, the other rule's conditions make this one too large: read
-                # its derived fact instead.
-                combined = combine(result, part)
-            result = combined
-            if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
-                self.too_big = True
-                return result[:1]
-        return result
+        def inline_candidate(item: Condition) -> list[Conjunction] | None:
+            return (self.inlined.get((item.rule, item.expect == positive))
+                    if isinstance(item, RuleRef) else None)
+
+        read_in_place = False
+
+        def alternatives(may_read_in_place: bool) -> list[Conjunction]:
+            nonlocal read_in_place
+            result: list[Conjunction] = [frozenset()] if conjunctive else []
+            for item in node.items:
+                part = self.visit(item, positive)
+                inlined = inline_candidate(item) if may_read_in_place else None
+                combined = combine(result, part if inlined is None else inlined)
+                if inlined is not None:
+                    if len(combined) > MAX_INLINED_ALTERNATIVES:
+                        # Read in place, the other rule's conditions make this one too
+                        # large: read its derived fact instead.
+                        combined = combine(result, part)
+                    else:
+                        read_in_place = True
+                result = combined
+                if len(result) > MAX_ALTERNATIVES_PER_RULE * 4:
+                    self.too_big = True
+                    return result[:1]
+            return result
+
+        result = alternatives(may_read_in_place=True)
+        if self.too_big or not read_in_place or _joins(result) <= MAX_INLINED_JOINS:
+            return result
+        # Each alternative is an engine rule that joins every derived fact it reads, and each
+        # join has its own block of the engine's per-state memory. Reading some parts in place
+        # multiplies the alternatives, and with them the joins on the derived facts still read
+        # (a grant that requires twelve rules became eight rules of nine joins each): beyond
+        # MAX_INLINED_JOINS, read every part as a derived fact instead, unless that joins more.
+        plain = alternatives(may_read_in_place=False)
+        return plain if _joins(result) > _joins(plain) else result
 
     visit_any = visit_all
 
     def _atom(self, node: RuleRef, positive: bool) -> Conjunction:
-        value = 1 if node.expect == positive else 0
-        return frozenset({(rule_type(node.rule), _dumps({"v": value}))})
+        return frozenset({(rule_type(node.rule), _VALUE_TESTS[node.expect == positive])})
+
+
+#: A derived fact's value tests in the compiler's atoms, by the value read.
+_VALUE_TESTS: Final = {True: _dumps({"v": 1}), False: _dumps({"v": 0})}
+
+
+def _joins(alternatives: list[Conjunction]) -> int:
+    """The derived facts the alternatives read, counted once in each: what their engine rules
+    join."""
+    return sum(1 for conj in alternatives for kind, _ in conj if kind.startswith("r:"))
 
 
 def _dedupe(conjunctions: Iterable[Conjunction]) -> list[Conjunction]:
@@ -368,52 +471,80 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     # about as much whatever its size. Fields are packed in the order rules first read them,
     # as long as the packed fact stays within the per-fact limits counted above.
     groups = _pack_fields(fields, tests_per_type)
-    group_of = {name: group.type for group in groups for name, _ in group.fields}
+    group_of = {name: group.path for group in groups for name, _ in group.fields}
 
     # A derived fact is asserted only where some engine rule still reads it.
     read = {atom for _, _, conjunctions in variants for conj in conjunctions
             for atom in conj if atom[0].startswith("r:")}
 
+    # Rules in dependency order, cut into partitions of at most PARTITION_RULES engine rules:
+    # a rule reads only rules before it, so a derived fact is read in its own partition or a
+    # later one.
+    per_rule: Counter[int] = Counter()
+    for index, _, conjunctions in variants:
+        per_rule[index] += len(conjunctions)
+    partition_of: dict[int, int] = {}
+    part = size = 0
+    for index in sorted(per_rule):
+        if size and size + per_rule[index] > PARTITION_RULES:
+            part, size = part + 1, 0
+        partition_of[index] = part
+        size += per_rule[index]
+    group_number = {group.path: n for n, group in enumerate(groups)}
+    part_definitions: list[dict[str, Any]] = [{} for _ in range(part + 1)]
+    part_groups: list[set[int]] = [set() for _ in range(part + 1)]
+    read_in: dict[tuple[int, int], set[int]] = {}
+
     # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
-    # The definition is written as JSON text as it goes, from each pattern's JSON text (the
-    # text _dumps would give for the whole, without encoding every test a second time).
-    definition: list[str] = []
+    definition: dict[str, Any] = {}
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
-    engine_types: set[str] = set()
+    engine_types: set[tuple[str, ...]] = set()
+    levels = tree_levels(len(ruleset.rules))
     rule_index = {rule.id: index for index, rule in enumerate(ruleset.rules)}
     for index, positive, conjunctions in variants:
         rule = ruleset.rules[index]
         derived = None
-        if (rule_type(rule.id), _dumps({"v": 1 if positive else 0})) in read:
-            bucket, number = _derived_head(index)
-            derived = (f'{{"t": {_dumps(bucket)}, "n": {number["n"]}, "id": "r{index}", '
-                       f'"v": {1 if positive else 0}')
+        if (rule_type(rule.id), _VALUE_TESTS[positive]) in read:
+            path, prop = derived_path(index, levels)
+            derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
+                       f'"id": "r{index}"')
         for k, conj in enumerate(conjunctions):
-            by_type: dict[tuple[str, int], list[str]] = {}
+            # The tests on each engine fact, by (whether it is derived, its path).
+            by_type: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
             for kind, test in conj:
                 if kind.startswith("f:"):
-                    by_type.setdefault((group_of[kind[2:]], -1), []).append(
+                    by_type.setdefault((False, group_of[kind[2:]]), []).append(
                         _renamed(test, kind[2:]))
                 else:
                     read_index = rule_index[kind[2:]]
-                    by_type.setdefault((_derived_head(read_index)[0], read_index),
-                                       []).append(test)
-            patterns: list[str] = []
+                    path, prop = derived_path(read_index, levels)
+                    by_type.setdefault((True, (*path, prop)), []).append(
+                        _derived_test(prop, test))
+                    read_in.setdefault((read_index, int(test == _VALUE_TESTS[True])),
+                                       set()).add(partition_of[index])
+            patterns: list[dict[str, Any]] = []
             shared_fact = False
-            for (kind, read_index), tests in sorted(by_type.items()):
-                chunks = _chunks(kind, tests, None if read_index < 0
-                                 else _derived_head(read_index)[1])
+            # The profile's patterns first: its facts are asserted first, so an alternative
+            # whose profile test fails never builds partial matches of the derived facts it
+            # joins (the engine joins a rule's patterns left to right).
+            part = partition_of[index]
+            for (is_derived, path), tests in sorted(by_type.items()):
+                if is_derived:
+                    path = path[:-1]  # the last is the property its test reads
+                else:
+                    part_groups[part].add(group_number[path])
+                chunks = _chunks(path, tests)
                 shared_fact = shared_fact or len(chunks) > 1
-                for key, groups_used in chunks:
+                for key, pattern, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
                         problems.append(Diagnostic.of("E301", "groups", rule.span,
                                                       rule=rule.id))
                     pattern_use[key] += 1
                     note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
-                    engine_types.add(kind)
+                    engine_types.add(path)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
-                    patterns.append(f'{{"m{len(patterns)}": {key}}}')
+                    patterns.append({f"m{len(patterns)}": pattern})
             if len(patterns) > MAX_PATTERNS_PER_RULE:
                 problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
                                               n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
@@ -421,19 +552,37 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             name = f"R{index}{'T' if positive else 'F'}{k}"
             # Several patterns on one profile fact (a condition with more and/or groups than
             # one pattern may hold) need "dist": 0, so that one fact may match them all.
-            definition.append(f'{_dumps(name)}: {{"all": [{", ".join(patterns)}]'
-                              + (', "dist": 0}' if shared_fact else "}"))
-            actions[name] = Action(index, positive, derived)
+            definition[name] = part_definitions[part][name] = (
+                {"all": patterns, "dist": 0} if shared_fact else {"all": patterns})
+            actions[name] = Action(index, positive, derived, partition=part)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    definition.append(f'{_dumps(SENTINEL)}: '
-                      + _dumps({"pri": 65000, "all": [{"m": {"t": SENTINEL}}]}))
+    sentinel = {"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]}
+    definition[SENTINEL] = sentinel
+    for part_definition in part_definitions:
+        part_definition[SENTINEL] = sentinel
+    # Each derived fact goes to the partitions that read it.
+    actions = {name: Action(action.index, action.value, action.derived,
+                            tuple(sorted(read_in.get((action.index, int(action.value)), ()))),
+                            action.partition)
+               for name, action in actions.items()}
+    assert all(min(action.read_in, default=action.partition) >= action.partition
+               for action in actions.values()), "a rule reads a rule after it"
+    text = _dumps(definition)
+    partitions = tuple(Partition(text if len(part_definitions) == 1 else _dumps(part_definition),
+                                 tuple(sorted(groups_read)))
+                       for part_definition, groups_read in zip(part_definitions, part_groups,
+                                                               strict=True))
 
     problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
-    _check_identities(ruleset, groups, problems)
+    # The engine's own property names: each kind's discriminator and each derived fact's value.
+    engine_names = {name for path in engine_types | {SENTINEL_PATH} for name in path}
+    engine_names |= {derived_path(action.index, levels)[1] for action in actions.values()
+                     if action.derived is not None}
+    _check_identities(ruleset, groups, engine_names, problems)
     if problems:
         raise RuleSetError(problems)
-    return CompiledRules("{" + ", ".join(definition) + "}", actions, fields, groups,
-                         len(definition))
+    return CompiledRules(text, actions, fields, groups,
+                         len(definition) + len(partitions) - 1, partitions)
 
 
 def _pack_fields(fields: dict[str, bool],
@@ -451,8 +600,9 @@ def _pack_fields(fields: dict[str, bool],
         packed[-1].append((name, tests_known))
         children += own_children
         simultaneous += own_simultaneous
-    return tuple(ProfileFactGroup(f"p{n}", tuple(members))
-                 for n, members in enumerate(packed) if members)
+    packed = [members for members in packed if members]
+    return tuple(ProfileFactGroup(f"p{n}", tuple(members), group_path(f"p{n}", len(packed)))
+                 for n, members in enumerate(packed))
 
 
 def property_name(field: str, key: str) -> str:
@@ -482,26 +632,27 @@ def _rename(test: Any, field: str) -> Any:
     return test
 
 
-def _chunks(kind: str, tests: list[str], first: dict[str, Any] | None = None
-            ) -> list[tuple[str, int]]:
+def _chunks(path: tuple[str, ...], tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
     """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
-    (the pattern as JSON text, its and/or groups). Each pattern starts with the type test,
-    then ``first`` if given (a derived fact's number), then the tests in order."""
-    chunks: list[tuple[str, int]] = []
+    (the pattern as JSON text, the pattern, its and/or groups). Each pattern starts with the
+    fact's path (each property 1), then the tests in order."""
+    chunks: list[tuple[str, dict[str, Any], int]] = []
     texts: list[str] = []
+    parsed: list[Any] = []
     used = 1  # the pattern's own "$and"
-    lead: list[dict[str, Any]] = [{"t": kind}, *([first] if first is not None else [])]
-    head = "{\"$and\": [" + "".join(_dumps(test) + ", " for test in lead)
+    lead: list[dict[str, Any]] = [{name: 1} for name in path]
+    head = "{\"$and\": [" + _path_tests(path)
 
     def close() -> None:
-        chunks.append((head + ", ".join(texts) + "]}", used))
+        chunks.append((head + ", ".join(texts) + "]}", {"$and": [*lead, *parsed]}, used))
 
     for test in sorted(set(tests)):
-        cost = _test_info(test)[1]
+        value, cost = _test_info(test)
         if texts and used + cost > MAX_GROUPS_PER_PATTERN:
             close()
-            texts, used = [], 1
+            texts, parsed, used = [], [], 1
         texts.append(test)
+        parsed.append(value)
         used += cost
     close()
     return chunks
@@ -593,14 +744,14 @@ def _walk_compares(condition: Condition) -> Iterable[Compare]:
 
 
 def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, ...],
-                      problems: list[Diagnostic]) -> None:
+                      engine_names: set[str], problems: list[Diagnostic]) -> None:
     """The engine knows fact ids and property names by their 32-bit hashes only: check that
     no two collide (fixed, small name spaces: a collision is a bug, not a user error)."""
     ids = [group.type for group in groups] + [f"r{k}" for k in range(len(ruleset.rules))]
     ids.append("done")
     if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
-    names = {"t", "id", "v", "n", "sid"}
+    names = {"id", "sid"} | engine_names
     for group in groups:
         for field, _ in group.fields:
             spec = fact_spec(field)

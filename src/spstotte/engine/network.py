@@ -27,11 +27,18 @@ import durable_rules_engine as dre
 from ..errors import EngineError, Message
 from ..facts import FactKind, FactValue, fact_spec, rank
 from ..ruleset.resolve import ResolvedRuleSet
-from .compiler import SENTINEL, CompiledRules, fnv1a_32, property_name
+from .compiler import (
+    SENTINEL_PATH,
+    CompiledRules,
+    Partition,
+    fact_head,
+    fnv1a_32,
+    property_name,
+)
 from .reference import Results
 
 _network_names = itertools.count(1)
-_SENTINEL_FACT: Final = f'{{"t": "{SENTINEL}", "id": "done"'
+_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "done"'
 
 #: Emptied engine states a network keeps for reuse. One is enough for one thread; more serve
 #: threads that evaluate at once. Each holds its beta memory (about 2.8 MiB for a bundled rule
@@ -131,32 +138,44 @@ class Network:
         self.ruleset = ruleset
         self.compiled = compiled
         self._rule_ids = [rule.id for rule in ruleset.rules]
-        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact).
-        self._conclusions: dict[str, tuple[str, bool, str | None]] = {
-            name: (self._rule_ids[action.index], action.value, action.derived)
+        #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact,
+        #: the derived fact's id, the partitions that read it).
+        self._conclusions: dict[str, tuple[str, bool, str | None, str, tuple[int, ...]]] = {
+            name: (self._rule_ids[action.index], action.value, action.derived,
+                   f"r{action.index}", action.read_in)
             for name, action in compiled.actions.items()}
         #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
-        #: ``known``), a group of fields each (compiler.ProfileFactGroup).
-        self._groups = tuple((f'{{"t": "{group.type}", "id": "{group.type}", ', group.fields)
+        #: ``known``, its id), a group of fields each (compiler.ProfileFactGroup).
+        self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ',
+                              group.fields, group.type)
                              for group in compiled.groups)
+        partitions = compiled.partitions or (Partition(compiled.definition,
+                                                       tuple(range(len(compiled.groups)))),)
+        #: The profile groups each partition reads.
+        self._partition_groups = tuple(partition.groups for partition in partitions)
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
-        #: Emptied states ready for the next evaluation: (sid, hash of the sid).
+        #: Emptied states ready for the next evaluation: (sid, hash of the sid). A sid names
+        #: one state in each partition's engine rule set.
         self._idle: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._in_flight = 0
         self._retired = False
         self._deleted = False
-        name = f"spstotte_{ruleset.id}_{next(_network_names)}"
-        try:
-            self._handle = dre.create_ruleset(name, compiled.definition)
-        except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
-            raise EngineError(Message.of("errors.engine_rejected", ruleset=ruleset.id,
-                                         detail=str(exc))) from None
+        self._handles: list[int] = []
+        for number, partition in enumerate(partitions):
+            name = f"spstotte_{ruleset.id}_{next(_network_names)}_{number}"
+            try:
+                self._handles.append(dre.create_ruleset(name, partition.definition))
+            except dre.error as exc:  # pragma: no cover - the compiler's guards prevent this
+                for handle in self._handles:
+                    dre.delete_ruleset(handle)
+                raise EngineError(Message.of("errors.engine_rejected", ruleset=ruleset.id,
+                                             detail=str(exc))) from None
         _NETWORKS.add(self)
         # A network nobody refers to any more (its library was dropped without close())
-        # frees its engine ruleset when it is collected.
-        self._finalizer = weakref.finalize(self, _delete_network, self._handle, self._idle)
+        # frees its engine rule sets when it is collected.
+        self._finalizer = weakref.finalize(self, _delete_network, self._handles, self._idle)
 
     def _abandon_after_fork(self) -> None:
         self._lock = threading.Lock()
@@ -209,74 +228,21 @@ class Network:
             self.release()
 
     def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
-        handle = self._handle
-        conclusions = self._conclusions
-        properties = self._properties
-        assert_fact = dre.assert_fact
-        complete_and_start_action = dre.complete_and_start_action
+        handles = self._handles
         idle = self._idle
         try:
             sid, digest = idle.pop()  # atomic: no two threads get the same state
-            created = True
+            created = [True] * len(handles)
         except IndexError:
             sid, digest = _SIDS.take()
-            created = False
+            created = [False] * len(handles)
         tail = f', "sid": "{sid}"}}'
-        #: Every fact given to the state, to retract afterwards.
-        given: list[str] = []
-        results: Results = {}
-        sentinel_done = emptied = False
-        offset = 0
+        #: Per partition, whether its sentinel has fired.
+        done = [False] * len(handles)
+        emptied = False
         try:
-            for head, fields in self._groups:
-                members = []
-                for name, tests_known in fields:
-                    value = facts.get(name)
-                    if value is None and not tests_known:
-                        continue  # unknown: no property, so no comparison can match it
-                    key = (name, value)
-                    text = properties.get(key)
-                    if text is None:
-                        if len(properties) > 4_000:
-                            properties.clear()
-                        text = _field_properties(name, tests_known, value)
-                        properties[key] = text
-                    members.append(text)
-                if members:
-                    fact = head + ", ".join(members) + tail
-                    created = True
-                    if assert_fact(handle, fact)[0] == _ALREADY_THERE:
-                        raise _StateNotEmpty
-                    given.append(fact)
-            fact = _SENTINEL_FACT + tail
-            created = True
-            code, offset = assert_fact(handle, fact)
-            if code == _ALREADY_THERE:
-                raise _StateNotEmpty
-            given.append(fact)
-            started = dre.start_action_for_state(handle, offset)
-            messages = started[1] if started else None
-            while messages:
-                # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
-                conclusion = conclusions.get(messages[2:messages.index('"', 2)])
-                if conclusion is None:
-                    sentinel_done = True
-                else:
-                    rule_id, value, derived = conclusion
-                    if rule_id not in results:
-                        results[rule_id] = value
-                        if derived is not None:
-                            fact = derived + tail
-                            if assert_fact(handle, fact)[0] == _ALREADY_THERE:
-                                raise _StateNotEmpty
-                            given.append(fact)
-                messages = complete_and_start_action(handle, offset)
-            # Empty the state for the next evaluation. No rule tests for an absent fact, so a
-            # retraction fires nothing.
-            retract_fact = dre.retract_fact
-            for fact in given:
-                retract_fact(handle, fact)
-            emptied = sentinel_done
+            results = self._run(facts, tail, created, done)
+            emptied = all(done)
             return results
         except dre.error as exc:
             raise EngineError(Message.of("errors.engine_failed", detail=str(exc))) from None
@@ -286,24 +252,114 @@ class Network:
             if emptied and len(idle) < MAX_IDLE_STATES:
                 idle.append((sid, digest))
             else:
-                if created:
-                    if not sentinel_done:
-                        _drain(handle, tail)
-                    dre.delete_state(handle, sid)
+                for handle, state_created, sentinel_done in zip(handles, created, done,
+                                                                strict=True):
+                    if state_created:
+                        if not sentinel_done:
+                            _drain(handle, tail)
+                        dre.delete_state(handle, sid)
                 _SIDS.give_back(digest)
 
+    def _run(self, facts: Mapping[str, FactValue], tail: str, created: list[bool],
+             done: list[bool]) -> Results:
+        """Assert the facts into each partition in turn, run its actions, then empty the
+        states; ``created`` and ``done`` record, per partition, whether a state exists and
+        whether its sentinel fired."""
+        conclusions = self._conclusions
+        assert_fact = dre.assert_fact
+        complete_and_start_action = dre.complete_and_start_action
+        groups = self._groups
+        group_facts: dict[int, str | None] = {}
+        #: Per partition, the derived facts from earlier partitions it reads: (text, id).
+        waiting: list[list[tuple[str, str]]] = [[] for _ in self._handles]
+        #: Per partition, the id of every fact given to its state, to retract afterwards.
+        given: list[list[str]] = [[] for _ in self._handles]
+        results: Results = {}
+        for number, handle in enumerate(self._handles):
+            own = given[number]
+            for group in self._partition_groups[number]:
+                if group not in group_facts:
+                    group_facts[group] = self._group_fact(groups[group], facts)
+                fact = group_facts[group]
+                if fact is not None:
+                    created[number] = True
+                    if assert_fact(handle, fact + tail)[0] == _ALREADY_THERE:
+                        raise _StateNotEmpty
+                    own.append(groups[group][2])
+            for fact, fact_id in waiting[number]:
+                created[number] = True
+                if assert_fact(handle, fact)[0] == _ALREADY_THERE:
+                    raise _StateNotEmpty
+                own.append(fact_id)
+            created[number] = True
+            code, offset = assert_fact(handle, _SENTINEL_FACT + tail)
+            if code == _ALREADY_THERE:
+                raise _StateNotEmpty
+            own.append("done")
+            started = dre.start_action_for_state(handle, offset)
+            messages = started[1] if started else None
+            while messages:
+                # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
+                conclusion = conclusions.get(messages[2:messages.index('"', 2)])
+                if conclusion is None:
+                    done[number] = True
+                else:
+                    rule_id, value, derived, fact_id, read_in = conclusion
+                    if rule_id not in results:
+                        results[rule_id] = value
+                        if derived is not None:
+                            fact = derived + tail
+                            for reader in read_in:
+                                if reader == number:
+                                    if assert_fact(handle, fact)[0] == _ALREADY_THERE:
+                                        raise _StateNotEmpty
+                                    own.append(fact_id)
+                                else:  # a later partition (rules read only earlier rules)
+                                    waiting[reader].append((fact, fact_id))
+                messages = complete_and_start_action(handle, offset)
+        # Empty the states for the next evaluation. No rule tests for an absent fact, so a
+        # retraction fires nothing. The engine finds the fact to retract by its id alone (it
+        # parses every property of what it is given), and takes them all in one call.
+        for handle, ids in zip(self._handles, given, strict=True):
+            dre.retract_facts(handle, "[" + ", ".join(
+                f'{{"id": "{fact_id}"{tail}' for fact_id in ids) + "]")
+        return results
 
-def _delete_network(handle: int, idle: list[tuple[str, int]]) -> None:
-    """Free an engine rule set: its idle states first (deleting a rule set with live states
-    leaks their memory), then the rule set."""
+    def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...], str],
+                    facts: Mapping[str, FactValue]) -> str | None:
+        """A profile group's fact without its closing brace and sid; None if it has no
+        property to assert."""
+        properties = self._properties
+        head, fields, _ = group
+        members = []
+        for name, tests_known in fields:
+            value = facts.get(name)
+            if value is None and not tests_known:
+                continue  # unknown: no property, so no comparison can match it
+            key = (name, value)
+            text = properties.get(key)
+            if text is None:
+                if len(properties) > 4_000:
+                    properties.clear()
+                text = _field_properties(name, tests_known, value)
+                properties[key] = text
+            members.append(text)
+        return head + ", ".join(members) if members else None
+
+
+def _delete_network(handles: list[int], idle: list[tuple[str, int]]) -> None:
+    """Free a network's engine rule sets: their idle states first (deleting a rule set with
+    live states leaks their memory), then the rule sets."""
     while idle:
         sid, digest = idle.pop()
-        try:
-            dre.delete_state(handle, sid)
-        except dre.error:  # pragma: no cover - nothing else deletes a pooled state
-            pass
+        for handle in handles:
+            try:
+                dre.delete_state(handle, sid)
+            except dre.error:  # pragma: no cover - nothing else deletes a pooled state
+                pass
         _SIDS.give_back(digest)
-    dre.delete_ruleset(handle)
+    for handle in handles:
+        dre.delete_ruleset(handle)
 
 
 def _drain(handle: int, tail: str) -> None:
