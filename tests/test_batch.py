@@ -280,6 +280,8 @@ def test_standard_input_to_standard_output() -> None:
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [r["id"] for r in records] == [f"case-{i}" for i in range(1, 6)]
+    # An error file that is a device is written to, never removed or replaced.
+    assert Path(os.devnull).is_char_device()
 
 
 def test_a_real_interrupt_leaves_whole_records_and_resume_completes_them(

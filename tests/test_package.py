@@ -42,6 +42,7 @@ def test_the_wheel_contains_the_rules_and_the_municipalities(wheel: Path) -> Non
     assert templates
     for template in templates:
         assert f"spstotte/render/templates/{template.name}" in names
+    assert "spstotte/batch/templates/impact.html.j2" in names
     for template in (ROOT / "municipalities" / "letters").rglob("*.j2"):
         relative = template.relative_to(ROOT / "municipalities").as_posix()
         assert f"spstotte/_data/municipalities/{relative}" in names

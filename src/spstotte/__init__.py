@@ -16,7 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .batch import evaluate_many
+    from .batch import evaluate_many, generate_cases
+    from .batch.impact import impact
     from .cli.validate import validate_paths
     from .errors import (
         Diagnostic,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 #: Where each public name lives.
 _HOME = {
     "decision_text": "render.decision", "diff_rulesets": "render.diff",
-    "evaluate_many": "batch",
+    "evaluate_many": "batch", "impact": "batch.impact", "generate_cases": "batch",
     **dict.fromkeys(("Diagnostic", "DiagnosticsError", "EngineError", "InputError",
                      "ProfileError", "ProfileProblem", "RuleSetError", "ScenarioError",
                      "Severity", "Span", "SpstotteError", "UnknownMunicipalityError"), "errors"),
@@ -95,6 +96,8 @@ __all__ = [
     "diff_rulesets",
     "evaluate",
     "evaluate_many",
+    "generate_cases",
+    "impact",
     "library_version",
     "rulebook",
     "validate_paths",

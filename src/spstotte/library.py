@@ -60,8 +60,9 @@ from .ruleset.resolve.pipeline import (
     rule_set_period,
     version_bounds,
 )
-from .verdict.build import build_verdict, compact_verdict
+from .verdict.build import build_verdict, compact_verdict, decide_only
 from .verdict.model import Verdict
+from .verdict.precedence import Outcome, ReasonKind
 
 Backend = Literal["rete", "reference"]
 
@@ -190,6 +191,10 @@ class RuleLibrary:
         #: Compiles in progress, by file, version, fingerprint and generation: other threads
         #: wait for them.
         self._pending: dict[tuple[_Key, str, int], _Compile] = {}
+        #: Networks of rule sets given as such (a draft file, a file at a git revision), by
+        #: their content hash: see :meth:`evaluate_ruleset`.
+        self._given: dict[str, _Entry] = {}
+        self._given_lock = threading.Lock()
 
     @classmethod
     def from_options(cls, rules: str | Path | None = None,
@@ -550,8 +555,9 @@ class RuleLibrary:
     def close(self) -> None:
         """Free every compiled network (once evaluations in progress are done)."""
         with self._lock:
-            entries = [*self._entries.values(), *self._previous.values()]
-            self._entries, self._previous = {}, {}
+            entries = [*self._entries.values(), *self._previous.values(),
+                       *self._given.values()]
+            self._entries, self._previous, self._given = {}, {}, {}
             self._timelines = {}
             self._index = None
             self._parsed = {}
@@ -582,6 +588,84 @@ class RuleLibrary:
         later = (self.evaluate(inputs, municipality=stored.municipality, on=today,
                                backend=backend) if today is not None else None)
         return Replay(stored, again, later)
+
+    def _given_entry(self, ruleset: ResolvedRuleSet) -> _Entry:
+        """The network of a rule set given as such, compiled once per content hash and
+        acquired for one evaluation: the caller releases it. Kept until :meth:`close`."""
+        key = ruleset.content_hash or str(id(ruleset))
+        with self._lock:
+            entry = self._given.get(key)
+            if entry is not None and entry.network.acquire():
+                return entry
+            for kept in self._entries.values():  # a municipality's own: already compiled
+                if kept.ruleset is ruleset and kept.network.acquire():
+                    return kept
+        with self._given_lock:  # one compile at a time; a second caller finds it done
+            with self._lock:
+                entry = self._given.get(key)
+                if entry is not None and entry.network.acquire():
+                    return entry
+            with collector_paused():
+                entry = _Entry(ruleset, Network(ruleset, compile_ruleset(ruleset)), key)
+            entry.network.acquire()
+            with self._lock:
+                self._given[key] = entry
+            return entry
+
+    def conclusions(self, ruleset: ResolvedRuleSet, citizen: CitizenProfile, on: date,
+                    backend: Backend = "rete") -> Conclusions:
+        """Each rule's conclusion and the outcome of a profile under a resolved rule set (a
+        draft file, a file at a git revision, :meth:`load_ruleset`), without the verdict's
+        texts: for comparing many cases under two rule sets fast. The outcome and the
+        reasons are the ones :meth:`evaluate_ruleset` gives (the same code decides).
+
+        Raises:
+            ProfileError: ``on`` is outside the rule set's period, before the birth date, or
+                an assessment names no point of the rule set.
+        """
+        facts, results = self._run(ruleset, citizen, on, backend)
+        decision = decide_only(ruleset, facts, results, on)
+        return Conclusions(decision.outcome, decision.reasons, results, facts)
+
+    def _run(self, ruleset: ResolvedRuleSet, citizen: CitizenProfile, on: date,
+             backend: Backend) -> tuple[dict[str, Any], dict[str, bool]]:
+        if not ruleset.period.contains(on):
+            raise not_in_force(ruleset.id, ruleset.period, on)
+        facts = profile_facts(citizen, on)
+        _check_assessments(citizen, ruleset)
+        if ruleset.assessment_points:
+            facts = {**facts, **assessment_facts(citizen, ruleset.assessment_points)}
+        if backend == "reference":
+            return facts, evaluate_reference(ruleset, facts)
+        entry = self._given_entry(ruleset)
+        try:
+            return facts, entry.network.evaluate_acquired(facts)
+        finally:
+            entry.network.release()
+
+    def evaluate_ruleset(self, ruleset: ResolvedRuleSet,
+                         profile: CitizenProfile | Mapping[str, Any], *,
+                         on: date | str | None = None, backend: Backend = "rete") -> Verdict:
+        """Decide a profile under a resolved rule set given as such: a draft file or a file
+        at a git revision (:meth:`load_ruleset`), on a decision date in the rule set's period
+        (default: its first day, or today for a rule set without one). Its network is
+        compiled once per content hash and kept until :meth:`close`.
+
+        Raises:
+            ProfileError: the profile is invalid, or ``on`` is outside the rule set's period
+                or before the birth date.
+        """
+        if backend not in ("rete", "reference"):
+            raise InputError(Message.of("errors.backend", backend=backend))
+        citizen = CitizenProfile.parse(profile)
+        if on is None:
+            decision_date = (date.today() if ruleset.period.contains(date.today())
+                             else ruleset.period.valid_from or date.today())
+        else:
+            decision_date = _decision_date(on)
+        facts, results = self._run(ruleset, citizen, decision_date, backend)
+        return build_verdict(ruleset, facts, results, decision_date, citizen.masked(),
+                             library_version(), backend, citizen.assessments)
 
     def evaluate(self, profile: CitizenProfile | Mapping[str, Any], *,
                  municipality: str | int, on: date | str | None = None,
@@ -640,6 +724,19 @@ class RuleLibrary:
         finally:
             entry.network.release()
         return citizen, decision_date, facts, entry, results
+
+
+@dataclass(frozen=True)
+class Conclusions:
+    """What :meth:`RuleLibrary.conclusions` finds for one profile under one rule set."""
+
+    outcome: Outcome
+    #: The reasons' codes (rule ids, ``grant_<path>``) and kinds, as the verdict lists them.
+    reasons: tuple[tuple[str, ReasonKind], ...]
+    #: Each rule's conclusion, by rule id (a rule that did not conclude is absent).
+    results: dict[str, bool]
+    #: The facts the rules read.
+    facts: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -813,6 +910,8 @@ def _after_fork_in_child() -> None:
         library._entries = {}
         library._previous = {}
         library._pending = {}
+        library._given = {}
+        library._given_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -74,6 +74,8 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
     if args.resume:
         done = resume_point(Path(args.output), out_fmt)  # type: ignore[arg-type]
         cut_errors(errors_path, done)
+    elif errors_path.is_file():
+        errors_path.unlink()  # the errors of an earlier run (never a device such as /dev/null)
     total = _count_rows(args.input, in_fmt)
     source: IO[str] = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig")
                        if args.input == "-" else
@@ -84,8 +86,7 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
                 if row.number > done)
         library = RuleLibrary.from_options(args.rules, args.municipalities, project_of(args))
         workers = args.workers or os.cpu_count() or 1
-        with _output(args, out_fmt) as stream, errors_path.open(
-                "a" if args.resume else "w", encoding="utf-8") as errors_file:
+        with _output(args, out_fmt) as stream, _ErrorFile(errors_path) as errors_file:
             writer = RecordWriter(stream, out_fmt, args.detail,  # type: ignore[arg-type]
                                   header=not (args.resume and done > 0))
             tally = _Tally(done)
@@ -97,7 +98,6 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
                                             workers=workers):
                     if record["status"] == "error":
                         errors_file.write(error_entry(record))
-                        errors_file.flush()
                     writer.write(record)
                     tally.add(record)
                     progress.tick(tally.written)
@@ -111,13 +111,33 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
             progress.clear()
     finally:
         source.close()
-    if tally.failed == 0 and errors_path.exists() and errors_path.stat().st_size == 0:
-        errors_path.unlink()
     if not args.quiet:
         sys.stderr.write(summary(tally.outcomes, tally.written, tally.failed,
                                  time.monotonic() - progress.started, lang,
                                  errors_path if tally.failed else None))
     return ExitCode.OK
+
+
+class _ErrorFile:
+    """The error file, created (or appended to) when the first row fails: a run without
+    errors leaves none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def write(self, line: str) -> None:
+        if self._handle is None:
+            self._handle = self.path.open("a", encoding="utf-8")
+        self._handle.write(line)
+        self._handle.flush()
+
+    def __enter__(self) -> _ErrorFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
 
 class _Tally:

@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     from .batch import add_parser as add_batch_parser
 
     add_batch_parser(sub, _LANG_HELP)
+    from .impact import add_parsers as add_impact_parsers
+
+    add_impact_parsers(sub, _LANG_HELP)
 
     rp = sub.add_parser("replay", help="decide a stored verdict again and compare")
     rp.add_argument("verdict", help="a verdict stored as JSON (spstotte evaluate --format json)")
@@ -374,6 +377,18 @@ def _batch(args: argparse.Namespace, out: TextIO) -> int:
     return run_batch(args, out)
 
 
+def _impact(args: argparse.Namespace, out: TextIO) -> int:
+    from .impact import run_impact
+
+    return run_impact(args, out)
+
+
+def _cases(args: argparse.Namespace, out: TextIO) -> int:
+    from .impact import run_cases
+
+    return run_cases(args, out)
+
+
 def _today() -> str:
     from datetime import date
 
@@ -521,7 +536,7 @@ def _test(args: argparse.Namespace, out: TextIO) -> int:
 #: code.
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": _init, "evaluate": _evaluate, "validate": _validate, "replay": _replay,
-    "batch": _batch,
+    "batch": _batch, "impact": _impact, "cases": _cases,
     "municipalities": _municipalities, "explain": _explain, "rulebook": _rulebook,
     "diff": _diff, "schema": _schema, "test": _test,
 }

@@ -469,6 +469,13 @@ class _Builder:
             "end_date": end_date, "ruleset": rs.id, "ruleset_hash": rs.content_hash,
         }
 
+    def settle(self) -> tuple[list[Requirement], list[RequirementState], dict[str, Requirement],
+                              list[Requirement], list[Requirement], _Decided]:
+        """:meth:`decide` as a tuple (for :func:`decide_only`)."""
+        found = self.decide()
+        return (found.requirements, found.states, found.by_id, found.undetermined, found.unmet,
+                found.settled)
+
     def build(self, inputs: dict[str, Any], library_version: str, engine: str,
               assessments: Mapping[str, Assessment]) -> Verdict:
         rs = self.ruleset
@@ -919,3 +926,11 @@ def build_verdict(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], resu
     """Build the verdict from the rules' conclusions (the same for both engines)."""
     return _Builder(ruleset, facts, results, on).build(inputs, library_version, ENGINES[backend],
                                                        assessments or {})
+
+
+def decide_only(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], results: Results,
+                on: date) -> Decision:
+    """The decision a verdict would state (its outcome, chosen path and reasons' codes and
+    kinds), without the verdict's texts, trail and legal bases: what comparing many cases
+    needs, at a fraction of the cost of :func:`build_verdict`. The same code decides both."""
+    return _Builder(ruleset, facts, results, on).settle()[5].decision
