@@ -310,3 +310,17 @@ def test_a_real_interrupt_leaves_whole_records_and_resume_completes_them(
     assert _command("batch", str(source), "-m", "265", "--on", ON, "-o", str(part),
                     "--workers", "2", "-q", "--resume").returncode == 0
     assert part.read_bytes() == whole.read_bytes()
+
+
+def test_workers_that_cannot_start_are_an_error_not_a_hang() -> None:
+    # A script read from standard input cannot be imported again by a spawned worker.
+    script = (b"from spstotte import EngineError, evaluate_many\n"
+              b"try:\n"
+              b"    list(evaluate_many([{'birth_date': '2010-01-01'}] * 10, municipality=265,\n"
+              b"                       on='2026-11-23', workers=2))\n"
+              b"except EngineError as exc:\n"
+              b"    print('typed:', exc)\n")
+    result = subprocess.run([sys.executable, "-"], input=script, capture_output=True,
+                            timeout=HANG_TIMEOUT, check=False)
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("typed: the 2 worker processes could not start")

@@ -15,10 +15,8 @@ sampled cases alone.
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +31,7 @@ from ..render.diff import Change, diff_rulesets
 from ..ruleset.resolve import ResolvedRule, ResolvedRuleSet
 from ..verdict.model import Verdict
 from .rows import Row
-from .run import CHUNK, IN_FLIGHT_PER_WORKER, as_rows
+from .run import as_rows, in_worker_processes
 
 #: Cases of each transition shown side by side, by default.
 SAMPLES = 3
@@ -424,23 +422,9 @@ def _decided(rows: Iterator[Row], here: Sides, settings: ImpactSettings,
         for row in rows:
             yield here.decide(row), row
         return
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(settings,))
-    pending: deque[tuple[list[Row], Any]] = deque()
-    chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
-    try:
-        for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_decide_chunk, (chunk,))))
-            while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                done, result = pending.popleft()
-                yield from zip(result.get(), done, strict=True)
-        while pending:
-            done, result = pending.popleft()
-            yield from zip(result.get(), done, strict=True)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    for cases, chunk in in_worker_processes(rows, workers, _start_worker, (settings,),
+                                            _decide_chunk):
+        yield from zip(cases, chunk, strict=True)
 
 
 _WORKER: dict[str, Any] = {}

@@ -14,12 +14,16 @@ import itertools
 import json
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ..errors import (
     DiagnosticsError,
+    EngineError,
+    Message,
     ProfileError,
     ProfileProblem,
     SpstotteError,
@@ -182,18 +186,40 @@ def _decide_chunk(chunk: list[Row]) -> list[dict[str, Any]]:
 
 def _in_processes(rows: Iterator[Row], settings: BatchSettings,
                   workers: int) -> Iterator[dict[str, Any]]:
+    for records, _ in in_worker_processes(rows, workers, _start_worker, (settings,),
+                                          _decide_chunk):
+        yield from records
+
+
+_T = TypeVar("_T")
+
+
+def in_worker_processes(rows: Iterator[Row], workers: int, start: Callable[..., None],
+                        args: tuple[Any, ...], work: Callable[[list[Row]], list[_T]]
+                        ) -> Iterator[tuple[list[_T], list[Row]]]:
+    """``work`` on chunks of ``rows`` in ``workers`` processes (each set up by
+    ``start(*args)``): each chunk's results with the chunk, in input order, with at most
+    :data:`IN_FLIGHT_PER_WORKER` chunks per worker in flight."""
+    # A pool that fails visibly: if the workers cannot start (the caller's main module cannot
+    # be imported again, as from `python -` or without an `if __name__ == "__main__":` guard),
+    # the pool is broken and says so, where multiprocessing.Pool would restart them for ever.
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(settings,))
-    pending: deque[Any] = deque()
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=start,
+                                   initargs=args)
+    pending: deque[tuple[list[Row], Future[list[_T]]]] = deque()
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
     try:
         for chunk in chunks:
-            pending.append(pool.apply_async(_decide_chunk, (chunk,)))
+            pending.append((chunk, executor.submit(work, chunk)))
             while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield from pending.popleft().get()
+                done, future = pending.popleft()
+                yield future.result(), done
         while pending:
-            yield from pending.popleft().get()
-        pool.close()
+            done, future = pending.popleft()
+            yield future.result(), done
+    except BrokenProcessPool:
+        raise EngineError(Message.of("errors.workers_failed", workers=workers)) from None
     finally:
-        pool.terminate()
-        pool.join()
+        for _, future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
