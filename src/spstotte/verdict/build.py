@@ -249,6 +249,7 @@ class _Builder:
         self._requirements: dict[Any, tuple[Requirement, RequirementState]] = \
             ruleset.memo.setdefault("requirement_states", {})
         self._decided: dict[Any, _Decided] = ruleset.memo.setdefault("decided", {})
+        self._compacts: dict[Any, Any] = ruleset.memo.setdefault("compacts", {})
         # Parts of a verdict that depend on a few inputs only (a rule, a path, the date).
         self._parts: dict[Any, Any] = ruleset.memo.setdefault("parts", {})
         # Reasons, assessments and the discretionary points behind a set of grounds repeat too.
@@ -451,23 +452,47 @@ class _Builder:
 
     def compact(self) -> dict[str, Any]:
         """The compact record of the verdict (see :func:`spstotte.batch.compact`) without
-        building the verdict: what a caseload run needs, at a fraction of the cost."""
+        building the verdict: what a caseload run needs, at a fraction of the cost.
+
+        The record follows from the requirements' conclusions, the paths' acceptance rules and,
+        for a requirement still undetermined, the facts it reads (they say which are missing):
+        memoised by those, so that cases alike in them share the work after the engine ran."""
+        plan, results, facts_get = self.plan, self.results, self.facts.get
+        parts: list[Any] = []
+        for rule, is_require, _ in plan.requirements:
+            value = results.get(rule.id)
+            parts.append((None, *map(facts_get, rule.facts)) if value is None
+                         else value is is_require)
+        key = (tuple(parts), tuple(
+            (None if accepted is None else results.get(accepted),
+             None if by_order is None else results.get(by_order))
+            for _, accepted, by_order in plan.paths))
+        found = self._compacts.get(key)
+        if found is None:
+            _make_room(self._compacts)
+            found = self._compacts[key] = self._compact()
+        outcome, reasons, missing, paths, months = found
+        rs = self.ruleset
+        return {
+            "outcome": outcome, "municipality": rs.municipality_code,
+            "decision_date": self.on.isoformat(),
+            "reasons": [{"code": code, "kind": kind} for code, kind in reasons],
+            "missing_facts": list(missing), "paths": dict(paths),
+            "end_date": add_months(self.on, months).isoformat() if months else None,
+            "ruleset": rs.id, "ruleset_hash": rs.content_hash,
+        }
+
+    def _compact(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...],
+                                tuple[tuple[str, str], ...], int | None]:
         found = self.decide()
         decision = found.settled.decision
         rs = self.ruleset
         chosen = decision.chosen
-        end_date = None
-        if chosen is not None and rs.paths[chosen].max_months:
-            end_date = add_months(self.on, rs.paths[chosen].max_months or 0).isoformat()
-        return {
-            "outcome": decision.outcome.value, "municipality": rs.municipality_code,
-            "decision_date": self.on.isoformat(),
-            "reasons": [{"code": code, "kind": kind.value} for code, kind in decision.reasons],
-            "missing_facts": [m.fact for m in self.missing_facts(decision,
-                                                                 found.requirements)],
-            "paths": {p: decision.path_status[p].value for p in rs.offered_paths},
-            "end_date": end_date, "ruleset": rs.id, "ruleset_hash": rs.content_hash,
-        }
+        return (decision.outcome.value,
+                tuple((code, kind.value) for code, kind in decision.reasons),
+                tuple(m.fact for m in self.missing_facts(decision, found.requirements)),
+                tuple((p, decision.path_status[p].value) for p in rs.offered_paths),
+                rs.paths[chosen].max_months if chosen is not None else None)
 
     def settle(self) -> tuple[list[Requirement], list[RequirementState], dict[str, Requirement],
                               list[Requirement], list[Requirement], _Decided]:
