@@ -158,7 +158,8 @@ def test_no_public_name_is_shadowed_by_a_module_of_the_same_name() -> None:
 SRC = ROOT / "src" / "spstotte"
 
 #: The stages, one sub-package each, in pipeline order (docs/architecture.md).
-STAGES = ("lang", "ruleset", "engine", "verdict", "render", "scenarios", "batch", "cli")
+STAGES = ("lang", "ruleset", "engine", "verdict", "render", "scenarios", "batch", "service",
+          "cli")
 
 #: Where each top-level module and package sits in the pipeline: a module imports only what
 #: sits at its own place or earlier. The shared modules (0) import no stage; every stage may
