@@ -324,3 +324,21 @@ def test_workers_that_cannot_start_are_an_error_not_a_hang() -> None:
                             timeout=HANG_TIMEOUT, check=False)
     assert result.returncode == 0
     assert result.stdout.decode().startswith("typed: the 2 worker processes could not start")
+
+
+def test_the_compact_memo_never_hands_one_case_another_cases_missing_facts() -> None:
+    # A caseload in one library, case after case: a case whose requirements concluded as an
+    # earlier case's did, but with other facts unknown, must be asked for its own facts.
+    from spstotte import generate_cases
+
+    library = RuleLibrary()
+    checked = 0
+    for case in generate_cases(300, 15, municipality=265, on=ON):
+        profile = {k: v for k, v in case.items() if k not in ("id", "municipality", "on")}
+        try:
+            verdict = library.evaluate(profile, municipality=265, on=ON)
+        except ProfileError:
+            continue
+        assert library.evaluate_compact(profile, municipality=265, on=ON) == compact(verdict)
+        checked += 1
+    assert checked == 300

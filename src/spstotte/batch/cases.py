@@ -129,16 +129,16 @@ class _Draw:
 
 
 def generate_cases(n: int, seed: int, municipality: int | None = None,
-                   on: date | None = None) -> Iterator[dict[str, Any]]:
+                   on: date | str | None = None) -> Iterator[dict[str, Any]]:
     """``n`` synthetic cases (profile data with an ``id``: ``syn-000001``, ...), drawn with
     :data:`DISTRIBUTION` from ``seed``; most live in ``municipality`` (a code; without one,
-    anywhere in Denmark). Ages are counted to ``on`` (default: today), the decision date the
-    caseload is meant for.
+    anywhere in Denmark). Ages are counted to ``on`` (a date or YYYY-MM-DD; default: today), the
+    decision date the caseload is meant for.
 
     >>> [c["id"] for c in generate_cases(2, seed=1, municipality=101, on=date(2026, 1, 1))]
     ['syn-000001', 'syn-000002']
     """
-    day = on or date.today()
+    day = date.fromisoformat(on) if isinstance(on, str) else (on or date.today())
     draw = _Draw(seed)
     codes = sorted(MUNICIPALITY_NAMES)
     others = [c for c in codes if c != municipality]

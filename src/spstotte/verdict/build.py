@@ -455,14 +455,24 @@ class _Builder:
         building the verdict: what a caseload run needs, at a fraction of the cost.
 
         The record follows from the requirements' conclusions, the paths' acceptance rules and,
-        for a requirement still undetermined, the facts it reads (they say which are missing):
-        memoised by those, so that cases alike in them share the work after the engine ran."""
+        while a requirement is undetermined, the facts (they say which are missing): memoised by
+        those, so that cases alike in them share the work after the engine ran."""
         plan, results, facts_get = self.plan, self.results, self.facts.get
         parts: list[Any] = []
+        open_requirement = False
         for rule, is_require, _ in plan.requirements:
             value = results.get(rule.id)
-            parts.append((None, *map(facts_get, rule.facts)) if value is None
-                         else value is is_require)
+            if value is None:
+                open_requirement = True
+            parts.append(value is is_require)
+        if open_requirement:
+            # Which facts are missing depends on every fact the open requirements read, through
+            # the rules they read too: for such a case, all the facts are part of the key.
+            facts_read = self.ruleset.memo.get("facts_read")
+            if facts_read is None:
+                facts_read = self.ruleset.memo["facts_read"] = tuple(sorted(
+                    {fact for rule in self.ruleset.rules for fact in rule.facts}))
+            parts.append(tuple(map(facts_get, facts_read)))
         key = (tuple(parts), tuple(
             (None if accepted is None else results.get(accepted),
              None if by_order is None else results.get(by_order))
