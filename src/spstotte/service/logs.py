@@ -33,8 +33,9 @@ FIELDS: Final = ("request_id", "method", "path", "status", "duration_ms", "rules
                  "generation", "records", "errors", "error_type", "where", "workers", "host",
                  "port")
 
-#: A request id a client may give (X-Request-ID); anything else is replaced by a new one.
-_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: A request id a client may give (X-Request-ID); anything else is replaced by a new one (and
+#: a CPR number in it is masked).
+_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:*-]{1,64}")
 
 access_log = logging.getLogger("spstotte.service.access")
 error_log = logging.getLogger("spstotte.service.error")
@@ -66,7 +67,8 @@ class JsonFormatter(logging.Formatter):
         for name in FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                data[name] = value
+                data[name] = (mask_cpr_numbers(value) if isinstance(value, str)
+                              and name != "ruleset_hash" else value)
         if "request_id" not in data and (rid := request_id()) is not None:
             data["request_id"] = rid
         return json.dumps(data, ensure_ascii=False, default=str)
@@ -120,7 +122,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         given = _header(scope, b"x-request-id")
-        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        rid = (mask_cpr_numbers(given) if given and _REQUEST_ID.fullmatch(given)
+               else uuid.uuid4().hex)
         state: dict[str, Any] = {"request_id": rid, "status": 500}
         token = REQUEST.set(state)
         scope.setdefault("state", {})["request_id"] = rid
