@@ -78,9 +78,9 @@ def _municipality_spec(value: str, name: str, lang: str) -> str:
     """A municipality as given over HTTP: never a file path or a git revision."""
     if (any(c in value for c in "/\\@:~") or value.startswith(".")
             or value.lower().endswith((".yaml", ".yml")) or len(value) > 80):
-        raise ProblemError(400, "bad_query", [item(
-            "P100", name, Message.of("service.spec_not_municipality", spec=value[:60]),
-            Message.of("service.spec_hint"), lang)])
+        words = Message.of("service.spec_not_municipality", spec=value[:60])
+        raise ProblemError(400, "bad_query", [item(name, words,
+                                                   Message.of("service.spec_hint"), lang)])
     return value
 
 
@@ -181,8 +181,7 @@ def router() -> APIRouter:
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ProblemError(400, "bad_query", [item(
-                "P100", "", Message.of("service.body_utf8"),
+            raise ProblemError(400, "bad_query", [item("", Message.of("service.body_utf8"),
                 Message.of("service.body_json_hint"), _lang(request))]) from None
         del body
         lines = text.split("\n")
@@ -222,10 +221,10 @@ def router() -> APIRouter:
         from ..schema import SCHEMAS
 
         if kind not in SCHEMAS:
-            raise ProblemError(404, "not_found", [item(
-                "P100", "kind", Message.of("service.unknown_schema", kind=kind[:40],
-                                           kinds=tuple(sorted(SCHEMAS))), None,
-                _lang(request))], path=request.url.path)
+            words = Message.of("service.unknown_schema", kind=kind[:40],
+                               kinds=tuple(sorted(SCHEMAS)))
+            raise ProblemError(404, "not_found", [item("kind", words, None, _lang(request))],
+                               path=request.url.path)
         return Response(_schema_text(kind), media_type="application/schema+json")
 
     @api.post("/v1/admin/reload", response_model=Reloading, status_code=202,

@@ -142,7 +142,7 @@ def _query_item(error: Any, lang: str) -> Any:
         words = Message.of("service.query_choice", name=name, choices=str(expected))
     else:
         words = Message.of("service.query_invalid", name=name)
-    return item("P100", name, words, Message.of("service.query_hint"), lang)
+    return item(name, words, Message.of("service.query_hint"), lang)
 
 
 def openapi_schema(app: FastAPI) -> dict[str, Any]:

@@ -69,8 +69,8 @@ class ProblemError(Exception):
         self.values = values
 
 
-def item(code: str, field: str, words: Message | str, hint: Message | str | None,
-         lang: str) -> ProblemItem:
+def item(field: str, words: Message | str, hint: Message | str | None, lang: str,
+         code: str = "P100") -> ProblemItem:
     """A problem item with its words in ``lang`` (CPR numbers masked)."""
     message = words.render(lang) if isinstance(words, Message) else words
     shown = hint.render(lang) if isinstance(hint, Message) else hint
@@ -94,14 +94,14 @@ def problem(status: int, kind: str, lang: str, errors: Sequence[ProblemItem] = (
 def from_library(exc: SpstotteError, lang: str, request_id: str | None = None) -> Problem:
     """The problem document of a library error."""
     if isinstance(exc, ProfileError):
-        errors = [item("P100", p.path, p.message_in(lang), p.hint_in(lang), lang)
+        errors = [item(p.path, p.message_in(lang), p.hint_in(lang), lang)
                   for p in exc.problems]
         dated = bool(exc.problems) and all(p.path == "on" for p in exc.problems)
         return problem(400 if dated else 422, "bad_date" if dated else "invalid_profile",
                        lang, errors, request_id=request_id)
     if isinstance(exc, UnknownMunicipalityError):
         return problem(404, "unknown_municipality", lang,
-                       [item("P100", "municipality", exc.text(lang), None, lang)],
+                       [item("municipality", exc.text(lang), None, lang)],
                        request_id=request_id)
     if isinstance(exc, RuleSetError):
         return problem(500, "rule_set_errors", lang, _diagnostics(exc, lang),
@@ -110,20 +110,20 @@ def from_library(exc: SpstotteError, lang: str, request_id: str | None = None) -
         return problem(500, "rule_set_errors", lang, _diagnostics(exc, lang),
                        request_id=request_id)
     if isinstance(exc, EngineError):
-        return problem(500, "engine_error", lang, [item("E", "", exc.text(lang), None, lang)],
+        return problem(500, "engine_error", lang, [item("", exc.text(lang), None, lang, code="E")],
                        request_id=request_id)
     if isinstance(exc, InputError):
-        return problem(400, "bad_query", lang, [item("P100", "", exc.text(lang), None, lang)],
+        return problem(400, "bad_query", lang, [item("", exc.text(lang), None, lang)],
                        request_id=request_id)
-    return problem(400, "bad_query", lang, [item("P100", "", exc.text(lang), None, lang)],
+    return problem(400, "bad_query", lang, [item("", exc.text(lang), None, lang)],
                    request_id=request_id)
 
 
 def _diagnostics(exc: DiagnosticsError, lang: str) -> list[ProblemItem]:
     """The first problems of rule files: code, file:line:col, message and hint (no source
     lines: the files are the server's)."""
-    return [item(d.code, str(d.span) if d.span else "", d.message_in(lang), d.hint_in(lang),
-                 lang) for d in exc.diagnostics[:20]]
+    return [item(str(d.span) if d.span else "", d.message_in(lang), d.hint_in(lang), lang,
+                 code=d.code) for d in exc.diagnostics[:20]]
 
 
 def language(query: str | None, accept_language: str | None) -> str:
