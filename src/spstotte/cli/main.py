@@ -151,6 +151,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_impact_parsers(sub, _LANG_HELP)
 
+    from .serve import add_parser as add_serve_parser
+
+    add_serve_parser(sub, _LANG_HELP)
+
     rp = sub.add_parser("replay", help="decide a stored verdict again and compare")
     rp.add_argument("verdict", help="a verdict stored as JSON (spstotte evaluate --format json)")
     rp.add_argument("--today", nargs="?", const="", metavar="DATE",
@@ -389,6 +393,12 @@ def _cases(args: argparse.Namespace, out: TextIO) -> int:
     return run_cases(args, out)
 
 
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    from .serve import run_serve
+
+    return run_serve(args, out)
+
+
 def _today() -> str:
     from datetime import date
 
@@ -538,7 +548,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": _init, "evaluate": _evaluate, "validate": _validate, "replay": _replay,
     "batch": _batch, "impact": _impact, "cases": _cases,
     "municipalities": _municipalities, "explain": _explain, "rulebook": _rulebook,
-    "diff": _diff, "schema": _schema, "test": _test,
+    "diff": _diff, "schema": _schema, "test": _test, "serve": _serve,
 }
 
 
