@@ -353,6 +353,9 @@ def test_the_readme_citizen_is_granted_on_the_page(visit: Visit) -> None:
     # The form speaks Danish, with the library's labels.
     assert page.locator("label[for='f-support_need']").inner_text() == "Støttebehov (VUM)"
     assert "svært nedsat funktionsevne" in page.locator("[id='f-mental_impairment']").inner_text()
+    assert "endnu ikke givet" in page.locator("[id='f-consent']").inner_text()
+    assert "praktiske opgaver i hjemmet" in page.locator(
+        "[data-field='requested_support_areas']").inner_text()
     _decide(page, CITIZEN)
     page.locator("#outcome", has_text=GRANTED_85_DA).wait_for()
     assert page.locator("#outcome").inner_text() == GRANTED_85_DA

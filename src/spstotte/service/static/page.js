@@ -102,6 +102,15 @@ async function getJSON(url) {
 
 // -- the form, from the profile schema ----------------------------------------------------
 
+function vocabularyOf(values) {
+  // The vocabulary whose values these are, for an enum the schema writes out (consent).
+  for (const [name, table] of Object.entries(state.labels.values)) {
+    const known = Object.keys(table);
+    if (known.length === values.length && values.every((v) => known.includes(v))) return name;
+  }
+  return null;
+}
+
 function resolve(node) {
   // What kind of input a schema node needs: enum, bool, date, text, municipality, list, object.
   const defs = state.schema.$defs || {};
@@ -123,7 +132,7 @@ function resolve(node) {
     }
     return { kind: "skip" };
   }
-  if (node.enum) return { kind: "enum", vocab: null, values: node.enum };
+  if (node.enum) return { kind: "enum", vocab: vocabularyOf(node.enum), values: node.enum };
   if (node.type === "boolean") return { kind: "bool" };
   if (node.type === "array") {
     const item = resolve(node.items || {});
