@@ -68,7 +68,8 @@ def server() -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(make_app(), log_level="warning", lifespan="on", ws="none")
+    config = uvicorn.Config(make_app(), log_level="warning", lifespan="on", ws="none",
+                            loop="asyncio", http="h11")  # in a thread: no uvloop
     uvicorn_server = uvicorn.Server(config)
     thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]},
                               daemon=True)
