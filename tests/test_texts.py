@@ -98,3 +98,31 @@ def test_every_letter_and_reason_template_reads_whole_with_each_kind_of_value() 
                     first = stripped.lstrip("[(»\"'")[:1]
                     assert first.isupper() or first.isdigit(), (key, filled)
     assert checked > 200
+
+
+def test_threads_reading_the_catalogue_for_the_first_time_all_get_it() -> None:
+    # A first read is guarded against a catalogue that cannot word its own problem; the guard
+    # is per thread, so threads reading it at once wait for nothing but their own read.
+    import threading
+
+    from spstotte import texts
+
+    texts.catalogue.cache_clear()
+    texts.diagnostics_catalogue.cache_clear()
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        start.wait()
+        try:
+            assert texts.diagnostics_catalogue()["error_codes"]
+            assert texts.catalogue()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

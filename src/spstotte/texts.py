@@ -14,6 +14,7 @@ The problems' file is read only when a problem is worded: a verdict never waits 
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -26,8 +27,10 @@ _DIAGNOSTICS = Path(__file__).with_name("diagnostics.yaml")
 #: The top-level sections of diagnostics.yaml.
 DIAGNOSTIC_SECTIONS: Final = frozenset({"report", "errors", "problems", "error_codes",
                                         "diagnostics"})
-#: The files being read: a problem in one of them cannot be worded from it.
-_reading: set[Path] = set()
+#: The files this thread is reading: a problem in one of them cannot be worded from it. Per
+#: thread: several threads may read the catalogue for the first time at once, and each must
+#: wait for nothing but its own read.
+_local = threading.local()
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -35,9 +38,10 @@ def _read(path: Path) -> dict[str, Any]:
 
     Raises:
         CatalogueError: it cannot be read (a bad edit; the message says where)."""
-    if path in _reading:
+    reading: set[Path] = _local.__dict__.setdefault("reading", set())
+    if path in reading:
         raise CatalogueError(f"{path.name} is being read")
-    _reading.add(path)
+    reading.add(path)
     try:
         data = load_yaml_file(path).data
     except RuleSetError as exc:
@@ -45,7 +49,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise CatalogueError(f"{path.name} cannot be read:\n" + "\n".join(
             f"{d.span}: [{d.code}] {d.message}" for d in exc.diagnostics)) from None
     finally:
-        _reading.discard(path)
+        reading.discard(path)
     assert isinstance(data, dict)
     return data
 
