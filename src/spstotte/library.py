@@ -11,7 +11,6 @@ import difflib
 import functools
 import hashlib
 import os
-import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from .errors import (
     suggestion,
 )
 from .facts import assessment_facts, profile_facts
+from .lang.ruleformat import ISO_DATE
 from .loader import (
     LoadedYaml,
     iter_yaml_files,
@@ -495,19 +495,9 @@ class RuleLibrary:
             UnknownMunicipalityError: no rule set for the municipality.
             RuleSetError: the rule files have errors.
         """
-        self._entry(municipality, self._first_day(municipality))
-        timeline = self._timelines[self.find(municipality).file]
+        timeline = self._timeline(self._snapshot(self.find(municipality).file))
         return [self._entry(municipality, day).ruleset
                 for day, _ in versions_of(timeline.bounds, timeline.in_force)]
-
-    def _first_day(self, municipality: str | int) -> date:
-        """A day on which the municipality's rule file is in force (for reading its dates)."""
-        header = self._read(self.find(municipality).file)[1].data
-        start = header.get("valid_from") if isinstance(header, dict) else None
-        try:
-            return date.fromisoformat(start) if isinstance(start, str) else date.today()
-        except ValueError:
-            return date.today()
 
     def load_ruleset(self, spec: str, on: date | str | None = None) -> ResolvedRuleSet:
         """A rule set named by a municipality (code, name or rule-set name), a rule file's
@@ -827,7 +817,6 @@ FIRST_DECISION_DATE = date(1900, 1, 1)
 LAST_DECISION_DATE = date(2199, 12, 31)
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _decision_date(on: date | str | None) -> date:
@@ -841,7 +830,7 @@ def _decision_date(on: date | str | None) -> date:
         try:
             # Only YYYY-MM-DD: Python also reads '20261123' and '2026-W48-1', which the
             # documentation does not promise and a typo could turn into another date.
-            if not isinstance(on, str) or not _ISO_DATE.fullmatch(on):
+            if not isinstance(on, str) or not ISO_DATE.fullmatch(on):
                 raise ValueError(on)
             day = date.fromisoformat(on)
         except (TypeError, ValueError):

@@ -40,7 +40,7 @@ def _iso_date(value: Any) -> Any:
     # Dates stay text in the loader (no implicit YAML timestamps); only YYYY-MM-DD is read, so
     # that a typo cannot become another date.
     if isinstance(value, str):
-        if not _ISO.fullmatch(value):
+        if not ISO_DATE.fullmatch(value):
             raise ValueError("write the date as YYYY-MM-DD, e.g. 2025-07-01")
         try:
             return date.fromisoformat(value)
@@ -49,7 +49,9 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: A date as the library reads one: YYYY-MM-DD only (Python would also read '20261123' and
+#: '2026-W48-1', which a typo could turn into another date).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: A date written as YYYY-MM-DD.
 Day = Annotated[date, BeforeValidator(_iso_date),

@@ -420,7 +420,6 @@ class _Builder:
         rs = self.ruleset
         plan = self.plan
         offered = list(rs.offered_paths)
-        results = self.results
         requirements: list[Requirement] = []
         states: list[RequirementState] = []
         codes: list[str] = []
@@ -439,16 +438,21 @@ class _Builder:
                 elif code == "n":
                     unmet_list.append(requirement)
         # The decision follows from the statuses and the paths' acceptance and order rules.
-        key = ("".join(codes), tuple(
-            (None if accepted is None else results.get(accepted),
-             None if by_order is None else results.get(by_order))
-            for _, accepted, by_order in plan.paths))
+        key = ("".join(codes), self._acceptances())
         settled = self._decided.get(key)
         if settled is None:
             _make_room(self._decided)
             settled = self._decided[key] = _Decided(
                 rs, [self.path_state(p) for p in offered], states, requirements)
         return _Decision(settled, requirements, states, by_id, undetermined_list, unmet_list)
+
+    def _acceptances(self) -> tuple[tuple[bool | None, bool | None], ...]:
+        """What each path's acceptance and by-order rules concluded (part of every decision's
+        memo key)."""
+        results = self.results
+        return tuple((None if accepted is None else results.get(accepted),
+                      None if by_order is None else results.get(by_order))
+                     for _, accepted, by_order in self.plan.paths)
 
     def compact(self) -> dict[str, Any]:
         """The compact record of the verdict (see :func:`spstotte.batch.compact`) without
@@ -464,7 +468,9 @@ class _Builder:
             value = results.get(rule.id)
             if value is None:
                 open_requirement = True
-            parts.append(value is is_require)
+                parts.append(None)
+            else:
+                parts.append(value is is_require)  # met
         if open_requirement:
             # Which facts are missing depends on every fact the open requirements read, through
             # the rules they read too: for such a case, all the facts are part of the key.
@@ -473,10 +479,7 @@ class _Builder:
                 facts_read = self.ruleset.memo["facts_read"] = tuple(sorted(
                     {fact for rule in self.ruleset.rules for fact in rule.facts}))
             parts.append(tuple(map(facts_get, facts_read)))
-        key = (tuple(parts), tuple(
-            (None if accepted is None else results.get(accepted),
-             None if by_order is None else results.get(by_order))
-            for _, accepted, by_order in plan.paths))
+        key = (tuple(parts), self._acceptances())
         found = self._compacts.get(key)
         if found is None:
             _make_room(self._compacts)
@@ -503,13 +506,6 @@ class _Builder:
                 tuple(m.fact for m in self.missing_facts(decision, found.requirements)),
                 tuple((p, decision.path_status[p].value) for p in rs.offered_paths),
                 rs.paths[chosen].max_months if chosen is not None else None)
-
-    def settle(self) -> tuple[list[Requirement], list[RequirementState], dict[str, Requirement],
-                              list[Requirement], list[Requirement], _Decided]:
-        """:meth:`decide` as a tuple (for :func:`decide_only`)."""
-        found = self.decide()
-        return (found.requirements, found.states, found.by_id, found.undetermined, found.unmet,
-                found.settled)
 
     def build(self, inputs: dict[str, Any], library_version: str, engine: str,
               assessments: Mapping[str, Assessment]) -> Verdict:
@@ -968,4 +964,4 @@ def decide_only(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], result
     """The decision a verdict would state (its outcome, chosen path and reasons' codes and
     kinds), without the verdict's texts, trail and legal bases: what comparing many cases
     needs, at a fraction of the cost of :func:`build_verdict`. The same code decides both."""
-    return _Builder(ruleset, facts, results, on).settle()[5].decision
+    return _Builder(ruleset, facts, results, on).decide().settled.decision

@@ -151,17 +151,12 @@ def versions(bounds: Sequence[date], within: Period = ALWAYS) -> list[tuple[date
     """One date in each version that overlaps ``within`` (its first day, or the day before
     the first boundary for the open-ended first version) and the version's period."""
     days = [bounds[0] - _DAY] if bounds else [date(2000, 1, 1)]
-    days += list(bounds)
     out = []
-    for day in days:
+    for day in [*days, *bounds]:
         _, period = version_of(bounds, day)
-        clipped_start = max(filter(None, (period.valid_from, within.valid_from)), default=None)
-        clipped_end = min(filter(None, (period.valid_to, within.valid_to)), default=None)
-        if clipped_start is not None and clipped_end is not None and clipped_start > clipped_end:
-            continue
-        if within.valid_from is not None and day < within.valid_from:
-            day = within.valid_from
-        if within.contains(day):
+        if within.valid_from is not None:
+            day = max(day, within.valid_from)
+        if within.contains(day) and period.contains(day):
             out.append((day, period))
     return out
 
