@@ -76,7 +76,10 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
         cut_errors(errors_path, done)
     elif errors_path.is_file():
         errors_path.unlink()  # the errors of an earlier run (never a device such as /dev/null)
-    total = _count_rows(args.input, in_fmt)
+    # The progress line's time left needs the number of rows: counted (a pass over the file)
+    # only when the line is shown.
+    show_progress = sys.stderr.isatty() and not args.quiet
+    total = _count_rows(args.input, in_fmt) if show_progress else None
     source: IO[str] = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig")
                        if args.input == "-" else
                        open(args.input, encoding="utf-8-sig", newline=""))
@@ -91,7 +94,7 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
                                   header=not (args.resume and done > 0))
             tally = _Tally(done)
             progress = _Progress(total, time.monotonic(),
-                                 enabled=sys.stderr.isatty() and not args.quiet, lang=lang)
+                                 enabled=show_progress, lang=lang)
             try:
                 for record in evaluate_many(rows, municipality=args.municipality, on=args.on,
                                             library=library, detail=args.detail,
