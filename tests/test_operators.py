@@ -25,7 +25,7 @@ from spstotte.engine.compiler import (
     _operators,
     _renamed,
 )
-from spstotte.engine.network import _field_properties
+from spstotte.engine.network import _field_properties, _tested_properties
 from spstotte.errors import Span
 from spstotte.facts import FACTS, FactKind, FactSpec, rank
 from spstotte.lang.conditions import (
@@ -159,11 +159,14 @@ def test_the_engine_test_and_both_readings_mean_what_the_table_says(
     value = draw.draw(st.one_of(st.none(), _fact_value(spec)), label="value")
     node = Compare(name, op, operand, SPAN)
     meant = _expected(entry, spec, value, operand)
-    fact = json.loads("{" + _field_properties(name, True, value) + "}")
-    for positive in (True, False):
-        test = _compare_tests(node, positive)
-        assert _operators(test) <= WHITELIST
-        engine_test = json.loads(_renamed(_dumps(test), name))
+    engine_tests = {positive: json.loads(_renamed(_dumps(_compare_tests(node, positive)), name))
+                    for positive in (True, False)}
+    # The network gives only the properties its rules test (here: these two tests and
+    # 'known'), so the fact is built the way it builds it.
+    tested = frozenset(_tested_properties(list(engine_tests.values())) | {f"{name}?"})
+    fact = json.loads("{" + _field_properties(name, True, value, tested) + "}")
+    for positive, engine_test in engine_tests.items():
+        assert _operators(engine_test) <= WHITELIST
         assert _match(engine_test, fact) is (meant is positive), (positive, engine_test, fact)
     assert holds(node, {name: value}, {}) is meant
     assert reference.truth(node, {name: value}, {}) is meant

@@ -509,7 +509,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             path, prop = derived_path(index, levels)
             derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
                        f'"id": "r{index}"')
-        for k, conj in enumerate(conjunctions):
+        alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
+        for conj in conjunctions:
             # The tests on each engine fact, by (whether it is derived, its path).
             by_type: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
             for kind, test in conj:
@@ -523,6 +524,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                         _derived_test(prop, test))
                     read_in.setdefault((read_index, int(test == _VALUE_TESTS[True])),
                                        set()).add(partition_of[index])
+            alternatives.append(by_type)
+        for k, by_type in enumerate(_merged(alternatives)):
             patterns: list[dict[str, Any]] = []
             shared_fact = False
             # The profile's patterns first: its facts are asserted first, so an alternative
@@ -583,6 +586,49 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         raise RuleSetError(problems)
     return CompiledRules(text, actions, fields, groups,
                          len(definition) + len(partitions) - 1, partitions)
+
+
+def _merged(alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]]
+            ) -> list[dict[tuple[bool, tuple[str, ...]], list[str]]]:
+    """Alternatives that differ only in their tests on one profile fact, as one alternative
+    whose test on that fact is the disjunction of theirs: (a and r) or (b and r) is
+    ((a or b) and r). durable_rules looks for the next action by scanning every engine rule,
+    so fewer engine rules make every action cheaper. A disjunction is kept within the and/or
+    groups one pattern may hold."""
+    merged: dict[Any, list[dict[tuple[bool, tuple[str, ...]], list[str]]]] = {}
+    out: list[Any] = []
+    for by_type in alternatives:
+        profile = [key for key in by_type if not key[0]]
+        if len(profile) != 1:
+            out.append(by_type)
+            continue
+        rest = tuple(sorted((key, tuple(sorted(tests))) for key, tests in by_type.items()
+                            if key[0]))
+        bucket = merged.get((profile[0], rest))
+        if bucket is None:
+            merged[(profile[0], rest)] = bucket = []
+            out.append(bucket)
+        bucket.append(by_type)
+    result: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
+    for item in out:
+        if isinstance(item, dict):
+            result.append(item)
+            continue
+        if len(item) == 1:
+            result.append(item[0])
+            continue
+        (key,) = [key for key in item[0] if not key[0]]
+        disjuncts: list[Test] = []
+        for by_type in item:
+            conjunct = _and([_test_info(t)[0] for t in sorted(set(by_type[key]))])
+            # (a or b) or c is a or b or c: one and/or group fewer
+            disjuncts += conjunct["$or"] if list(conjunct) == ["$or"] else [conjunct]
+        disjunction = _or(disjuncts)
+        if _groups(disjunction) + 1 > MAX_GROUPS_PER_PATTERN:
+            result.extend(item)
+            continue
+        result.append({**item[0], key: [_dumps(disjunction)]})
+    return result
 
 
 def _pack_fields(fields: dict[str, bool],

@@ -102,15 +102,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _field_properties(name: str, tests_known: bool, value: FactValue) -> str:
-    """A profile field's properties in its group fact, as JSON members ('' if none)."""
+def _field_properties(name: str, tests_known: bool, value: FactValue,
+                      tested: frozenset[str]) -> str:
+    """A profile field's properties in its group fact, as JSON members ('' if none). Only
+    the properties some engine rule tests are given: the engine probes every property of a
+    fact at every alpha node the fact reaches, so each property it never tests is time lost."""
     spec = fact_spec(name)
     if value is None:
         return f'{_key(name, "k")}: 0' if tests_known else ""
     parts = [f'{_key(name, "k")}: 1'] if tests_known else []
     if spec.kind is FactKind.SET:
         assert isinstance(value, frozenset)
-        parts += [f'{_key(name, m)}: {1 if m in value else 0}' for m in spec.values]
+        parts += [f'{_key(name, m)}: {1 if m in value else 0}' for m in spec.values
+                  if property_name(name, m) in tested]
         return ", ".join(parts)
     encoded: Any
     if isinstance(value, bool):
@@ -119,12 +123,25 @@ def _field_properties(name: str, tests_known: bool, value: FactValue) -> str:
         encoded = 0
     else:
         encoded = value
-    parts.append(f'{_key(name, "v")}: {json.dumps(encoded, ensure_ascii=False)}')
-    if spec.kind is FactKind.ORDINAL:
+    if property_name(name, "v") in tested:
+        parts.append(f'{_key(name, "v")}: {json.dumps(encoded, ensure_ascii=False)}')
+    if spec.kind is FactKind.ORDINAL and property_name(name, "r") in tested:
         r = rank(spec, value)
         if r is not None:
             parts.append(f'{_key(name, "r")}: {r}')
     return ", ".join(parts)
+
+
+def _tested_properties(definition: Any) -> set[str]:
+    """The property names an engine definition tests (operators and paths aside)."""
+    if isinstance(definition, dict):
+        names = {key for key in definition if not key.startswith(("$", "@"))}
+        for value in definition.values():
+            names |= _tested_properties(value)
+        return names
+    if isinstance(definition, list):
+        return set().union(*(_tested_properties(item) for item in definition))
+    return set()
 
 
 def _key(name: str, key: str) -> str:
@@ -153,6 +170,9 @@ class Network:
                                                        tuple(range(len(compiled.groups)))),)
         #: The profile groups each partition reads.
         self._partition_groups = tuple(partition.groups for partition in partitions)
+        #: The profile properties some engine rule tests.
+        self._tested = frozenset(_tested_properties(
+            [json.loads(partition.definition) for partition in partitions]))
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
         #: Emptied states ready for the next evaluation: (sid, hash of the sid). A sid names
@@ -341,9 +361,10 @@ class Network:
             if text is None:
                 if len(properties) > 4_000:
                     properties.clear()
-                text = _field_properties(name, tests_known, value)
+                text = _field_properties(name, tests_known, value, self._tested)
                 properties[key] = text
-            members.append(text)
+            if text:
+                members.append(text)
         return head + ", ".join(members) if members else None
 
 
