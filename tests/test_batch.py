@@ -179,22 +179,22 @@ def test_an_interrupted_run_resumes_to_the_same_output(
     from spstotte.batch import output
 
     calls = {"n": 0}
-    real_write = output.RecordWriter.write
+    real_write = output.RecordWriter.write_encoded
 
-    def interrupted(self: output.RecordWriter, record: dict[str, Any]) -> None:
+    def interrupted(self: output.RecordWriter, record: output.Encoded) -> None:
         calls["n"] += 1
         if calls["n"] == 21:
             self.stream.write('{"row": 21, "half')  # a record cut off mid-line
             raise KeyboardInterrupt
         real_write(self, record)
 
-    monkeypatch.setattr(output.RecordWriter, "write", interrupted)
+    monkeypatch.setattr(output.RecordWriter, "write_encoded", interrupted)
     part = tmp_path / "part.jsonl"
     code, err = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(part),
                     "--workers", "1")
     assert code == 130
     assert "interrupted: 20 records written" in err and "--resume" in err
-    monkeypatch.setattr(output.RecordWriter, "write", real_write)
+    monkeypatch.setattr(output.RecordWriter, "write_encoded", real_write)
     code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(part),
                   "--workers", "1", "--resume")
     assert code == 0

@@ -22,10 +22,13 @@ from spstotte.engine.compiler import (
     WHITELIST,
     _compare_tests,
     _dumps,
+    _leaf_property,
+    _leaf_texts,
     _operators,
     _renamed,
+    property_name,
 )
-from spstotte.engine.network import _field_properties, _tested_properties
+from spstotte.engine.network import _field_properties
 from spstotte.errors import Span
 from spstotte.facts import FACTS, FactKind, FactSpec, rank
 from spstotte.lang.conditions import (
@@ -163,7 +166,10 @@ def test_the_engine_test_and_both_readings_mean_what_the_table_says(
                     for positive in (True, False)}
     # The network gives only the properties its rules test (here: these two tests and
     # 'known'), so the fact is built the way it builds it.
-    tested = frozenset(_tested_properties(list(engine_tests.values())) | {f"{name}?"})
+    tested = frozenset({property_name(name, _leaf_property(leaf))
+                        for positive in (True, False)
+                        for leaf in _leaf_texts(_dumps(_compare_tests(node, positive)))}
+                       | {f"{name}?"})
     fact = json.loads("{" + _field_properties(name, True, value, tested) + "}")
     for positive, engine_test in engine_tests.items():
         assert _operators(engine_test) <= WHITELIST

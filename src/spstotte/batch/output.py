@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from ..errors import InputError, Message
 from .compact import FLAT_COLUMNS, flat
@@ -25,6 +25,30 @@ def format_of(path: str, given: str | None, default: str) -> str:
     suffix = Path(path).suffix.lower()
     return {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
             ".parquet": "parquet"}.get(suffix, default)
+
+
+class Encoded(NamedTuple):
+    """A record made ready to write, where it was decided (a worker process): what the
+    summary counts, and the output and error-file text. A record in this form costs little to
+    send from a worker; the record itself costs more than its JSON text."""
+
+    row: int
+    status: str
+    outcome: str | None
+    #: The JSON Lines line, or the CSV/Parquet row (:func:`~.compact.flat`).
+    payload: str | dict[str, Any]
+    #: The error file's line, for a row that could not be decided.
+    error: str | None
+
+
+def encode(record: dict[str, Any], fmt: OutputFormat) -> Encoded:
+    """A record ready for a :class:`RecordWriter` of format ``fmt``."""
+    payload: str | dict[str, Any] = (
+        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if fmt == "jsonl" else flat(record))
+    failed = record["status"] == "error"
+    return Encoded(record["row"], record["status"], record.get("outcome"), payload,
+                   error_entry(record) if failed else None)
 
 
 class RecordWriter:
@@ -50,13 +74,20 @@ class RecordWriter:
                 raise InputError(Message.of("errors.parquet_extra")) from None
 
     def write(self, record: dict[str, Any]) -> None:
+        """Write one record."""
+        self.write_encoded(encode(record, self.fmt))
+
+    def write_encoded(self, encoded: Encoded) -> None:
+        """Write one record made ready by :func:`encode` with this writer's format."""
+        payload = encoded.payload
         if self.fmt == "jsonl":
-            self.stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-                              + "\n")
+            assert isinstance(payload, str)
+            self.stream.write(payload)
         elif self.fmt == "csv":
-            self._csv.writerow(flat(record))
+            self._csv.writerow(payload)
         else:
-            self._buffer.append(flat(record))
+            assert isinstance(payload, dict)
+            self._buffer.append(payload)
             if len(self._buffer) >= 50_000:
                 self._flush_parquet()
 

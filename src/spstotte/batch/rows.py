@@ -56,24 +56,49 @@ class Row:
 
 def read_rows(stream: IO[str], fmt: InputFormat) -> Iterator[Row]:
     """The rows of a JSON Lines or CSV text stream, in order."""
-    return _read_jsonl(stream) if fmt == "jsonl" else _read_csv(stream)
+    reader, raws = raw_rows(stream, fmt)
+    return (reader.row(number, raw) for number, raw in raws)
 
 
-def _read_jsonl(stream: IO[str]) -> Iterator[Row]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Row(number, problems=[ProfileProblem.of("", "json_line", reason=exc.msg,
-                                                          col=exc.colno)])
-            continue
-        if not isinstance(data, dict):
-            yield Row(number, problems=[ProfileProblem.of("", "not_mapping",
-                                                          got=value_words(data))])
-            continue
-        yield _row(number, data)
+@dataclass(frozen=True)
+class RowReader:
+    """Turns a raw row (a JSON Lines line, or a CSV record's cells) into a :class:`Row`.
+
+    Reading is split in two so that a caseload's worker processes do the second half: the
+    parent only splits the input into raw rows (cheap to send to a process), and each worker
+    parses its own (a parsed profile costs more to send than to parse)."""
+
+    fmt: InputFormat
+    #: For CSV: each column's target (profile field, dotted sub-field or row key) and kind.
+    mapping: tuple[tuple[str, str], ...] = ()
+
+    def row(self, number: int, raw: Any) -> Row:
+        """The row read from line ``number``."""
+        if self.fmt == "jsonl":
+            return _jsonl_row(number, raw)
+        return _csv_row(number, raw, self.mapping)
+
+
+def raw_rows(stream: IO[str], fmt: InputFormat) -> tuple[RowReader, Iterator[tuple[int, Any]]]:
+    """How to read the stream's rows, and its raw rows with their line numbers (blank ones
+    left out). A CSV header is read and checked at once (:class:`InputError` if a column is
+    unknown)."""
+    if fmt == "jsonl":
+        return RowReader("jsonl"), ((number, line) for number, line in enumerate(stream, 1)
+                                    if line.strip())
+    return _csv_raw_rows(stream)
+
+
+def _jsonl_row(number: int, line: str) -> Row:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Row(number, problems=[ProfileProblem.of("", "json_line", reason=exc.msg,
+                                                       col=exc.colno)])
+    if not isinstance(data, dict):
+        return Row(number, problems=[ProfileProblem.of("", "not_mapping",
+                                                       got=value_words(data))])
+    return _row(number, data)
 
 
 def _row(number: int, data: dict[str, Any]) -> Row:
@@ -210,11 +235,11 @@ DANISH_COLUMNS = {
 }
 
 
-def _read_csv(stream: IO[str]) -> Iterator[Row]:
-    """The header is read (and checked) at once; the rows as they are asked for."""
+def _csv_raw_rows(stream: IO[str]) -> tuple[RowReader, Iterator[tuple[int, Any]]]:
+    """The header is read (and checked) at once; the records as they are asked for."""
     first = stream.readline()
     if not first.strip():
-        return iter(())
+        return RowReader("csv"), iter(())
     # The separator is the header's: ';' (Danish spreadsheets), ',' or a tab. Lists inside a
     # cell are separated by ';' too, so in a ';' file a list cell is quoted.
     delimiter = max((";", ",", "\t"), key=first.count)
@@ -236,38 +261,41 @@ def _read_csv(stream: IO[str]) -> Iterator[Row]:
             close = difflib.get_close_matches(name, known, n=1)
             raise InputError(Message.of("errors.csv_column", column=raw[:60], number=i + 1,
                                         suggestion=close[0] if close else "-"))
-    return _csv_rows(csv.reader(stream, delimiter=delimiter), mapping)
+    return (RowReader("csv", tuple(mapping)),
+            _csv_records(csv.reader(stream, delimiter=delimiter)))
 
 
-def _csv_rows(reader: Any, mapping: list[tuple[str, str]]) -> Iterator[Row]:
+def _csv_records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record with the line it starts on."""
     line = 1  # the header's
     for record in reader:
         number = line + 1
         line = reader.line_num + 1
-        if not any(cell.strip() for cell in record):
+        if any(cell.strip() for cell in record):
+            yield number, record
+
+
+def _csv_row(number: int, record: list[str], mapping: tuple[tuple[str, str], ...]) -> Row:
+    data: dict[str, Any] = {}
+    row = Row(number)
+    if len(record) > len(mapping):
+        row.problems.append(ProfileProblem.of("", "csv_cells", got=len(record),
+                                              expected=len(mapping)))
+    for (target, kind), cell in zip(mapping, record, strict=False):
+        if kind == "row":
+            setattr(row, target, cell.strip() or None)
             continue
-        data: dict[str, Any] = {}
-        row = Row(number)
-        if len(record) > len(mapping):
-            row.problems.append(ProfileProblem.of("", "csv_cells", got=len(record),
-                                                  expected=len(mapping)))
-        for (target, kind), cell in zip(mapping, record, strict=False):
-            if kind == "row":
-                setattr(row, target, cell.strip() or None)
-                continue
-            try:
-                value = _cell(cell, kind)  # type: ignore[arg-type]
-            except ValueError:
-                row.problems.append(ProfileProblem.of(target, "csv_yes_no", value=cell[:40]))
-                continue
-            if value is None:
-                continue
-            if "." in target:
-                outer, inner = target.split(".", 1)
-                data.setdefault(outer, {})[inner] = value
-            else:
-                data[target] = value
-        row.profile = data
-        yield row
-
-
+        try:
+            value = _cell(cell, kind)  # type: ignore[arg-type]
+        except ValueError:
+            row.problems.append(ProfileProblem.of(target, "csv_yes_no", value=cell[:40]))
+            continue
+        if value is None:
+            continue
+        if "." in target:
+            outer, inner = target.split(".", 1)
+            data.setdefault(outer, {})[inner] = value
+        else:
+            data[target] = value
+    row.profile = data
+    return row

@@ -30,7 +30,8 @@ from ..errors import (
     UnknownMunicipalityError,
 )
 from ..library import Backend, RuleLibrary
-from .rows import ROW_KEYS, Row
+from .output import Encoded, OutputFormat, encode
+from .rows import ROW_KEYS, Row, RowReader
 
 Detail = Literal["compact", "full"]
 
@@ -50,6 +51,16 @@ class BatchSettings:
     on: str | None = None
     detail: Detail = "compact"
     backend: Backend = "rete"
+
+    @classmethod
+    def of(cls, library: RuleLibrary | None, **settings: Any) -> BatchSettings:
+        """Settings that give each worker a library over ``library``'s folders (the
+        bundled rule files for ``None``)."""
+        if library is None:
+            return cls(**settings)
+        return cls(law_dir=str(library.law_dir),
+                   municipality_dirs=tuple(str(d) for d in library.municipality_dirs),
+                   **settings)
 
     def library(self) -> RuleLibrary:
         """A library over the settings' folders (the bundled rule files by default)."""
@@ -151,11 +162,8 @@ def evaluate_many(items: Iterable[Mapping[str, Any] | Row], *,
         ...  for r in evaluate_many(rows, municipality=265, on="2026-11-23")]
         [('a', 'decided', 'granted_85'), ('b', 'error', None)]
     """
-    settings = BatchSettings(
-        law_dir=str(library.law_dir) if library is not None else None,
-        municipality_dirs=(tuple(str(d) for d in library.municipality_dirs)
-                           if library is not None else None),
-        municipality=municipality, on=on, detail=detail, backend=backend)
+    settings = BatchSettings.of(library, municipality=municipality, on=on, detail=detail,
+                                backend=backend)
     rows = as_rows(items)
     if workers <= 1:
         own = library if library is not None else settings.library()
@@ -165,17 +173,47 @@ def evaluate_many(items: Iterable[Mapping[str, Any] | Row], *,
     yield from _in_processes(rows, settings, workers)
 
 
+def decide_encoded(raws: Iterator[tuple[int, Any]], reader: RowReader,
+                   settings: BatchSettings, fmt: OutputFormat, *,
+                   library: RuleLibrary | None = None,
+                   workers: int = 1) -> Iterator[Encoded]:
+    """Raw rows (:func:`~.rows.raw_rows`) read, decided and made ready to write in format
+    ``fmt``, one per row, in input order: what ``spstotte batch`` writes. With ``workers``,
+    each worker process reads, decides and encodes its own rows, so the parent only splits
+    the input and writes."""
+    if workers <= 1:
+        own = library if library is not None else settings.library()
+        for number, raw in raws:
+            yield encode(decide_row(own, settings, reader.row(number, raw)), fmt)
+        return
+    for encoded, _ in in_worker_processes(raws, workers, _start_worker,
+                                          (settings, reader, fmt), _decide_raw_chunk):
+        yield from encoded
+
+
 # -- worker processes ---------------------------------------------------------------------------
 
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(settings: BatchSettings) -> None:
+def _start_worker(settings: BatchSettings, reader: RowReader | None = None,
+                  fmt: OutputFormat | None = None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     _WORKER["settings"] = settings
     _WORKER["library"] = settings.library()
+    _WORKER["reader"] = reader
+    _WORKER["format"] = fmt
+
+
+def _decide_raw_chunk(chunk: list[tuple[int, Any]]) -> list[Encoded]:
+    settings: BatchSettings = _WORKER["settings"]
+    library: RuleLibrary = _WORKER["library"]
+    reader: RowReader = _WORKER["reader"]
+    fmt: OutputFormat = _WORKER["format"]
+    return [encode(decide_row(library, settings, reader.row(number, raw)), fmt)
+            for number, raw in chunk]
 
 
 def _decide_chunk(chunk: list[Row]) -> list[dict[str, Any]]:
@@ -192,11 +230,12 @@ def _in_processes(rows: Iterator[Row], settings: BatchSettings,
 
 
 _T = TypeVar("_T")
+_Item = TypeVar("_Item")
 
 
-def in_worker_processes(rows: Iterator[Row], workers: int, start: Callable[..., None],
-                        args: tuple[Any, ...], work: Callable[[list[Row]], list[_T]]
-                        ) -> Iterator[tuple[list[_T], list[Row]]]:
+def in_worker_processes(rows: Iterator[_Item], workers: int, start: Callable[..., None],
+                        args: tuple[Any, ...], work: Callable[[list[_Item]], list[_T]]
+                        ) -> Iterator[tuple[list[_T], list[_Item]]]:
     """``work`` on chunks of ``rows`` in ``workers`` processes (each set up by
     ``start(*args)``): each chunk's results with the chunk, in input order, with at most
     :data:`IN_FLIGHT_PER_WORKER` chunks per worker in flight."""
@@ -206,7 +245,7 @@ def in_worker_processes(rows: Iterator[Row], workers: int, start: Callable[..., 
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(workers, mp_context=context, initializer=start,
                                    initargs=args)
-    pending: deque[tuple[list[Row], Future[list[_T]]]] = deque()
+    pending: deque[tuple[list[_Item], Future[list[_T]]]] = deque()
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
     try:
         for chunk in chunks:

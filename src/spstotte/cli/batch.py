@@ -16,10 +16,13 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ..errors import ExitCode, InputError, Message
 from ..loader import read_bounded
+
+if TYPE_CHECKING:
+    from ..batch.output import Encoded
 
 
 def add_parser(sub: Any, lang_help: str) -> None:
@@ -53,9 +56,9 @@ def add_parser(sub: Any, lang_help: str) -> None:
 
 
 def run_batch(args: argparse.Namespace, out: TextIO) -> int:
-    from ..batch.output import RecordWriter, cut_errors, error_entry, format_of, resume_point
-    from ..batch.rows import read_rows
-    from ..batch.run import evaluate_many
+    from ..batch.output import RecordWriter, cut_errors, format_of, resume_point
+    from ..batch.rows import raw_rows
+    from ..batch.run import BatchSettings, decide_encoded
     from ..library import RuleLibrary
     from ..project import project_of
     from ..texts import text
@@ -85,9 +88,11 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
                        open(args.input, encoding="utf-8-sig", newline=""))
     try:
         # The header of a CSV file is read and checked here, before any output is written.
-        rows = (row for row in read_rows(source, in_fmt)  # type: ignore[arg-type]
-                if row.number > done)
+        reader, raws = raw_rows(source, in_fmt)  # type: ignore[arg-type]
+        todo = ((number, raw) for number, raw in raws if number > done)
         library = RuleLibrary.from_options(args.rules, args.municipalities, project_of(args))
+        settings = BatchSettings.of(library, municipality=args.municipality, on=args.on,
+                                    detail=args.detail)
         workers = args.workers or os.cpu_count() or 1
         with _output(args, out_fmt) as stream, _ErrorFile(errors_path) as errors_file:
             writer = RecordWriter(stream, out_fmt, args.detail,  # type: ignore[arg-type]
@@ -96,12 +101,11 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
             progress = _Progress(total, time.monotonic(),
                                  enabled=show_progress, lang=lang)
             try:
-                for record in evaluate_many(rows, municipality=args.municipality, on=args.on,
-                                            library=library, detail=args.detail,
-                                            workers=workers):
-                    if record["status"] == "error":
-                        errors_file.write(error_entry(record))
-                    writer.write(record)
+                for record in decide_encoded(todo, reader, settings, out_fmt,  # type: ignore[arg-type]
+                                             library=library, workers=workers):
+                    if record.error is not None:
+                        errors_file.write(record.error)
+                    writer.write_encoded(record)
                     tally.add(record)
                     progress.tick(tally.written)
             except KeyboardInterrupt:
@@ -151,14 +155,14 @@ class _Tally:
         self.written = self.failed = 0
         self.last_row = done
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: Encoded) -> None:
         self.written += 1
-        self.last_row = record["row"]
-        if record["status"] == "error":
+        self.last_row = record.row
+        if record.status == "error":
             self.failed += 1
             self.outcomes["error"] += 1
         else:
-            self.outcomes[record["outcome"]] += 1
+            self.outcomes[str(record.outcome)] += 1
 
 
 @contextlib.contextmanager

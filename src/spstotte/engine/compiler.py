@@ -115,6 +115,9 @@ class CompiledRules:
     engine_rule_count: int
     #: The rule sets the network loads into the engine, in the order they are evaluated.
     partitions: tuple[Partition, ...] = ()
+    #: The profile properties some engine rule tests (:func:`property_name`): the network
+    #: gives the engine no others.
+    tested_properties: frozenset[str] = frozenset()
 
 
 def fnv1a_32(text: str) -> int:
@@ -584,8 +587,11 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     _check_identities(ruleset, groups, engine_names, problems)
     if problems:
         raise RuleSetError(problems)
+    tested = frozenset(property_name(kind[2:], _leaf_property(leaf))
+                       for kind, leaves in tests_per_type.items() if kind.startswith("f:")
+                       for leaf in leaves)
     return CompiledRules(text, actions, fields, groups,
-                         len(definition) + len(partitions) - 1, partitions)
+                         len(definition) + len(partitions) - 1, partitions, tested)
 
 
 def _merged(alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]]
@@ -774,6 +780,16 @@ def _simultaneous(tests: set[str]) -> int:
 def _leaf_key(text: str) -> str:
     """The one key of a single test, as JSON text (compiles read it thousands of times)."""
     (key,) = json.loads(text)
+    return str(key)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _leaf_property(text: str) -> str:
+    """The key of the field property a single test reads (``v``, ``k``, ``r`` or a member),
+    under its operator if it has one."""
+    ((key, value),) = json.loads(text).items()
+    if key.startswith("$"):
+        (key,) = value
     return str(key)
 
 

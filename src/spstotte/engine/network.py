@@ -132,18 +132,6 @@ def _field_properties(name: str, tests_known: bool, value: FactValue,
     return ", ".join(parts)
 
 
-def _tested_properties(definition: Any) -> set[str]:
-    """The property names an engine definition tests (operators and paths aside)."""
-    if isinstance(definition, dict):
-        names = {key for key in definition if not key.startswith(("$", "@"))}
-        for value in definition.values():
-            names |= _tested_properties(value)
-        return names
-    if isinstance(definition, list):
-        return set().union(*(_tested_properties(item) for item in definition))
-    return set()
-
-
 def _key(name: str, key: str) -> str:
     return json.dumps(property_name(name, key), ensure_ascii=False)
 
@@ -171,8 +159,7 @@ class Network:
         #: The profile groups each partition reads.
         self._partition_groups = tuple(partition.groups for partition in partitions)
         #: The profile properties some engine rule tests.
-        self._tested = frozenset(_tested_properties(
-            [json.loads(partition.definition) for partition in partitions]))
+        self._tested = compiled.tested_properties
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
         #: Emptied states ready for the next evaluation: (sid, hash of the sid). A sid names
