@@ -325,7 +325,10 @@ spstotte.cli.main.main = lambda: os.kill(os.getpid(), signal.SIGINT) or 0
 
 @pytest.mark.parametrize("moment", sorted(CTRL_C_AT))
 def test_ctrl_c_ends_quietly_with_130(moment: str) -> None:
-    script = CTRL_C_AT[moment] + "from spstotte._entry import run\nrun()\n"
+    # Python leaves SIGINT ignored when it starts ignored (a test run in a background job):
+    # the script gives it Python's usual handler first, as in a terminal.
+    script = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              + CTRL_C_AT[moment] + "from spstotte._entry import run\nrun()\n")
     process = subprocess.run([sys.executable, "-c", script], cwd=str(ROOT), capture_output=True,
                              text=True, timeout=HANG_TIMEOUT)
     assert process.returncode == 130

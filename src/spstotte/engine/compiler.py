@@ -502,6 +502,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     definition: dict[str, Any] = {}
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
+    too_wide: set[str] = set()
     engine_types: set[tuple[str, ...]] = set()
     levels = tree_levels(len(ruleset.rules))
     rule_index = {rule.id: index for index, rule in enumerate(ruleset.rules)}
@@ -528,7 +529,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     read_in.setdefault((read_index, int(test == _VALUE_TESTS[True])),
                                        set()).add(partition_of[index])
             alternatives.append(by_type)
-        for k, by_type in enumerate(_merged(alternatives)):
+        for k, (by_type, disjuncts) in enumerate(_merged(alternatives)):
             patterns: list[dict[str, Any]] = []
             shared_fact = False
             # The profile's patterns first: its facts are asserted first, so an alternative
@@ -542,12 +543,19 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                     part_groups[part].add(group_number[path])
                 chunks = _chunks(path, tests)
                 shared_fact = shared_fact or len(chunks) > 1
+                # The engine ends a pattern's alpha chain in one node per disjunct of an `$or`,
+                # and lists the rule at each: counted as the alternatives were before merging.
+                ends = ([end for own in disjuncts for end, _, _ in _chunks(path, own)]
+                        if disjuncts is not None and not is_derived else
+                        [key for key, _, _ in chunks])
+                for end in ends:
+                    pattern_use[end] += 1
+                    note("shared", end, pattern_use[end] > MAX_RULES_PER_PATTERN, index)
                 for key, pattern, groups_used in chunks:
-                    if groups_used > MAX_GROUPS_PER_PATTERN and key not in pattern_use:
+                    if groups_used > MAX_GROUPS_PER_PATTERN and key not in too_wide:
+                        too_wide.add(key)
                         problems.append(Diagnostic.of("E301", "groups", rule.span,
                                                       rule=rule.id))
-                    pattern_use[key] += 1
-                    note("shared", key, pattern_use[key] > MAX_RULES_PER_PATTERN, index)
                     engine_types.add(path)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
                     patterns.append({f"m{len(patterns)}": pattern})
@@ -594,34 +602,35 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                          len(definition) + len(partitions) - 1, partitions, tested)
 
 
-def _merged(alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]]
-            ) -> list[dict[tuple[bool, tuple[str, ...]], list[str]]]:
+_Alternative = dict[tuple[bool, tuple[str, ...]], list[str]]
+
+
+def _merged(alternatives: list[_Alternative]
+            ) -> list[tuple[_Alternative, list[list[str]] | None]]:
     """Alternatives that differ only in their tests on one profile fact, as one alternative
     whose test on that fact is the disjunction of theirs: (a and r) or (b and r) is
     ((a or b) and r). durable_rules looks for the next action by scanning every engine rule,
     so fewer engine rules make every action cheaper. A disjunction is kept within the and/or
-    groups one pattern may hold."""
-    merged: dict[Any, list[dict[tuple[bool, tuple[str, ...]], list[str]]]] = {}
-    out: list[Any] = []
+    groups one pattern may hold. Each comes with the merged alternatives' tests on that fact
+    (``None`` if it is one alternative as it was)."""
+    buckets: dict[Any, list[_Alternative]] = {}
+    order: list[_Alternative | list[_Alternative]] = []
     for by_type in alternatives:
         profile = [key for key in by_type if not key[0]]
         if len(profile) != 1:
-            out.append(by_type)
+            order.append(by_type)
             continue
         rest = tuple(sorted((key, tuple(sorted(tests))) for key, tests in by_type.items()
                             if key[0]))
-        bucket = merged.get((profile[0], rest))
+        bucket = buckets.get((profile[0], rest))
         if bucket is None:
-            merged[(profile[0], rest)] = bucket = []
-            out.append(bucket)
+            buckets[(profile[0], rest)] = bucket = []
+            order.append(bucket)
         bucket.append(by_type)
-    result: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
-    for item in out:
-        if isinstance(item, dict):
-            result.append(item)
-            continue
-        if len(item) == 1:
-            result.append(item[0])
+    result: list[tuple[_Alternative, list[list[str]] | None]] = []
+    for item in order:
+        if isinstance(item, dict) or len(item) == 1:
+            result.append((item if isinstance(item, dict) else item[0], None))
             continue
         (key,) = [key for key in item[0] if not key[0]]
         disjuncts: list[Test] = []
@@ -631,9 +640,10 @@ def _merged(alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]]
             disjuncts += conjunct["$or"] if list(conjunct) == ["$or"] else [conjunct]
         disjunction = _or(disjuncts)
         if _groups(disjunction) + 1 > MAX_GROUPS_PER_PATTERN:
-            result.extend(item)
+            result.extend((by_type, None) for by_type in item)
             continue
-        result.append({**item[0], key: [_dumps(disjunction)]})
+        result.append(({**item[0], key: [_dumps(disjunction)]},
+                       [by_type[key] for by_type in item]))
     return result
 
 
