@@ -83,15 +83,18 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     return code, capsys.readouterr().err
 
 
+# With two workers, each worker reads its own raw rows (a JSON line, or a CSV record's cells):
+# the line numbers, the problems and the CSV columns must come out the same.
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_bad_rows_go_to_the_error_file_with_their_line_numbers(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        workers: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = json.dumps({"id": "g", **caseload(1)[0]})
     source = tmp_path / "cases.jsonl"
     source.write_text(f'{good}\n\n{{"id": "b", "support_need": "extreme"}}\nnot json\n'
                       f'[1, 2]\n{good}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
     code, _ = run(tmp_path, capsys, str(source), "-m", "265", "--on", ON, "-o", str(out),
-                  "--workers", "1")
+                  "--workers", workers)
     assert code == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["row"], r["status"]) for r in records] == [
@@ -103,7 +106,9 @@ def test_bad_rows_go_to_the_error_file_with_their_line_numbers(
     assert errors[1]["errors"][0]["message"] == "the line is not JSON: Expecting value (column 1)"
 
 
-def test_csv_is_read_as_people_write_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_is_read_as_people_write_it(workers: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str],
                                         library: RuleLibrary) -> None:
     source = tmp_path / "cases.csv"
     source.write_text(
@@ -126,7 +131,7 @@ def test_csv_is_read_as_people_write_it(tmp_path: Path, capsys: pytest.CaptureFi
     assert "support_need" not in rows[2].profile  # an empty cell is unknown
     out = tmp_path / "out.csv"
     code, _ = run(tmp_path, capsys, str(source), "-m", "roskilde", "--on", ON, "-o", str(out),
-                  "--workers", "1")
+                  "--workers", workers)
     assert code == 0
     with out.open(encoding="utf-8") as stream:
         table = list(csv.DictReader(stream))
