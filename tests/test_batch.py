@@ -331,6 +331,50 @@ def test_workers_that_cannot_start_are_an_error_not_a_hang() -> None:
     assert result.stdout.decode().startswith("typed: the 2 worker processes could not start")
 
 
+#: Loaded at start-up by every process of the run, workers too (PYTHONPATH): a worker that
+#: meets the row with id CRASH ends at once, as a crash in the engine's C code would end it.
+CRASH_ON_ROW = """
+import os
+import spstotte.batch.run as run
+
+_decide_row = run.decide_row
+
+
+def decide_row(library, settings, row):
+    if row.id == "CRASH":
+        os._exit(139)
+    return _decide_row(library, settings, row)
+
+
+run.decide_row = decide_row
+"""
+
+
+def test_a_row_that_kills_its_worker_is_set_aside_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text(CRASH_ON_ROW, encoding="utf-8")
+    rows = [{**row, "id": f"c{k}"} for k, row in enumerate(caseload(40) * 20)]
+    rows[700]["id"] = "CRASH"
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    result = subprocess.run(
+        [sys.executable, "-m", "spstotte", "batch", str(source), "-m", "265", "--on", ON,
+         "-o", str(out), "--workers", "2"], capture_output=True, timeout=HANG_TIMEOUT,
+        check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["row"] for r in records] == list(range(1, len(rows) + 1))
+    crashed = records[700]
+    assert (crashed["id"], crashed["status"], crashed["errors"][0]["code"]) == (
+        "CRASH", "error", "E303")
+    assert all(r["status"] == "decided" for r in records if r["id"] != "CRASH")
+    errors = (tmp_path / "out.jsonl.errors.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["row"] for line in errors] == [701]
+    assert b"1 row(s) could not be decided" in result.stderr
+
+
 def test_the_compact_memo_never_hands_one_case_another_cases_missing_facts() -> None:
     # A caseload in one library, case after case: a case whose requirements concluded as an
     # earlier case's did, but with other facts unknown, must be asked for its own facts.

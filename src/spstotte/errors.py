@@ -625,7 +625,7 @@ class ErrorCode:
 CODE_GROUPS: Final = ("X", "Y", "C", "R", "E", "S", "P", "L")
 
 #: The catalogue of diagnostic codes. ``X`` = any input, ``Y`` = YAML reading, ``C`` = project
-#: settings, ``R`` = rule files, ``E`` = engine limits, ``S`` = scenario files, ``P`` =
+#: settings, ``R`` = rule files, ``E`` = the engine, ``S`` = scenario files, ``P`` =
 #: profiles, ``L`` = lint warnings. The words of each are in ``diagnostics.yaml``.
 ERROR_CODES: Final[dict[str, ErrorCode]] = {code: ErrorCode(code) for code in (
     "L406", "X001",
@@ -635,7 +635,7 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = {code: ErrorCode(code) for code in (
     "R201", "R202", "R203", "R204", "R205", "R206", "R207", "R208", "R209", "R210", "R211",
     "R212", "R213", "R214", "R215", "R216", "R217", "R218", "R219", "R220", "R221", "R222",
     "R223", "R224", "R225", "R226", "R227", "R228", "R229", "R230", "R231",
-    "E301", "E302",
+    "E301", "E302", "E303",
     "S101", "S102", "S103", "S104", "S105",
     "P100",
     "L401", "L402", "L403", "L404", "L405",

@@ -28,6 +28,7 @@ from ..errors import (
     ProfileProblem,
     SpstotteError,
     UnknownMunicipalityError,
+    diagnostic_words,
 )
 from ..library import Backend, RuleLibrary
 from .output import Encoded, OutputFormat, encode
@@ -111,6 +112,15 @@ def decide_row(library: RuleLibrary, settings: BatchSettings, row: Row) -> dict[
     return record
 
 
+def crashed_row(row: Row) -> dict[str, Any]:
+    """The record of a row on which the rule engine stopped its worker process, again when
+    decided alone (E303): set aside, so that the run goes on."""
+    message, hint = diagnostic_words("E303", "row_crashed")
+    return {"row": row.number, "id": row.id, "status": "error", "outcome": None, "errors": [
+        {"code": "E303", "field": "", "message": message.render("en"),
+         "hint": None if hint is None else hint.render("en")}]}
+
+
 def as_rows(items: Iterable[Mapping[str, Any] | Row]) -> Iterator[Row]:
     """Profiles (each may carry ``id``, ``municipality`` and ``on``) as numbered rows."""
     for number, item in enumerate(items, start=1):
@@ -186,8 +196,12 @@ def decide_encoded(raws: Iterator[tuple[int, Any]], reader: RowReader,
         for number, raw in raws:
             yield encode(decide_row(own, settings, reader.row(number, raw)), fmt)
         return
+    def crashed(item: tuple[int, Any]) -> Encoded:
+        return encode(crashed_row(reader.row(*item)), fmt)
+
     for encoded, _ in in_worker_processes(raws, workers, _start_worker,
-                                          (settings, reader, fmt), _decide_raw_chunk):
+                                          (settings, reader, fmt), _decide_raw_chunk,
+                                          crashed):
         yield from encoded
 
 
@@ -225,7 +239,7 @@ def _decide_chunk(chunk: list[Row]) -> list[dict[str, Any]]:
 def _in_processes(rows: Iterator[Row], settings: BatchSettings,
                   workers: int) -> Iterator[dict[str, Any]]:
     for records, _ in in_worker_processes(rows, workers, _start_worker, (settings,),
-                                          _decide_chunk):
+                                          _decide_chunk, crashed_row):
         yield from records
 
 
@@ -234,31 +248,97 @@ _Item = TypeVar("_Item")
 
 
 def in_worker_processes(rows: Iterator[_Item], workers: int, start: Callable[..., None],
-                        args: tuple[Any, ...], work: Callable[[list[_Item]], list[_T]]
+                        args: tuple[Any, ...], work: Callable[[list[_Item]], list[_T]],
+                        crashed: Callable[[_Item], _T] | None = None
                         ) -> Iterator[tuple[list[_T], list[_Item]]]:
     """``work`` on chunks of ``rows`` in ``workers`` processes (each set up by
     ``start(*args)``): each chunk's results with the chunk, in input order, with at most
-    :data:`IN_FLIGHT_PER_WORKER` chunks per worker in flight."""
-    # A pool that fails visibly: if the workers cannot start (the caller's main module cannot
-    # be imported again, as from `python -` or without an `if __name__ == "__main__":` guard),
-    # the pool is broken and says so, where multiprocessing.Pool would restart them for ever.
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=start,
-                                   initargs=args)
+    :data:`IN_FLIGHT_PER_WORKER` chunks per worker in flight.
+
+    A worker process that dies (the rule engine is C code: a crash on one row takes its
+    process with it) loses the chunks in flight. With ``crashed``, they are decided again in
+    fresh workers, halved until the row that kills a worker is found; that row's result is
+    ``crashed(row)`` and the run goes on. Without it, or if fresh workers cannot even start,
+    the run stops with :class:`EngineError`."""
+    pool = _Pool(workers, start, args)
     pending: deque[tuple[list[_Item], Future[list[_T]]]] = deque()
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
     try:
         for chunk in chunks:
-            pending.append((chunk, executor.submit(work, chunk)))
+            pending.append((chunk, pool.submit(work, chunk)))
             while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                done, future = pending.popleft()
-                yield future.result(), done
+                yield _settled(pool, pending, work, crashed)
         while pending:
-            done, future = pending.popleft()
-            yield future.result(), done
-    except BrokenProcessPool:
-        raise EngineError(Message.of("errors.workers_failed", workers=workers)) from None
+            yield _settled(pool, pending, work, crashed)
     finally:
         for _, future in pending:
             future.cancel()
-        executor.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
+
+
+class _Pool:
+    """A process pool that can be started again after a worker died.
+
+    It fails visibly: if the workers cannot start (the caller's main module cannot be imported
+    again, as from `python -` or without an `if __name__ == "__main__":` guard), the pool is
+    broken and says so, where multiprocessing.Pool would restart them for ever."""
+
+    def __init__(self, workers: int, start: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self.workers, self._start, self._args = workers, start, args
+        self._executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=self._start, initargs=self._args)
+
+    def submit(self, work: Callable[[list[_Item]], list[_T]],
+               items: list[_Item]) -> Future[list[_T]]:
+        return self._executor.submit(work, items)
+
+    def restart(self, work: Callable[[list[_Item]], list[_T]]) -> None:
+        """Fresh workers, checked to start (they do no work on no rows); EngineError if they
+        cannot."""
+        self.shutdown()
+        self._executor = self._new()
+        try:
+            self._executor.submit(work, []).result()
+        except BrokenProcessPool:
+            raise EngineError(Message.of("errors.workers_failed",
+                                         workers=self.workers)) from None
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _settled(pool: _Pool, pending: deque[tuple[list[_Item], Future[list[_T]]]],
+             work: Callable[[list[_Item]], list[_T]],
+             crashed: Callable[[_Item], _T] | None) -> tuple[list[_T], list[_Item]]:
+    """The first chunk in flight, decided: decided again in fresh workers if a worker died
+    (every chunk in flight is lost then, so the others are sent again too)."""
+    chunk, future = pending.popleft()
+    try:
+        return future.result(), chunk
+    except BrokenProcessPool:
+        if crashed is None:
+            raise EngineError(Message.of("errors.workers_failed",
+                                         workers=pool.workers)) from None
+    pool.restart(work)
+    results = _isolated(pool, chunk, work, crashed)
+    for k, (other, _) in enumerate(pending):
+        pending[k] = (other, pool.submit(work, other))
+    return results, chunk
+
+
+def _isolated(pool: _Pool, items: list[_Item], work: Callable[[list[_Item]], list[_T]],
+              crashed: Callable[[_Item], _T]) -> list[_T]:
+    """``work`` on ``items`` in fresh workers, halving the rows until the one that kills a
+    worker is found (at most log2(CHUNK) + 1 restarts for one such row)."""
+    try:
+        return pool.submit(work, items).result()
+    except BrokenProcessPool:
+        pool.restart(work)
+    if len(items) == 1:
+        return [crashed(items[0])]
+    middle = len(items) // 2
+    return (_isolated(pool, items[:middle], work, crashed)
+            + _isolated(pool, items[middle:], work, crashed))
