@@ -154,7 +154,9 @@ def evaluate_many(items: Iterable[Mapping[str, Any] | Row], *,
             worker builds a library over the same folders.
         detail: ``"compact"`` records (outcome, reasons' codes and kinds, missing facts,
             paths, dates, the rule set's hash) or ``"full"`` verdicts.
-        workers: processes to decide in (1: in this process).
+        workers: processes to decide in (1: in this process). A row on which the rule
+            engine crashes its worker process is decided again alone in a fresh one, and set
+            aside as an error record (code E303) if it crashes that one too.
 
     Yields:
         Records with ``row`` (the input's line or number), ``id`` and ``status``
