@@ -375,6 +375,27 @@ def test_a_row_that_kills_its_worker_is_set_aside_and_the_run_goes_on(tmp_path: 
     assert b"1 row(s) could not be decided" in result.stderr
 
 
+def test_an_engine_that_crashes_on_row_after_row_stops_the_run(tmp_path: Path) -> None:
+    # The limit is lowered to 2 in every process of the run (sitecustomize runs in the parent
+    # too): the third row that kills its worker stops the run with a typed error.
+    (tmp_path / "sitecustomize.py").write_text(
+        CRASH_ON_ROW + "run.MAX_CRASHED_ROWS = 2\n", encoding="utf-8")
+    rows = [{**row, "id": f"c{k}"} for k, row in enumerate(caseload(40))]
+    for k in (3, 4, 5):
+        rows[k]["id"] = "CRASH"
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    result = subprocess.run(
+        [sys.executable, "-m", "spstotte", "batch", str(source), "-m", "265", "--on", ON,
+         "-o", str(tmp_path / "out.jsonl"), "--workers", "2"], capture_output=True,
+        timeout=HANG_TIMEOUT, check=False, env=env)
+    assert result.returncode == 3, result.stderr
+    assert b"stopped its worker process on more than 2 rows" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 def test_the_compact_memo_never_hands_one_case_another_cases_missing_facts() -> None:
     # A caseload in one library, case after case: a case whose requirements concluded as an
     # earlier case's did, but with other facts unknown, must be asked for its own facts.

@@ -41,6 +41,11 @@ Detail = Literal["compact", "full"]
 CHUNK = 256
 IN_FLIGHT_PER_WORKER = 3
 
+#: Rows set aside because the engine crashed on them (E303) before a run stops: each costs
+#: about nine restarts of the workers, so an engine that crashes on row after row would make
+#: the run crawl rather than fail.
+MAX_CRASHED_ROWS = 10
+
 
 @dataclass(frozen=True)
 class BatchSettings:
@@ -262,6 +267,8 @@ def in_worker_processes(rows: Iterator[_Item], workers: int, start: Callable[...
     fresh workers, halved until the row that kills a worker is found; that row's result is
     ``crashed(row)`` and the run goes on. Without it, or if fresh workers cannot even start,
     the run stops with :class:`EngineError`."""
+    if crashed is not None:
+        crashed = _at_most(MAX_CRASHED_ROWS, crashed)
     pool = _Pool(workers, start, args)
     pending: deque[tuple[list[_Item], Future[list[_T]]]] = deque()
     chunks = iter(lambda: list(itertools.islice(rows, CHUNK)), [])
@@ -276,6 +283,20 @@ def in_worker_processes(rows: Iterator[_Item], workers: int, start: Callable[...
         for _, future in pending:
             future.cancel()
         pool.shutdown()
+
+
+def _at_most(limit: int, crashed: Callable[[_Item], _T]) -> Callable[[_Item], _T]:
+    """``crashed``, until it has been called ``limit`` times: then the run stops."""
+    count = 0
+
+    def set_aside(item: _Item) -> _T:
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise EngineError(Message.of("errors.workers_crashing", rows=limit))
+        return crashed(item)
+
+    return set_aside
 
 
 class _Pool:
