@@ -67,10 +67,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = base / "municipalities"
     shutil.copytree(ROOT / "municipalities", folder)
     (folder / "broken.yaml").write_text(BROKEN_RULES, encoding="utf-8")
+    yield from _serve(base, folder)
+
+
+def _serve(base: Path, folder: Path, *path: Path) -> Iterator[Server]:
+    """A server on a free port over the rule files in ``folder``, with ``path`` first on the
+    PYTHONPATH of the server and its workers; stopped when the generator is closed."""
     log = base / "server.log"
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        [*map(str, path), str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "spstotte", "serve", "--port", str(port), "--workers", "2",
@@ -450,3 +456,59 @@ def test_no_cpr_number_is_logged(server: Server) -> None:
                for line in lines)
     assert all("request_id" in line for line in lines if line["logger"].endswith("access"))
     assert CPR not in log and "010190-1234" not in log
+
+
+# -- a crash in the engine ------------------------------------------------------------------------
+
+#: Loaded by the server and each of its workers (PYTHONPATH): a worker asked to decide a citizen
+#: born on 1999-09-09 ends at once, as a crash in the engine's C code would end it.
+CRASH_ON_PROFILE = """
+import os
+from spstotte.library import RuleLibrary
+
+_evaluate, _compact = RuleLibrary.evaluate, RuleLibrary.evaluate_compact
+
+
+def _crash_if_asked(profile):
+    if isinstance(profile, dict) and profile.get("birth_date") == "1999-09-09":
+        os._exit(139)
+
+
+def evaluate(self, profile, **kw):
+    _crash_if_asked(profile)
+    return _evaluate(self, profile, **kw)
+
+
+def evaluate_compact(self, profile, **kw):
+    _crash_if_asked(profile)
+    return _compact(self, profile, **kw)
+
+
+RuleLibrary.evaluate, RuleLibrary.evaluate_compact = evaluate, evaluate_compact
+"""
+
+
+def test_a_request_that_crashes_the_engine_gets_a_problem_and_the_service_goes_on(
+        tmp_path: Path) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(CRASH_ON_PROFILE, encoding="utf-8")
+    folder = tmp_path / "municipalities"
+    shutil.copytree(ROOT / "municipalities", folder)
+    serving = _serve(tmp_path, folder, hooks)
+    crashing = next(serving)
+    try:
+        client = crashing.client
+        params = {"municipality": "roskilde", "on": ON}
+        assert client.post("/v1/evaluate", params=params, json=PROFILE).status_code == 200
+        document = _problem(client.post("/v1/evaluate", params=params,
+                                        json={**PROFILE, "birth_date": "1999-09-09"}), 500)
+        assert "stopped its worker process on this request" in json.dumps(document)
+        # The workers were started again: the next requests are decided as before.
+        for _ in range(3):
+            again = client.post("/v1/evaluate", params=params, json=PROFILE)
+            assert again.status_code == 200 and again.json()["outcome"] == "granted_85"
+        assert crashing.process.poll() is None
+        assert "a worker process stopped" in crashing.log.read_text(encoding="utf-8")
+    finally:
+        serving.close()

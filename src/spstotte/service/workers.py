@@ -23,9 +23,11 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
+from ..errors import EngineError, Message
 from ..library import RuleLibrary
 
 Detail = Literal["compact", "full"]
@@ -247,8 +249,31 @@ class WorkerPool:
             return self._executor.submit(_run, self.generation, task, args)
 
     async def call(self, task: Callable[..., _T], *args: Any) -> _T:
-        """``task(library, *args)`` in a worker."""
-        return await asyncio.wrap_future(self._submit(task, *args))
+        """``task(library, *args)`` in a worker.
+
+        The rule engine is C code: a crash takes its worker process with it, and the pool
+        loses every task it held. The pool is then replaced and the task sent once more (it
+        may have been lost to another request's crash); if it breaks the fresh pool too, it
+        is the task that crashes the engine, and :class:`EngineError` answers it. Either way
+        the service goes on with fresh workers."""
+        for _ in range(2):
+            with self._lock:
+                executor = self._executor
+            try:
+                future = executor.submit(_run, self.generation, task, args)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self._replace(executor)
+        raise EngineError(Message.of("errors.request_crashed"))
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """New workers for a pool whose worker died (once, however many tasks saw it)."""
+        with self._lock:
+            if self._executor is not broken:
+                return
+            self._executor = self._new_executor()
+        log.warning("a worker process stopped; the workers were started again")
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def reload(self) -> int:
         """Have every worker re-read the rule files before its next task; returns the new
@@ -258,12 +283,6 @@ class WorkerPool:
             generation = self.generation
         log.info("rule sets reloading", extra={"generation": generation})
         return generation
-
-    def restart(self) -> None:
-        """A new set of workers after one died (the old ones finish what they hold)."""
-        with self._lock:
-            old, self._executor = self._executor, self._new_executor()
-        old.shutdown(wait=False, cancel_futures=False)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
