@@ -510,5 +510,17 @@ def test_a_request_that_crashes_the_engine_gets_a_problem_and_the_service_goes_o
             assert again.status_code == 200 and again.json()["outcome"] == "granted_85"
         assert crashing.process.poll() is None
         assert "a worker process stopped" in crashing.log.read_text(encoding="utf-8")
+        # In a batch, the line that crashes the engine is an error record; the others are
+        # decided, in order, one record per line.
+        cases = [{**PROFILE, "id": f"c{k}"} for k in range(600)]
+        cases[321] = {**PROFILE, "id": "crash", "birth_date": "1999-09-09"}
+        body = "".join(json.dumps(case) + "\n" for case in cases).encode()
+        response = client.post("/v1/batch", params=params, content=body)
+        assert response.status_code == 200
+        records = [json.loads(line) for line in response.text.splitlines()]
+        assert [r["row"] for r in records] == list(range(1, 601))
+        assert (records[321]["id"], records[321]["status"]) == ("crash", "error")
+        assert records[321]["errors"][0]["code"] == "E303"
+        assert all(r["outcome"] == "granted_85" for k, r in enumerate(records) if k != 321)
     finally:
         serving.close()

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from ..errors import Message
+from ..errors import EngineError, Message
 from . import workers
 from .logs import note
 from .models import BatchRecord, CompactRecord, Health, MunicipalityOut, Reloading, Versions
@@ -267,9 +267,8 @@ async def _batch_records(pool: workers.WorkerPool, lines: list[str], municipalit
     records = errors = 0
     try:
         for start in range(0, len(lines), BATCH_CHUNK):
-            text = "\n".join(lines[start:start + BATCH_CHUNK])
-            pending.append(asyncio.ensure_future(pool.call(
-                workers.batch_chunk, start + 1, text, municipality, on, detail)))
+            pending.append(asyncio.ensure_future(_batch_chunk(
+                pool, start + 1, lines[start:start + BATCH_CHUNK], municipality, on, detail)))
             while len(pending) >= in_flight:
                 out, n, e = await pending.popleft()
                 records, errors = records + n, errors + e
@@ -283,6 +282,28 @@ async def _batch_records(pool: workers.WorkerPool, lines: list[str], municipalit
             future.cancel()
         access_log.info("batch done", extra={"records": records, "errors": errors,
                                              "request_id": request_id()})
+
+
+async def _batch_chunk(pool: workers.WorkerPool, first: int, lines: list[str],
+                       municipality: str | None, on: str | None,
+                       detail: workers.Detail) -> tuple[str, int, int]:
+    """A chunk of a batch's lines decided in a worker: the records as JSON Lines, how many,
+    how many errors. A chunk on which the engine crashes its worker again in fresh workers
+    (:meth:`~.workers.WorkerPool.call`) is halved until the line is found; that line's record
+    is an error (E303) and the others are decided as usual."""
+    try:
+        return await pool.call(workers.batch_chunk, first, "\n".join(lines), municipality, on,
+                               detail)
+    except EngineError:
+        if len(lines) > 1:
+            middle = len(lines) // 2
+            head = await _batch_chunk(pool, first, lines[:middle], municipality, on, detail)
+            tail = await _batch_chunk(pool, first + middle, lines[middle:], municipality, on,
+                                      detail)
+            return head[0] + tail[0], head[1] + tail[1], head[2] + tail[2]
+        if not lines[0].strip():
+            return "", 0, 0
+        return workers.crashed_line(first, lines[0]), 1, 1
 
 
 __all__ = ["MEDIA_TYPE", "router"]

@@ -171,6 +171,18 @@ def batch_chunk(library: RuleLibrary, first_line: int, text: str, municipality: 
     return "".join(line + "\n" for line in out), len(out), errors
 
 
+def crashed_line(number: int, line: str) -> str:
+    """The record of a batch line on which the engine crashed its worker, again in fresh
+    workers (E303), as a JSON Lines line; read here, in the server, since no worker can."""
+    from ..batch.rows import RowReader
+    from ..batch.run import crashed_row
+
+    row = RowReader("jsonl").row(number, line)
+    if row.id is not None:
+        row.id = mask_cpr_numbers(row.id)
+    return json.dumps(crashed_row(row), ensure_ascii=False) + "\n"
+
+
 def rulebook(library: RuleLibrary, municipality: str, on: str | None, fmt: str,
              lang: str) -> tuple[str, str]:
     from ..render.rulebooks import rulebook as write
