@@ -246,9 +246,11 @@ class Network:
         tail = f', "sid": "{sid}"}}'
         #: Per partition, whether its sentinel has fired.
         done = [False] * len(handles)
+        #: Every JSON text given to the engine, kept until its facts are gone (see _run).
+        texts: list[str] = []
         emptied = False
         try:
-            results = self._run(facts, tail, created, done)
+            results = self._run(facts, tail, created, done, texts)
             emptied = all(done)
             return results
         except dre.error as exc:
@@ -263,17 +265,29 @@ class Network:
                                                                 strict=True):
                     if state_created:
                         if not sentinel_done:
-                            _drain(handle, tail)
+                            _drain(handle, tail, texts)
                         dre.delete_state(handle, sid)
                 _SIDS.give_back(digest)
 
     def _run(self, facts: Mapping[str, FactValue], tail: str, created: list[bool],
-             done: list[bool]) -> Results:
+             done: list[bool], texts: list[str]) -> Results:
         """Assert the facts into each partition in turn, run its actions, then empty the
         states; ``created`` and ``done`` record, per partition, whether a state exists and
-        whether its sentinel fired."""
+        whether its sentinel fired.
+
+        Every JSON text given to the engine is appended to ``texts``, which the caller keeps
+        until the state is emptied or deleted: durable_rules copies a fact's text when it
+        stores the fact, but leaves its ``id`` and ``sid`` pointing into the caller's text
+        (``copyMessage`` in its state.c does not move those two), so a text freed while its
+        fact is stored would leave the engine reading freed memory."""
         conclusions = self._conclusions
-        assert_fact = dre.assert_fact
+        keep = texts.append
+
+        def assert_fact(handle: int, text: str) -> tuple[int, int]:
+            keep(text)
+            result: tuple[int, int] = dre.assert_fact(handle, text)
+            return result
+
         complete_and_start_action = dre.complete_and_start_action
         groups = self._groups
         group_facts: dict[int, str | None] = {}
@@ -328,8 +342,9 @@ class Network:
         # retraction fires nothing. The engine finds the fact to retract by its id alone (it
         # parses every property of what it is given), and takes them all in one call.
         for handle, ids in zip(self._handles, given, strict=True):
-            dre.retract_facts(handle, "[" + ", ".join(
-                f'{{"id": "{fact_id}"{tail}' for fact_id in ids) + "]")
+            retraction = "[" + ", ".join(f'{{"id": "{fact_id}"{tail}' for fact_id in ids) + "]"
+            keep(retraction)
+            dre.retract_facts(handle, retraction)
         return results
 
     def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...], str],
@@ -370,10 +385,13 @@ def _delete_network(handles: list[int], idle: list[tuple[str, int]]) -> None:
         dre.delete_ruleset(handle)
 
 
-def _drain(handle: int, tail: str) -> None:
-    """Make sure at least one action ran before ``delete_state`` (see module docstring)."""
+def _drain(handle: int, tail: str, texts: list[str]) -> None:
+    """Make sure at least one action ran before ``delete_state`` (see module docstring);
+    the text given is kept in ``texts`` (see :meth:`Network._run`)."""
     try:
-        _, offset = dre.assert_fact(handle, _SENTINEL_FACT + tail)
+        text = _SENTINEL_FACT + tail
+        texts.append(text)
+        _, offset = dre.assert_fact(handle, text)
         started = dre.start_action_for_state(handle, offset)
         messages = started[1] if started else None
         while messages:
