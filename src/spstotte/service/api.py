@@ -288,18 +288,29 @@ async def _batch_chunk(pool: workers.WorkerPool, first: int, lines: list[str],
                        municipality: str | None, on: str | None,
                        detail: workers.Detail) -> tuple[str, int, int]:
     """A chunk of a batch's lines decided in a worker: the records as JSON Lines, how many,
-    how many errors. A chunk on which the engine crashes its worker again in fresh workers
-    (:meth:`~.workers.WorkerPool.call`) is halved until the line is found; that line's record
-    is an error (E303) and the others are decided as usual."""
+    how many errors. A chunk on which the engine crashed its worker, again in fresh workers
+    (:meth:`~.workers.WorkerPool.call`), is decided again in halves, one chunk at a time
+    (other chunks in flight may have been lost to the same crash), until the line is found:
+    that line's record is an error (E303) and the others are decided as usual."""
+    try:
+        return await pool.call(workers.batch_chunk, first, "\n".join(lines), municipality, on,
+                               detail)
+    except EngineError:
+        async with pool.recovering:
+            return await _halved(pool, first, lines, municipality, on, detail)
+
+
+async def _halved(pool: workers.WorkerPool, first: int, lines: list[str],
+                  municipality: str | None, on: str | None,
+                  detail: workers.Detail) -> tuple[str, int, int]:
     try:
         return await pool.call(workers.batch_chunk, first, "\n".join(lines), municipality, on,
                                detail)
     except EngineError:
         if len(lines) > 1:
             middle = len(lines) // 2
-            head = await _batch_chunk(pool, first, lines[:middle], municipality, on, detail)
-            tail = await _batch_chunk(pool, first + middle, lines[middle:], municipality, on,
-                                      detail)
+            head = await _halved(pool, first, lines[:middle], municipality, on, detail)
+            tail = await _halved(pool, first + middle, lines[middle:], municipality, on, detail)
             return head[0] + tail[0], head[1] + tail[1], head[2] + tail[2]
         if not lines[0].strip():
             return "", 0, 0
