@@ -282,11 +282,7 @@ class Network:
         fact is stored would leave the engine reading freed memory."""
         conclusions = self._conclusions
         keep = texts.append
-
-        def assert_fact(handle: int, text: str) -> tuple[int, int]:
-            keep(text)
-            result: tuple[int, int] = dre.assert_fact(handle, text)
-            return result
+        assert_fact = dre.assert_fact
 
         complete_and_start_action = dre.complete_and_start_action
         groups = self._groups
@@ -304,16 +300,21 @@ class Network:
                 fact = group_facts[group]
                 if fact is not None:
                     created[number] = True
-                    if assert_fact(handle, fact + tail)[0] == _ALREADY_THERE:
+                    text = fact + tail
+                    keep(text)
+                    if assert_fact(handle, text)[0] == _ALREADY_THERE:
                         raise _StateNotEmpty
                     own.append(groups[group][2])
             for fact, fact_id in waiting[number]:
                 created[number] = True
+                keep(fact)
                 if assert_fact(handle, fact)[0] == _ALREADY_THERE:
                     raise _StateNotEmpty
                 own.append(fact_id)
             created[number] = True
-            code, offset = assert_fact(handle, _SENTINEL_FACT + tail)
+            text = _SENTINEL_FACT + tail
+            keep(text)
+            code, offset = assert_fact(handle, text)
             if code == _ALREADY_THERE:
                 raise _StateNotEmpty
             own.append("done")
@@ -330,6 +331,7 @@ class Network:
                         results[rule_id] = value
                         if derived is not None:
                             fact = derived + tail
+                            keep(fact)
                             for reader in read_in:
                                 if reader == number:
                                     if assert_fact(handle, fact)[0] == _ALREADY_THERE:
