@@ -289,32 +289,34 @@ async def _batch_chunk(pool: workers.WorkerPool, first: int, lines: list[str],
                        detail: workers.Detail) -> tuple[str, int, int]:
     """A chunk of a batch's lines decided in a worker: the records as JSON Lines, how many,
     how many errors. A chunk on which the engine crashed its worker, again in fresh workers
-    (:meth:`~.workers.WorkerPool.call`), is decided again in halves, one chunk at a time
-    (other chunks in flight may have been lost to the same crash), until the line is found:
-    that line's record is an error (E303) and the others are decided as usual."""
+    (:meth:`~.workers.WorkerPool.call`), is decided again line by line, one chunk at a time
+    (other chunks in flight may have been lost to the same crash): a line that crashes fresh
+    workers too is an error record (E303) and the others are decided as usual. Fresh workers
+    are what costs, a line alone only a round trip (see batch/run.py, ``_isolated``)."""
     try:
         return await pool.call(workers.batch_chunk, first, "\n".join(lines), municipality, on,
                                detail)
     except EngineError:
         async with pool.recovering:
-            return await _halved(pool, first, lines, municipality, on, detail)
+            return await _line_by_line(pool, first, lines, municipality, on, detail)
 
 
-async def _halved(pool: workers.WorkerPool, first: int, lines: list[str],
-                  municipality: str | None, on: str | None,
-                  detail: workers.Detail) -> tuple[str, int, int]:
-    try:
-        return await pool.call(workers.batch_chunk, first, "\n".join(lines), municipality, on,
-                               detail)
-    except EngineError:
-        if len(lines) > 1:
-            middle = len(lines) // 2
-            head = await _halved(pool, first, lines[:middle], municipality, on, detail)
-            tail = await _halved(pool, first + middle, lines[middle:], municipality, on, detail)
-            return head[0] + tail[0], head[1] + tail[1], head[2] + tail[2]
-        if not lines[0].strip():
-            return "", 0, 0
-        return workers.crashed_line(first, lines[0]), 1, 1
+async def _line_by_line(pool: workers.WorkerPool, first: int, lines: list[str],
+                        municipality: str | None, on: str | None,
+                        detail: workers.Detail) -> tuple[str, int, int]:
+    out: list[str] = []
+    records = errors = 0
+    for number, line in enumerate(lines, start=first):
+        try:
+            text, n, e = await pool.call(workers.batch_chunk, number, line, municipality, on,
+                                         detail)
+        except EngineError:
+            if not line.strip():
+                continue
+            text, n, e = workers.crashed_line(number, line), 1, 1
+        out.append(text)
+        records, errors = records + n, errors + e
+    return "".join(out), records, errors
 
 
 __all__ = ["MEDIA_TYPE", "router"]

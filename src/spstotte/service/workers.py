@@ -243,8 +243,8 @@ class WorkerPool:
         self.generation = 0
         self._lock = threading.Lock()
         self._executor = self._new_executor()
-        #: Held while a batch chunk that crashed the engine is decided again in halves, one
-        #: at a time, so that a line is set aside only for a crash of its own.
+        #: Held while a batch chunk that crashed the engine is decided again line by line, one
+        #: chunk at a time, so that a line is set aside only for a crash of its own.
         self.recovering = asyncio.Lock()
 
     def _new_executor(self) -> ProcessPoolExecutor:
