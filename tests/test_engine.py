@@ -255,6 +255,16 @@ def test_a_network_in_partitions_agrees_with_the_reference_interpreter(
     assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
 
 
+def _no_state_left(network: Network) -> None:
+    """No engine state is left for any sid the network may use next, in any partition."""
+    import durable_rules_engine as dre
+
+    for sid, _ in network._idle:
+        for handle in network._handles:
+            with pytest.raises(dre.error, match="309"):  # the engine's "no such state"
+                dre.get_state(handle, sid)
+
+
 def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
         partitioned: dict[int, Network], profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,11 +273,12 @@ def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
     network = partitioned[265]
     facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
     expected = network.evaluate(facts)
-    assert network._idle
     last = network._handles[-1]
     real = dre.assert_fact
+    reached: set[int] = set()
 
     def fail_in_the_last_partition(handle: int, text: str) -> object:
+        reached.add(handle)
         if handle == last:
             raise dre.error("injected")
         return real(handle, text)
@@ -275,15 +286,16 @@ def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
     monkeypatch.setattr(dre, "assert_fact", fail_in_the_last_partition)
     with pytest.raises(EngineError, match="injected"):
         network.evaluate(facts)
-    assert network._idle == []  # the state it took from the pool was deleted everywhere
+    assert len(reached) > 1  # earlier partitions had states when the last one failed
+    _no_state_left(network)
     monkeypatch.setattr(dre, "assert_fact", real)
     assert network.evaluate(facts) == expected == evaluate_reference(network.ruleset, facts)
 
 
-def test_a_state_is_emptied_and_reused_without_carrying_facts_over(
+def test_evaluations_one_after_another_share_no_fact(
         library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
-    """One state serves evaluation after evaluation. A citizen for whom much concludes,
-    followed by one for whom little is known, must get exactly the fresh state's answer."""
+    """A citizen for whom much concludes, followed by one for whom little is known, must get
+    exactly the reference's answer: each evaluation's state is deleted when it ends."""
     network = _fresh_network(library, 265)
     ruleset = network.ruleset
     on = date(2026, 11, 23)
@@ -291,17 +303,37 @@ def test_a_state_is_emptied_and_reused_without_carrying_facts_over(
              profile(applicant="other", consent=False), profile(met_by_advice=True)]
     facts = [profile_facts(CitizenProfile.parse(case) if isinstance(case, dict) else case, on)
              for case in cases]
-    network.evaluate(facts[0])
-    (state,) = network._idle
     for _ in range(3):
         for one in facts:
             assert network.evaluate(one) == evaluate_reference(ruleset, one)
-            assert network._idle == [state]  # the same state, back in the pool
+            _no_state_left(network)
     network.retire()
-    assert network._idle == []  # deleted before the rule set
+    assert network._idle == []  # its sids given back
 
 
-def test_a_failed_evaluation_deletes_its_state_instead_of_reusing_it(
+def test_no_fact_is_ever_retracted_from_the_engine(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable_rules writes out of bounds when it retracts the second fact of a rule that has
+    fired (deleteMessageFromFrame in its state.c): it corrupted memory in long runs. The
+    adapter deletes states instead and never retracts (docs/engine.md)."""
+    import durable_rules_engine as dre
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a fact was retracted")
+
+    for name in ("retract_fact", "retract_facts", "assert_facts", "assert_events"):
+        monkeypatch.setattr(dre, name, refuse)
+    on = date(2026, 11, 23)
+    for municipality in (265, 540, 630):
+        network = _fresh_network(library, municipality)
+        for case in (profile(), profile(support_need="light"), {}, profile(consent=False)):
+            facts = profile_facts(CitizenProfile.parse(case), on)
+            assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
+        network.retire()
+
+
+def test_a_failed_evaluation_deletes_its_state(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     import durable_rules_engine as dre
@@ -309,7 +341,6 @@ def test_a_failed_evaluation_deletes_its_state_instead_of_reusing_it(
     network = _fresh_network(library, 265)
     facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
     expected = network.evaluate(facts)
-    (state,) = network._idle
     real = dre.assert_fact
     calls = 0
 
@@ -323,10 +354,10 @@ def test_a_failed_evaluation_deletes_its_state_instead_of_reusing_it(
     monkeypatch.setattr(dre, "assert_fact", fail_on_the_first_derived_fact)
     with pytest.raises(EngineError, match="injected"):
         network.evaluate(facts)
-    assert calls and network._idle == []  # the half-filled state was deleted
+    assert calls > 1  # the profile was in the state when it failed
+    _no_state_left(network)  # the half-filled state was deleted
     monkeypatch.setattr(dre, "assert_fact", real)
     assert network.evaluate(facts) == expected
-    assert network._idle != [state]  # a new state
     network.retire()
 
 
@@ -334,33 +365,32 @@ def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine keeps the old fact when a fact with the same id is asserted again. If a
-    retraction ever failed, the next citizen would be decided on the previous one's facts: the
-    adapter must notice, delete the state and say so."""
+    state were ever left behind under a sid the network uses again, the next citizen would be
+    decided on the previous one's facts: the adapter must notice, delete it and say so."""
     import durable_rules_engine as dre
 
     network = _fresh_network(library, 265)
     on = date(2026, 11, 23)
     first = profile_facts(CitizenProfile.parse(profile()), on)
     second = profile_facts(CitizenProfile.parse(profile(support_need="light")), on)
-    monkeypatch.setattr(dre, "retract_facts", lambda handle, facts: (0, 1))
-    network.evaluate(first)
-    assert len(network._idle) == 1
+    with monkeypatch.context() as patch:
+        patch.setattr(dre, "delete_state", lambda handle, sid: None)
+        network.evaluate(first)  # its state is left behind
     with pytest.raises(EngineError, match="earlier evaluation"):
         network.evaluate(second)
-    assert network._idle == []
-    monkeypatch.undo()
+    _no_state_left(network)
     assert network.evaluate(second) == evaluate_reference(network.ruleset, second)
     network.retire()
 
 
-def test_the_pool_of_idle_states_is_bounded(
+def test_the_free_sids_a_network_keeps_are_bounded(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Evaluations in flight at once each hold a state; afterwards at most MAX_IDLE_STATES
-    stay. Nesting evaluations (one starts inside another's assert) puts many in flight."""
+    """Evaluations in flight at once each hold a sid; afterwards at most MAX_IDLE_SIDS stay.
+    Nesting evaluations (one starts inside another's assert) puts many in flight."""
     import durable_rules_engine as dre
 
-    from spstotte.engine import MAX_IDLE_STATES
+    from spstotte.engine import MAX_IDLE_SIDS
 
     network = _fresh_network(library, 265)
     facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
@@ -371,16 +401,17 @@ def test_the_pool_of_idle_states_is_bounded(
 
     def nest(handle: int, text: str) -> object:
         nonlocal depth
-        if depth < MAX_IDLE_STATES + 3:
+        if depth < MAX_IDLE_SIDS + 3:
             depth += 1
             answers.append(network.evaluate(facts))
         return real(handle, text)
 
     monkeypatch.setattr(dre, "assert_fact", nest)
     answers.append(network.evaluate(facts))
-    assert answers == [expected] * (MAX_IDLE_STATES + 4)
-    assert len(network._idle) == MAX_IDLE_STATES
-    assert len({sid for sid, _ in network._idle}) == MAX_IDLE_STATES
+    assert answers == [expected] * (MAX_IDLE_SIDS + 4)
+    assert len(network._idle) == MAX_IDLE_SIDS
+    assert len({sid for sid, _ in network._idle}) == MAX_IDLE_SIDS
+    _no_state_left(network)
     network.retire()
     assert network._idle == []
 

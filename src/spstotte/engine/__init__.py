@@ -19,6 +19,6 @@ interpreter conclude the same. The engine imports the rule language and rule set
 verdict, documents, scenarios or the command line.
 """
 
-from .network import MAX_IDLE_STATES, Network
+from .network import MAX_IDLE_SIDS, Network
 
-__all__ = ["MAX_IDLE_STATES", "Network"]
+__all__ = ["MAX_IDLE_SIDS", "Network"]

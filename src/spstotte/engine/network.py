@@ -2,14 +2,15 @@
 
 This drives the C module ``durable_rules_engine`` directly, following the research notes
 (docs/engine.md): no ``Host`` and no background threads (the stock Host's timer threads steal
-actions and crash under threads), one engine state per evaluation at a time, facts asserted one
-at a time (batch asserts hide errors), a sentinel rule that always fires last (``delete_state``
-frees uninitialised memory if no action ever ran for a state), and a network retired only once
-no evaluation uses it (deleting a ruleset with live states leaks).
+actions and crash under threads), one engine state per evaluation, facts asserted one at a time
+(batch asserts hide errors), a sentinel rule that always fires last (``delete_state`` frees
+uninitialised memory if no action ever ran for a state), and a network retired only once no
+evaluation uses it (deleting a ruleset with live states leaks).
 
-A state is emptied after an evaluation (every fact it was given is retracted) and kept for the
-next one: creating a state clears its beta memory, about a third of the engine's time. A state
-whose evaluation failed is deleted, never reused.
+A state is deleted after its evaluation, never emptied by retracting its facts for reuse:
+durable_rules writes out of bounds when it retracts the second fact of a rule that has fired
+(``deleteMessageFromFrame`` in its state.c), which corrupted memory in long runs
+(docs/engine.md, "One state per evaluation").
 """
 
 from __future__ import annotations
@@ -40,18 +41,17 @@ from .reference import Results
 _network_names = itertools.count(1)
 _SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "done"'
 
-#: Emptied engine states a network keeps for reuse. One is enough for one thread; more serve
-#: threads that evaluate at once. Each holds its beta memory (about 2.8 MiB for a bundled rule
-#: set), so the pool is bounded.
-MAX_IDLE_STATES: Final = 4
+#: State ids (whose states are deleted) a network keeps for its next evaluations, so that it
+#: need not take one from the process-wide set each time.
+MAX_IDLE_SIDS: Final = 4
 
 #: The engine's answer to asserting a fact whose id the state already holds (it keeps the old
-#: fact and ignores the new one). A reused state must never give it.
+#: fact and ignores the new one). A fresh state must never give it.
 _ALREADY_THERE: Final = 2
 
 
 class _StateNotEmpty(Exception):
-    """A reused state still held a fact: its retraction failed."""
+    """A state taken for an evaluation already held a fact (its sid was not free)."""
 
 
 class _Sids:
@@ -144,15 +144,13 @@ class Network:
         self.compiled = compiled
         self._rule_ids = [rule.id for rule in ruleset.rules]
         #: What each engine rule concludes, by engine rule name: (rule id, value, derived fact,
-        #: the derived fact's id, the partitions that read it).
-        self._conclusions: dict[str, tuple[str, bool, str | None, str, tuple[int, ...]]] = {
-            name: (self._rule_ids[action.index], action.value, action.derived,
-                   f"r{action.index}", action.read_in)
+        #: the partitions that read it).
+        self._conclusions: dict[str, tuple[str, bool, str | None, tuple[int, ...]]] = {
+            name: (self._rule_ids[action.index], action.value, action.derived, action.read_in)
             for name, action in compiled.actions.items()}
         #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
-        #: ``known``, its id), a group of fields each (compiler.ProfileFactGroup).
-        self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ',
-                              group.fields, group.type)
+        #: ``known``), a group of fields each (compiler.ProfileFactGroup).
+        self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ', group.fields)
                              for group in compiled.groups)
         partitions = compiled.partitions or (Partition(compiled.definition,
                                                        tuple(range(len(compiled.groups)))),)
@@ -162,8 +160,8 @@ class Network:
         self._tested = compiled.tested_properties
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
-        #: Emptied states ready for the next evaluation: (sid, hash of the sid). A sid names
-        #: one state in each partition's engine rule set.
+        #: Free state ids for the next evaluations: (sid, hash of the sid). A sid names one
+        #: state in each partition's engine rule set while an evaluation runs; none after.
         self._idle: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -238,48 +236,44 @@ class Network:
         handles = self._handles
         idle = self._idle
         try:
-            sid, digest = idle.pop()  # atomic: no two threads get the same state
-            created = [True] * len(handles)
+            sid, digest = idle.pop()  # atomic: no two threads get the same sid
         except IndexError:
             sid, digest = _SIDS.take()
-            created = [False] * len(handles)
         tail = f', "sid": "{sid}"}}'
-        #: Per partition, whether its sentinel has fired.
+        #: Per partition, whether its state exists and whether its sentinel has fired.
+        created = [False] * len(handles)
         done = [False] * len(handles)
-        #: Every JSON text given to the engine, kept until its facts are gone (see _run).
+        #: Every JSON text given to the engine, kept until its state is deleted (see _run).
         texts: list[str] = []
-        emptied = False
         try:
-            results = self._run(facts, tail, created, done, texts)
-            emptied = all(done)
-            return results
+            return self._run(facts, tail, created, done, texts)
         except dre.error as exc:
             raise EngineError(Message.of("errors.engine_failed", detail=str(exc))) from None
         except _StateNotEmpty:
             raise EngineError(Message.of("errors.engine_state")) from None
         finally:
-            if emptied and len(idle) < MAX_IDLE_STATES:
+            for handle, state_created, sentinel_done in zip(handles, created, done,
+                                                            strict=True):
+                if state_created:
+                    if not sentinel_done:
+                        _drain(handle, tail, texts)
+                    _delete_state(handle, sid)
+            # Reached only once the sid's state is gone from every partition: the sid is free.
+            if len(idle) < MAX_IDLE_SIDS:
                 idle.append((sid, digest))
             else:
-                for handle, state_created, sentinel_done in zip(handles, created, done,
-                                                                strict=True):
-                    if state_created:
-                        if not sentinel_done:
-                            _drain(handle, tail, texts)
-                        dre.delete_state(handle, sid)
                 _SIDS.give_back(digest)
 
     def _run(self, facts: Mapping[str, FactValue], tail: str, created: list[bool],
              done: list[bool], texts: list[str]) -> Results:
-        """Assert the facts into each partition in turn, run its actions, then empty the
-        states; ``created`` and ``done`` record, per partition, whether a state exists and
-        whether its sentinel fired.
+        """Assert the facts into each partition in turn and run its actions; ``created`` and
+        ``done`` record, per partition, whether a state exists and whether its sentinel fired.
 
         Every JSON text given to the engine is appended to ``texts``, which the caller keeps
-        until the state is emptied or deleted: durable_rules copies a fact's text when it
-        stores the fact, but leaves its ``id`` and ``sid`` pointing into the caller's text
-        (``copyMessage`` in its state.c does not move those two), so a text freed while its
-        fact is stored would leave the engine reading freed memory."""
+        until the state is deleted: durable_rules copies a fact's text when it stores the
+        fact, but leaves its ``id`` and ``sid`` pointing into the caller's text (``copyMessage``
+        in its state.c does not move those two), so a text freed while its fact is stored
+        would leave the engine reading freed memory."""
         conclusions = self._conclusions
         keep = texts.append
         assert_fact = dre.assert_fact
@@ -287,13 +281,10 @@ class Network:
         complete_and_start_action = dre.complete_and_start_action
         groups = self._groups
         group_facts: dict[int, str | None] = {}
-        #: Per partition, the derived facts from earlier partitions it reads: (text, id).
-        waiting: list[list[tuple[str, str]]] = [[] for _ in self._handles]
-        #: Per partition, the id of every fact given to its state, to retract afterwards.
-        given: list[list[str]] = [[] for _ in self._handles]
+        #: Per partition, the derived facts from earlier partitions it reads.
+        waiting: list[list[str]] = [[] for _ in self._handles]
         results: Results = {}
         for number, handle in enumerate(self._handles):
-            own = given[number]
             for group in self._partition_groups[number]:
                 if group not in group_facts:
                     group_facts[group] = self._group_fact(groups[group], facts)
@@ -304,20 +295,16 @@ class Network:
                     keep(text)
                     if assert_fact(handle, text)[0] == _ALREADY_THERE:
                         raise _StateNotEmpty
-                    own.append(groups[group][2])
-            for fact, fact_id in waiting[number]:
+            for fact in waiting[number]:
                 created[number] = True
-                keep(fact)
                 if assert_fact(handle, fact)[0] == _ALREADY_THERE:
                     raise _StateNotEmpty
-                own.append(fact_id)
             created[number] = True
             text = _SENTINEL_FACT + tail
             keep(text)
             code, offset = assert_fact(handle, text)
             if code == _ALREADY_THERE:
                 raise _StateNotEmpty
-            own.append("done")
             started = dre.start_action_for_state(handle, offset)
             messages = started[1] if started else None
             while messages:
@@ -326,7 +313,7 @@ class Network:
                 if conclusion is None:
                     done[number] = True
                 else:
-                    rule_id, value, derived, fact_id, read_in = conclusion
+                    rule_id, value, derived, read_in = conclusion
                     if rule_id not in results:
                         results[rule_id] = value
                         if derived is not None:
@@ -336,25 +323,17 @@ class Network:
                                 if reader == number:
                                     if assert_fact(handle, fact)[0] == _ALREADY_THERE:
                                         raise _StateNotEmpty
-                                    own.append(fact_id)
                                 else:  # a later partition (rules read only earlier rules)
-                                    waiting[reader].append((fact, fact_id))
+                                    waiting[reader].append(fact)
                 messages = complete_and_start_action(handle, offset)
-        # Empty the states for the next evaluation. No rule tests for an absent fact, so a
-        # retraction fires nothing. The engine finds the fact to retract by its id alone (it
-        # parses every property of what it is given), and takes them all in one call.
-        for handle, ids in zip(self._handles, given, strict=True):
-            retraction = "[" + ", ".join(f'{{"id": "{fact_id}"{tail}' for fact_id in ids) + "]"
-            keep(retraction)
-            dre.retract_facts(handle, retraction)
         return results
 
-    def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...], str],
+    def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...]],
                     facts: Mapping[str, FactValue]) -> str | None:
         """A profile group's fact without its closing brace and sid; None if it has no
         property to assert."""
         properties = self._properties
-        head, fields, _ = group
+        head, fields = group
         members = []
         for name, tests_known in fields:
             value = facts.get(name)
@@ -373,18 +352,25 @@ class Network:
 
 
 def _delete_network(handles: list[int], idle: list[tuple[str, int]]) -> None:
-    """Free a network's engine rule sets: their idle states first (deleting a rule set with
-    live states leaks their memory), then the rule sets."""
+    """Free a network's engine rule sets (no evaluation holds a state in them: a network is
+    deleted only then), and give its free sids back."""
     while idle:
-        sid, digest = idle.pop()
-        for handle in handles:
-            try:
-                dre.delete_state(handle, sid)
-            except dre.error:  # pragma: no cover - nothing else deletes a pooled state
-                pass
-        _SIDS.give_back(digest)
+        _SIDS.give_back(idle.pop()[1])
     for handle in handles:
         dre.delete_ruleset(handle)
+
+
+def _delete_state(handle: int, sid: str) -> None:
+    """Delete a sid's state; none there is fine (an assert that failed may not have created
+    it). A state that is there and stays raises, so that its sid is not used again."""
+    try:
+        dre.delete_state(handle, sid)
+    except dre.error:
+        try:
+            dre.get_state(handle, sid)
+        except dre.error:
+            return  # no such state
+        raise
 
 
 def _drain(handle: int, tail: str, texts: list[str]) -> None:
