@@ -214,7 +214,7 @@ class Network:
     def _delete(self) -> None:
         if not self._deleted:
             self._deleted = True
-            self._finalizer()  # the idle states, then delete_ruleset, once
+            self._finalizer()  # delete_ruleset and the free sids given back, once
 
     @property
     def retired(self) -> bool:
