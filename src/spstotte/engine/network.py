@@ -246,7 +246,7 @@ class Network:
         #: Every JSON text given to the engine, kept until its state is deleted (see _run).
         texts: list[str] = []
         try:
-            return self._run(facts, tail, created, done, texts)
+            return self._run(facts, sid, tail, created, done, texts)
         except dre.error as exc:
             raise EngineError(Message.of("errors.engine_failed", detail=str(exc))) from None
         except _StateNotEmpty:
@@ -264,10 +264,17 @@ class Network:
             else:
                 _SIDS.give_back(digest)
 
-    def _run(self, facts: Mapping[str, FactValue], tail: str, created: list[bool],
+    def _run(self, facts: Mapping[str, FactValue], sid: str, tail: str, created: list[bool],
              done: list[bool], texts: list[str]) -> Results:
-        """Assert the facts into each partition in turn and run its actions; ``created`` and
-        ``done`` record, per partition, whether a state exists and whether its sentinel fired.
+        """Assert the facts into each partition in turn, run its actions and delete its state;
+        ``created`` and ``done`` record, per partition, whether a state exists and whether its
+        sentinel fired.
+
+        A partition's state is deleted as soon as its sentinel has fired (the derived facts
+        later partitions read are kept here as text), so that one partition's state at most
+        is alive: each is megabytes for a large rule set, and freeing several at once made the
+        C library hand their memory back to the system and fault it in again on the next
+        evaluation (ten times the time, docs/engine.md).
 
         Every JSON text given to the engine is appended to ``texts``, which the caller keeps
         until the state is deleted: durable_rules copies a fact's text when it stores the
@@ -326,6 +333,9 @@ class Network:
                                 else:  # a later partition (rules read only earlier rules)
                                     waiting[reader].append(fact)
                 messages = complete_and_start_action(handle, offset)
+            if done[number]:
+                dre.delete_state(handle, sid)
+                created[number] = False
         return results
 
     def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...]],
