@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 import sys
 from collections import defaultdict
 from datetime import date
@@ -100,6 +102,50 @@ def test_worker_processes_give_the_same_report(
     assert [(t.before, t.after, t.ids, t.causes) for t in together.transitions] == [
         (t.before, t.after, t.ids, t.causes) for t in report.transitions]
     assert together.unchanged == report.unchanged
+
+
+#: A guard against a hang, never a timing: generous on a loaded machine.
+HANG_TIMEOUT = 300
+
+#: Loaded at start-up by every process of the run (PYTHONPATH): a worker that meets the case
+#: with id CRASH ends at once, as a crash in the engine's C code would end it.
+CRASH_ON_CASE = """
+import os
+import spstotte.batch.impact as impact
+
+_decide = impact.Sides.decide
+
+
+def decide(self, row):
+    if row.id == "CRASH":
+        os._exit(139)
+    return _decide(self, row)
+
+
+impact.Sides.decide = decide
+"""
+
+
+def test_a_case_that_kills_its_worker_is_counted_as_an_error_and_the_analysis_goes_on(
+        tmp_path: Path, draft: Path, cases: list[dict[str, Any]], report: ImpactReport) -> None:
+    (tmp_path / "sitecustomize.py").write_text(CRASH_ON_CASE, encoding="utf-8")
+    rows = [*cases[:150], {"id": "CRASH", "birth_date": "2000-01-01"}, *cases[150:]]
+    source = tmp_path / "cases.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    result = subprocess.run(
+        [sys.executable, "-m", "spstotte", "impact", str(source), "--before", "roskilde",
+         "--after", str(draft), "--on", ON, "--workers", "2", "--format", "json",
+         "--lang", "en"], capture_output=True, timeout=HANG_TIMEOUT, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["cases"] == len(rows)
+    assert [(e["row"], e["id"]) for e in found["errors"]] == [(151, "CRASH")]
+    assert "the rule engine stopped its process" in found["errors"][0]["message"]
+    # Every other case is decided as without the crash.
+    assert [(t["from"], t["to"], t["count"], t["ids"]) for t in found["transitions"]] == [
+        (t.before, t.after, t.count, t.ids) for t in report.transitions]
 
 
 def test_two_dates_of_one_rule_set_attribute_coming_of_age_to_the_date(

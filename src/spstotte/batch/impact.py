@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..errors import InputError, Message, ProfileError, SpstotteError
+from ..errors import InputError, Message, ProfileError, SpstotteError, diagnostic_words
 from ..lang.conditions import Compare, Obligation, Refer, Require, walk
 from ..lang.ruleformat import Text
 from ..library import RuleLibrary, _decision_date
@@ -423,8 +423,16 @@ def _decided(rows: Iterator[Row], here: Sides, settings: ImpactSettings,
             yield here.decide(row), row
         return
     for cases, chunk in in_worker_processes(rows, workers, _start_worker, (settings,),
-                                            _decide_chunk):
+                                            _decide_chunk, _crashed_case):
         yield from zip(cases, chunk, strict=True)
+
+
+def _crashed_case(row: Row) -> Case:
+    """A case on which the rule engine stopped its worker process, again when decided alone
+    (E303): counted as not decided, so that the analysis goes on (as ``spstotte batch``)."""
+    message, _ = diagnostic_words("E303", "row_crashed")
+    return Case(row.number, row.id, None, None, error=(message.render("da"),
+                                                       message.render("en")))
 
 
 _WORKER: dict[str, Any] = {}
