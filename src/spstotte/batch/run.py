@@ -42,8 +42,8 @@ CHUNK = 256
 IN_FLIGHT_PER_WORKER = 3
 
 #: Rows set aside because the engine crashed on them (E303) before a run stops: each costs
-#: about nine restarts of the workers, so an engine that crashes on row after row would make
-#: the run crawl rather than fail.
+#: three restarts of the workers, so an engine that crashes on row after row would make the
+#: run crawl rather than fail.
 MAX_CRASHED_ROWS = 10
 
 
