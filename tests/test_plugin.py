@@ -126,8 +126,7 @@ def test_parallel_workers_report_the_same_coverage_as_one_process(
     for name in ("c", "d"):
         pytester.makefile(".scenarios.yaml", **{name: REFUSAL})
     alone, parallel = pytester.path / "alone.json", pytester.path / "parallel.json"
-    one = pytester.runpytest_subprocess(f"--spstotte-coverage-json={alone}",
-                                        "--spstotte-fail-under=100")
+    one = pytester.runpytest(f"--spstotte-coverage-json={alone}", "--spstotte-fail-under=100")
     two = pytester.runpytest_subprocess("-n", "2", f"--spstotte-coverage-json={parallel}",
                                         "--spstotte-fail-under=100")
     assert one.ret == two.ret == pytest.ExitCode.TESTS_FAILED  # below 100 % either way
