@@ -291,7 +291,7 @@ def test_standard_input_to_standard_output() -> None:
 
 def test_a_real_interrupt_leaves_whole_records_and_resume_completes_them(
         tmp_path: Path) -> None:
-    base = caseload(300)
+    base = caseload(150)
     rows = [{**row, "id": f"{row['id']}-{k}"} for k in range(10) for row in base]
     source = tmp_path / "cases.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

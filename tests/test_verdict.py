@@ -282,7 +282,7 @@ def test_the_builders_memo_tables_stay_within_their_limits(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Memory stays flat over millions of varied verdicts because every memo table is bounded
     # (benchmarks/bench_memory.py measures it); here with small limits, so that a few hundred
-    # varied profiles fill every table, and verdicts stay the same once entries are dropped.
+    # varied profiles (120) fill every table, and verdicts stay the same once entries are dropped.
     import random
 
     from spstotte.verdict import build as verdict_module
@@ -301,7 +301,7 @@ def test_the_builders_memo_tables_stay_within_their_limits(
                  "support_need": rnd.choice(["none", "light", "moderate", "high"]),
                  "met_by_open_offers": rnd.random() < 0.3, "met_by_advice": rnd.random() < 0.3,
                  "covered_by_provision": [], "specialist_treatment_sought": False,
-                 "applicant": rnd.choice(["self", "relative"])} for _ in range(300)]
+                 "applicant": rnd.choice(["self", "relative"])} for _ in range(120)]
     first = [library.evaluate(p, municipality=265, on="2026-11-23") for p in profiles]
     memo = library.ruleset(265).memo
     tables = {name: len(table) for name, table in memo.items() if isinstance(table, dict)}
