@@ -255,14 +255,18 @@ def test_a_network_in_partitions_agrees_with_the_reference_interpreter(
     assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
 
 
-def _no_state_left(network: Network) -> None:
-    """No engine state is left for any sid the network may use next, in any partition."""
+def _states_as_the_slots_say(network: Network) -> None:
+    """Each sid the network keeps for its next evaluations names a state in every partition
+    if it has served evaluations since its states were created, and none otherwise."""
     import durable_rules_engine as dre
 
-    for sid, _ in network._idle:
+    for slot in network._idle:
         for handle in network._handles:
-            with pytest.raises(dre.error, match="309"):  # the engine's "no such state"
-                dre.get_state(handle, sid)
+            if slot.uses:
+                dre.get_state(handle, slot.sid)  # raises if there is none
+            else:
+                with pytest.raises(dre.error, match="309"):  # the engine's "no such state"
+                    dre.get_state(handle, slot.sid)
 
 
 def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
@@ -273,6 +277,8 @@ def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
     network = partitioned[265]
     facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
     expected = network.evaluate(facts)
+    slot = network._idle[-1]  # the next evaluation takes it
+    assert slot.uses == 0  # in several partitions, each state serves one evaluation
     last = network._handles[-1]
     real = dre.assert_fact
     reached: set[int] = set()
@@ -287,7 +293,8 @@ def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
     with pytest.raises(EngineError, match="injected"):
         network.evaluate(facts)
     assert len(reached) > 1  # earlier partitions had states when the last one failed
-    _no_state_left(network)
+    assert network._idle[-1] is slot and slot.uses == 0
+    _states_as_the_slots_say(network)
     monkeypatch.setattr(dre, "assert_fact", real)
     assert network.evaluate(facts) == expected == evaluate_reference(network.ruleset, facts)
 
@@ -295,7 +302,10 @@ def test_a_failure_in_a_later_partition_deletes_the_states_of_all(
 def test_evaluations_one_after_another_share_no_fact(
         library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
     """A citizen for whom much concludes, followed by one for whom little is known, must get
-    exactly the reference's answer: each evaluation's state is deleted when it ends."""
+    exactly the reference's answer: the evaluations one state serves are kept apart by their
+    labels, and the state is deleted after EVALUATIONS_PER_STATE of them."""
+    from spstotte.engine.network import EVALUATIONS_PER_STATE
+
     network = _fresh_network(library, 265)
     ruleset = network.ruleset
     on = date(2026, 11, 23)
@@ -303,10 +313,15 @@ def test_evaluations_one_after_another_share_no_fact(
              profile(applicant="other", consent=False), profile(met_by_advice=True)]
     facts = [profile_facts(CitizenProfile.parse(case) if isinstance(case, dict) else case, on)
              for case in cases]
-    for _ in range(3):
+    uses = []
+    for _ in range(2 * EVALUATIONS_PER_STATE // len(facts) + 1):
         for one in facts:
             assert network.evaluate(one) == evaluate_reference(ruleset, one)
-            _no_state_left(network)
+            (slot,) = network._idle
+            uses.append(slot.uses)
+            _states_as_the_slots_say(network)
+    # One state served EVALUATIONS_PER_STATE evaluations, was deleted, and a new one began.
+    assert uses[:EVALUATIONS_PER_STATE + 1] == [*range(1, EVALUATIONS_PER_STATE), 0, 1]
     network.retire()
     assert network._idle == []  # its sids given back
 
@@ -355,7 +370,9 @@ def test_a_failed_evaluation_deletes_its_state(
     with pytest.raises(EngineError, match="injected"):
         network.evaluate(facts)
     assert calls > 1  # the profile was in the state when it failed
-    _no_state_left(network)  # the half-filled state was deleted
+    (slot,) = network._idle
+    assert slot.uses == 0  # the half-filled state, and the evaluation before, were deleted
+    _states_as_the_slots_say(network)
     monkeypatch.setattr(dre, "assert_fact", real)
     assert network.evaluate(facts) == expected
     network.retire()
@@ -369,17 +386,52 @@ def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
     decided on the previous one's facts: the adapter must notice, delete it and say so."""
     import durable_rules_engine as dre
 
+    from spstotte.engine.network import EVALUATIONS_PER_STATE
+
     network = _fresh_network(library, 265)
     on = date(2026, 11, 23)
     first = profile_facts(CitizenProfile.parse(profile()), on)
     second = profile_facts(CitizenProfile.parse(profile(support_need="light")), on)
     with monkeypatch.context() as patch:
         patch.setattr(dre, "delete_state", lambda handle, sid: None)
-        network.evaluate(first)  # its state is left behind
+        for _ in range(EVALUATIONS_PER_STATE):
+            network.evaluate(first)  # the last one's deletion is lost: the state is left
+    (slot,) = network._idle
+    assert slot.uses == 0
     with pytest.raises(EngineError, match="earlier evaluation"):
         network.evaluate(second)
-    _no_state_left(network)
+    _states_as_the_slots_say(network)
     assert network.evaluate(second) == evaluate_reference(network.ruleset, second)
+    network.retire()
+
+
+def test_an_id_taken_in_a_state_that_served_others_is_decided_again_in_a_fresh_one(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine knows a fact's id by its 32-bit hash only, so in a state that served other
+    evaluations a new id may hash like an old one (the engine then keeps the old fact). The
+    adapter then decides the citizen again in a fresh state, whose ids the compiler checked."""
+    import durable_rules_engine as dre
+
+    network = _fresh_network(library, 265)
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    expected = evaluate_reference(network.ruleset, facts)
+    assert network.evaluate(facts) == expected
+    real = dre.assert_fact
+    refused: list[str] = []
+
+    def as_if_taken_once(handle: int, text: str) -> object:
+        if not refused and '"id": "r' in text:
+            refused.append(text)
+            return 2, 0  # the engine's answer to an id it holds already
+        return real(handle, text)
+
+    monkeypatch.setattr(dre, "assert_fact", as_if_taken_once)
+    assert network.evaluate(facts) == expected
+    assert refused and '"@ev": 1' in refused[0]  # refused in the second evaluation's state
+    (slot,) = network._idle
+    assert slot.uses == 1  # and decided in a fresh one
+    _states_as_the_slots_say(network)
     network.retire()
 
 
@@ -410,8 +462,8 @@ def test_the_free_sids_a_network_keeps_are_bounded(
     answers.append(network.evaluate(facts))
     assert answers == [expected] * (MAX_IDLE_SIDS + 4)
     assert len(network._idle) == MAX_IDLE_SIDS
-    assert len({sid for sid, _ in network._idle}) == MAX_IDLE_SIDS
-    _no_state_left(network)
+    assert len({slot.sid for slot in network._idle}) == MAX_IDLE_SIDS
+    _states_as_the_slots_say(network)
     network.retire()
     assert network._idle == []
 

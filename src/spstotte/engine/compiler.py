@@ -43,7 +43,8 @@ MAX_INLINE_ATOMS: Final = 6
 MAX_INLINE_ALTERNATIVES: Final = 4
 MAX_INLINED_ALTERNATIVES: Final = 8
 MAX_INLINED_JOINS: Final = 48  # joins on derived facts over a rule's alternatives
-MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32, 2 per $and/$or
+MAX_GROUPS_PER_PATTERN: Final = 14      # MAX_SEQUENCE_EXPRESSIONS 32: 2 per $and/$or, and 1
+                                        # for the join on the evaluation (_same_evaluation)
 MAX_ENGINE_RULES: Final = 4000          # MAX_ACTIONS 4096
 MAX_CHILDREN_PER_NODE: Final = 450      # NEXT_BUCKET_LENGTH 512: 512 children hang the process
 MAX_SIMULTANEOUS_MATCHES: Final = 56    # MAX_STACK_SIZE 64: 65 matching children of one node
@@ -53,6 +54,10 @@ MAX_RULES_PER_PATTERN: Final = 240      # BETA_LIST_LENGTH 256
 PARTITION_RULES: Final = 400
 
 SENTINEL: Final = "__done__"
+#: The property that tells apart the facts of the evaluations one engine state serves
+#: (network.py keeps a state for several): every pattern after a rule's first is joined to
+#: the first on it (:func:`_same_evaluation`, docs/engine.md).
+EVALUATION: Final = "@ev"
 #: The operators the compiler may emit. Anything else is a compiler bug, caught in tests.
 WHITELIST: Final = frozenset({"$and", "$or", "$neq", "$lt", "$lte", "$gt", "$gte"})
 
@@ -67,7 +72,8 @@ class Action:
 
     index: int
     value: bool
-    #: The derived fact to assert, pre-serialised without its closing brace and sid.
+    #: The derived fact to assert, pre-serialised up to its id's label (``..., "id": "r52.``;
+    #: the network adds the label, the evaluation property and the sid).
     derived: str | None
     #: The partitions (:class:`Partition`) whose rules read the derived fact.
     read_in: tuple[int, ...] = ()
@@ -202,6 +208,12 @@ def _path_tests(path: tuple[str, ...]) -> str:
 def _derived_test(prop: str, test: str) -> str:
     """A derived fact's test (``{"v": 1}``) on its value property (``{"@r52": 1}``)."""
     return _dumps({prop: json.loads(test)["v"]})
+
+
+def labelled_id(fact_id: str, label: int) -> str:
+    """A fact's id in the evaluation with this label: unique among the facts of the
+    evaluations one engine state serves."""
+    return f"{fact_id}.{label}"
 
 
 def fact_head(path: tuple[str, ...]) -> str:
@@ -411,6 +423,24 @@ def _groups(test: Any) -> int:
     return 0
 
 
+def _same_evaluation(pattern: dict[str, Any]) -> dict[str, Any]:
+    """A rule's later pattern, joined to its first on the evaluation its fact belongs to.
+
+    Only in a rule set of one partition: a network of several deletes each partition's
+    state after every evaluation (network.py). The join test goes after the pattern's plain
+    tests and before its ``$or``/``$and``
+    groups. The engine files the partial matches of a join under a hash of the equality joins
+    that come before the pattern's first group (``getFrameHash`` in its events.c), so matches
+    of another evaluation, whose ``@ev`` hashes differently (network.py checks its labels),
+    are never even compared; nor is the engine's short-circuit scan ever reached on a join
+    that fails, which reads out of bounds when that join is the last test of its group
+    (research/durable_rules.md, P6)."""
+    tests = pattern["$and"]
+    plain = [test for test in tests if not _groups(test)]
+    grouped = [test for test in tests if _groups(test)]
+    return {"$and": [*plain, {EVALUATION: {"m0": EVALUATION}}, *grouped]}
+
+
 def _operators(test: Any) -> set[str]:
     if isinstance(test, dict):
         ops = {k for k in test if k.startswith("$")}
@@ -495,6 +525,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         size += per_rule[index]
     group_number = {group.path: n for n, group in enumerate(groups)}
     part_definitions: list[dict[str, Any]] = [{} for _ in range(part + 1)]
+    # Only a network of one partition keeps its engine state for several evaluations, whose
+    # facts the joins must then keep apart (network.py); in several, a state serves one.
+    one_partition = len(part_definitions) == 1
     part_groups: list[set[int]] = [set() for _ in range(part + 1)]
     read_in: dict[tuple[int, int], set[int]] = {}
 
@@ -512,7 +545,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         if (rule_type(rule.id), _VALUE_TESTS[positive]) in read:
             path, prop = derived_path(index, levels)
             derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
-                       f'"id": "r{index}"')
+                       f'"id": "r{index}.')
         alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
         for conj in conjunctions:
             # The tests on each engine fact, by (whether it is derived, its path).
@@ -558,7 +591,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                                                       rule=rule.id))
                     engine_types.add(path)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
-                    patterns.append({f"m{len(patterns)}": pattern})
+                    patterns.append({f"m{len(patterns)}": (_same_evaluation(pattern)
+                                                           if patterns and one_partition
+                                                           else pattern)})
             if len(patterns) > MAX_PATTERNS_PER_RULE:
                 problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
                                               n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
@@ -590,6 +625,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     problems += _limit_problems(ruleset, crossed, len(definition), tests_per_type, pattern_use)
     # The engine's own property names: each kind's discriminator and each derived fact's value.
     engine_names = {name for path in engine_types | {SENTINEL_PATH} for name in path}
+    engine_names.add(EVALUATION)
     engine_names |= {derived_path(action.index, levels)[1] for action in actions.values()
                      if action.derived is not None}
     _check_identities(ruleset, groups, engine_names, problems)
@@ -821,6 +857,9 @@ def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, 
     no two collide (fixed, small name spaces: a collision is a bug, not a user error)."""
     ids = [group.type for group in groups] + [f"r{k}" for k in range(len(ruleset.rules))]
     ids.append("done")
+    # As a fresh state's first evaluation gives them (network.py, labelled_id); in a state
+    # that served others, a collision with an earlier evaluation's id is retried afresh.
+    ids = [labelled_id(fact_id, 0) for fact_id in ids]
     if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
     names = {"id", "sid"} | engine_names

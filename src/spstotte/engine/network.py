@@ -2,15 +2,17 @@
 
 This drives the C module ``durable_rules_engine`` directly, following the research notes
 (docs/engine.md): no ``Host`` and no background threads (the stock Host's timer threads steal
-actions and crash under threads), one engine state per evaluation, facts asserted one at a time
-(batch asserts hide errors), a sentinel rule that always fires last (``delete_state`` frees
-uninitialised memory if no action ever ran for a state), and a network retired only once no
-evaluation uses it (deleting a ruleset with live states leaks).
+actions and crash under threads), an engine state to each evaluation while it runs, facts
+asserted one at a time (batch asserts hide errors), a sentinel rule that always fires last
+(``delete_state`` frees uninitialised memory if no action ever ran for a state), and a network
+retired only once no evaluation uses it (deleting a ruleset with live states leaks).
 
-A state is deleted after its evaluation, never emptied by retracting its facts for reuse:
-durable_rules writes out of bounds when it retracts the second fact of a rule that has fired
-(``deleteMessageFromFrame`` in its state.c), which corrupted memory in long runs
-(docs/engine.md, "One state per evaluation").
+An engine state serves a few evaluations, one after another, and is then deleted; it is never
+emptied by retracting facts: durable_rules writes out of bounds when it retracts the second fact
+of a rule that has fired (``deleteMessageFromFrame`` in its state.c), which corrupted memory in
+long runs. The evaluations in one state are kept apart by a label on every fact, which every
+join of the compiled rules tests (compiler.EVALUATION; docs/engine.md, "A state for a few
+evaluations").
 """
 
 from __future__ import annotations
@@ -29,29 +31,82 @@ from ..errors import EngineError, Message
 from ..facts import FactKind, FactValue, fact_spec, rank
 from ..ruleset.resolve import ResolvedRuleSet
 from .compiler import (
+    EVALUATION,
     SENTINEL_PATH,
     CompiledRules,
     Partition,
     fact_head,
     fnv1a_32,
+    labelled_id,
     property_name,
 )
 from .reference import Results
 
 _network_names = itertools.count(1)
-_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "done"'
+#: The sentinel fact up to its id's label (see _Slot.tail).
+_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "' + labelled_id("done", 0)[:-1]
 
-#: State ids (whose states are deleted) a network keeps for its next evaluations, so that it
-#: need not take one from the process-wide set each time.
+#: State ids a network keeps for its next evaluations, with the states they name, so that it
+#: need not take one from the process-wide set and create states each time.
 MAX_IDLE_SIDS: Final = 4
 
+#: The evaluations one engine state serves before it is deleted. Creating a state clears
+#: about 8 KB for every pattern of the network (Roskilde about 40 µs), so a state that
+#: serves several evaluations saves that; the state grows with the facts it holds, so it is
+#: not kept for ever. Measured in benchmarks/bench_evaluate.py (16 and 64 gave the same).
+#: A network in several partitions keeps none: each partition's state is deleted as soon
+#: as its sentinel has fired (see Network._run).
+EVALUATIONS_PER_STATE: Final = 32
+
+# The engine compares the partial matches of a join only where the hashes of their labels
+# are equal (compiler._same_evaluation), so the labels of one state must hash apart. An
+# integer label is hashed as its decimal text.
+assert len({fnv1a_32(str(label)) for label in range(EVALUATIONS_PER_STATE)}) \
+    == EVALUATIONS_PER_STATE
+
 #: The engine's answer to asserting a fact whose id the state already holds (it keeps the old
-#: fact and ignores the new one). A fresh state must never give it.
+#: fact and ignores the new one).
 _ALREADY_THERE: Final = 2
 
 
-class _StateNotEmpty(Exception):
-    """A state taken for an evaluation already held a fact (its sid was not free)."""
+class _IdTaken(Exception):
+    """A fact's id was already in the state (its hash, which is all the engine compares)."""
+
+
+class _Slot:
+    """A state id, and the engine states it names: one in each partition's rule set while it
+    serves evaluations, none once they are deleted.
+
+    ``uses`` counts the evaluations the states served; the next is labelled with it. ``texts``
+    keeps every JSON text given to the engine for them until the states are deleted:
+    durable_rules copies a fact's text when it stores the fact, but leaves its ``id`` and
+    ``sid`` pointing into the caller's text (``copyMessage`` in its state.c does not move
+    those two), so a text freed while its fact is stored would leave the engine reading freed
+    memory."""
+
+    __slots__ = ("digest", "sid", "texts", "uses")
+
+    def __init__(self, sid: str, digest: int) -> None:
+        self.sid = sid
+        self.digest = digest
+        self.uses = 0
+        self.texts: list[str] = []
+
+    def tail(self, joined: bool) -> str:
+        """What ends every fact of the next evaluation: its id's label, the label as the
+        property every join tests (where the joins test it), and the sid."""
+        label = self.uses
+        if not joined:
+            return f'{label}", "sid": "{self.sid}"}}'
+        return f'{label}", "{EVALUATION}": {label}, "sid": "{self.sid}"}}'
+
+    def delete_states(self, handles: list[int]) -> None:
+        """Delete the states of every partition (each has one once an evaluation has run)."""
+        if self.uses:
+            for handle in handles:
+                _delete_state(handle, self.sid)
+        self.uses = 0
+        self.texts = []
 
 
 class _Sids:
@@ -150,7 +205,7 @@ class Network:
             for name, action in compiled.actions.items()}
         #: The profile facts to assert: (the fact's head, its fields and whether a rule tests
         #: ``known``), a group of fields each (compiler.ProfileFactGroup).
-        self._groups = tuple((f'{fact_head(group.path)}"id": "{group.type}", ', group.fields)
+        self._groups = tuple((fact_head(group.path), f', "id": "{group.type}.', group.fields)
                              for group in compiled.groups)
         partitions = compiled.partitions or (Partition(compiled.definition,
                                                        tuple(range(len(compiled.groups)))),)
@@ -160,9 +215,8 @@ class Network:
         self._tested = compiled.tested_properties
         # Serialised field properties by (field, value): a small, bounded set in practice.
         self._properties: dict[tuple[str, Any], str] = {}
-        #: Free state ids for the next evaluations: (sid, hash of the sid). A sid names one
-        #: state in each partition's engine rule set while an evaluation runs; none after.
-        self._idle: list[tuple[str, int]] = []
+        #: Free state ids for the next evaluations, with the states they name (_Slot).
+        self._idle: list[_Slot] = []
         self._lock = threading.Lock()
         self._in_flight = 0
         self._retired = False
@@ -177,6 +231,9 @@ class Network:
                     dre.delete_ruleset(handle)
                 raise EngineError(Message.of("errors.engine_rejected", ruleset=ruleset.id,
                                              detail=str(exc))) from None
+        #: Whether a state serves several evaluations (EVALUATIONS_PER_STATE): only in a
+        #: network of one partition (see _run), whose joins keep evaluations apart.
+        self._keeps_states = len(self._handles) == 1
         _NETWORKS.add(self)
         # A network nobody refers to any more (its library was dropped without close())
         # frees its engine rule sets when it is collected.
@@ -233,54 +290,79 @@ class Network:
             self.release()
 
     def evaluate_acquired(self, facts: Mapping[str, FactValue]) -> Results:
-        handles = self._handles
         idle = self._idle
         try:
-            sid, digest = idle.pop()  # atomic: no two threads get the same sid
+            slot = idle.pop()  # atomic: no two threads get the same sid
         except IndexError:
-            sid, digest = _SIDS.take()
-        tail = f', "sid": "{sid}"}}'
-        #: Per partition, whether its state exists and whether its sentinel has fired.
-        created = [False] * len(handles)
-        done = [False] * len(handles)
-        #: Every JSON text given to the engine, kept until its state is deleted (see _run).
-        texts: list[str] = []
+            slot = _Slot(*_SIDS.take())
+        warm = slot.uses > 0
         try:
-            return self._run(facts, sid, tail, created, done, texts)
+            try:
+                results = self._evaluate_in(slot, facts)
+            except _IdTaken:
+                if not warm:
+                    raise
+                # An id hashed like one of an earlier evaluation's in the state (the engine
+                # compares ids by their 32-bit hashes only): decide again in a fresh state,
+                # whose ids the compiler checked (_check_identities).
+                results = self._evaluate_in(slot, facts)
         except dre.error as exc:
             raise EngineError(Message.of("errors.engine_failed", detail=str(exc))) from None
-        except _StateNotEmpty:
+        except _IdTaken:
+            # A fresh state held the id already: a state was left behind under the sid.
             raise EngineError(Message.of("errors.engine_state")) from None
         finally:
+            # Reached only once the slot's states are deleted or serve further evaluations
+            # (a state that cannot be deleted raised above, and its sid is not used again).
+            if len(idle) < MAX_IDLE_SIDS:
+                idle.append(slot)
+            else:
+                slot.delete_states(self._handles)
+                _SIDS.give_back(slot.digest)
+        return results
+
+    def _evaluate_in(self, slot: _Slot, facts: Mapping[str, FactValue]) -> Results:
+        """One evaluation in the slot's states; they are deleted if it fails, and after it if
+        they have served EVALUATIONS_PER_STATE."""
+        handles = self._handles
+        #: Per partition, whether its state exists and whether this evaluation's sentinel
+        #: has fired there.
+        created = [slot.uses > 0] * len(handles)
+        done = [False] * len(handles)
+        tail = slot.tail(joined=self._keeps_states)
+        try:
+            results = self._run(facts, slot.sid, tail, created, done, slot.texts)
+        except BaseException:
             for handle, state_created, sentinel_done in zip(handles, created, done,
                                                             strict=True):
                 if state_created:
                     if not sentinel_done:
-                        _drain(handle, tail, texts)
-                    _delete_state(handle, sid)
-            # Reached only once the sid's state is gone from every partition: the sid is free.
-            if len(idle) < MAX_IDLE_SIDS:
-                idle.append((sid, digest))
-            else:
-                _SIDS.give_back(digest)
+                        _drain(handle, tail, slot.texts)
+                    _delete_state(handle, slot.sid)
+            slot.uses, slot.texts = 0, []
+            raise
+        if not self._keeps_states:  # its states are deleted already (see _run)
+            slot.texts = []
+        else:
+            slot.uses += 1
+            if slot.uses == EVALUATIONS_PER_STATE:
+                slot.delete_states(handles)
+        return results
 
     def _run(self, facts: Mapping[str, FactValue], sid: str, tail: str, created: list[bool],
              done: list[bool], texts: list[str]) -> Results:
-        """Assert the facts into each partition in turn, run its actions and delete its state;
-        ``created`` and ``done`` record, per partition, whether a state exists and whether its
-        sentinel fired.
+        """Assert the facts into each partition in turn and run its actions; ``created`` and
+        ``done`` record, per partition, whether a state exists and whether this
+        evaluation's sentinel fired. Every JSON text given to the engine is appended to
+        ``texts``, kept until the state is deleted (see :class:`_Slot`).
 
-        A partition's state is deleted as soon as its sentinel has fired (the derived facts
-        later partitions read are kept here as text), so that one partition's state at most
-        is alive: each is megabytes for a large rule set, and freeing several at once made the
-        C library hand their memory back to the system and fault it in again on the next
-        evaluation (ten times the time, docs/engine.md).
-
-        Every JSON text given to the engine is appended to ``texts``, which the caller keeps
-        until the state is deleted: durable_rules copies a fact's text when it stores the
-        fact, but leaves its ``id`` and ``sid`` pointing into the caller's text (``copyMessage``
-        in its state.c does not move those two), so a text freed while its fact is stored
-        would leave the engine reading freed memory."""
+        A network in several partitions deletes each partition's state as soon as its
+        sentinel has fired (the derived facts later partitions read are kept here as text),
+        so that one partition's state at most is alive: each is megabytes for a large rule
+        set. Kept for later evaluations, they made every evaluation slower (their memory no
+        longer fits the processor's caches, bench_scaling.py); freed all at once, glibc
+        handed their memory back to the system and faulted it in again on the next
+        evaluation (ten times the time)."""
         conclusions = self._conclusions
         keep = texts.append
         assert_fact = dre.assert_fact
@@ -301,17 +383,17 @@ class Network:
                     text = fact + tail
                     keep(text)
                     if assert_fact(handle, text)[0] == _ALREADY_THERE:
-                        raise _StateNotEmpty
+                        raise _IdTaken
             for fact in waiting[number]:
                 created[number] = True
                 if assert_fact(handle, fact)[0] == _ALREADY_THERE:
-                    raise _StateNotEmpty
+                    raise _IdTaken
             created[number] = True
             text = _SENTINEL_FACT + tail
             keep(text)
             code, offset = assert_fact(handle, text)
             if code == _ALREADY_THERE:
-                raise _StateNotEmpty
+                raise _IdTaken
             started = dre.start_action_for_state(handle, offset)
             messages = started[1] if started else None
             while messages:
@@ -329,21 +411,21 @@ class Network:
                             for reader in read_in:
                                 if reader == number:
                                     if assert_fact(handle, fact)[0] == _ALREADY_THERE:
-                                        raise _StateNotEmpty
+                                        raise _IdTaken
                                 else:  # a later partition (rules read only earlier rules)
                                     waiting[reader].append(fact)
                 messages = complete_and_start_action(handle, offset)
-            if done[number]:
+            if not self._keeps_states and done[number]:
                 dre.delete_state(handle, sid)
                 created[number] = False
         return results
 
-    def _group_fact(self, group: tuple[str, tuple[tuple[str, bool], ...]],
+    def _group_fact(self, group: tuple[str, str, tuple[tuple[str, bool], ...]],
                     facts: Mapping[str, FactValue]) -> str | None:
-        """A profile group's fact without its closing brace and sid; None if it has no
+        """A profile group's fact up to its id's label (see _Slot.tail); None if it has no
         property to assert."""
         properties = self._properties
-        head, fields = group
+        head, fact_id, fields = group
         members = []
         for name, tests_known in fields:
             value = facts.get(name)
@@ -358,14 +440,16 @@ class Network:
                 properties[key] = text
             if text:
                 members.append(text)
-        return head + ", ".join(members) if members else None
+        return head + ", ".join(members) + fact_id if members else None
 
 
-def _delete_network(handles: list[int], idle: list[tuple[str, int]]) -> None:
-    """Free a network's engine rule sets (no evaluation holds a state in them: a network is
-    deleted only then), and give its free sids back."""
+def _delete_network(handles: list[int], idle: list[_Slot]) -> None:
+    """Free a network's engine rule sets (no evaluation is running in them: a network is
+    deleted only then), with the states of its free sids, and give those sids back."""
     while idle:
-        _SIDS.give_back(idle.pop()[1])
+        slot = idle.pop()
+        slot.delete_states(handles)
+        _SIDS.give_back(slot.digest)
     for handle in handles:
         dre.delete_ruleset(handle)
 
