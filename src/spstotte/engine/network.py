@@ -52,11 +52,14 @@ MAX_IDLE_SIDS: Final = 4
 
 #: The evaluations one engine state serves before it is deleted. Creating a state clears
 #: about 8 KB for every pattern of the network (Roskilde about 40 µs), so a state that
-#: serves several evaluations saves that; the state grows with the facts it holds, so it is
-#: not kept for ever. Measured in benchmarks/bench_evaluate.py (16 and 64 gave the same).
+#: serves several evaluations saves most of that. Not many: the engine's pools of partial
+#: matches start with room for 7 and are reallocated as they fill, and a state that grew
+#: over many evaluations no longer fits the processor's caches. Measured as the mean over a
+#: stream of evaluations (Roskilde, engine only): 1, 142 µs; 2, 118; 4, 105; 6, 101; 8, 104;
+#: 16 and 32, 110-220 from run to run; with whole verdicts between evaluations, 4 was best.
 #: A network in several partitions keeps none: each partition's state is deleted as soon
 #: as its sentinel has fired (see Network._run).
-EVALUATIONS_PER_STATE: Final = 32
+EVALUATIONS_PER_STATE: Final = 4
 
 # The engine compares the partial matches of a join only where the hashes of their labels
 # are equal (compiler._same_evaluation), so the labels of one state must hash apart. An
