@@ -207,6 +207,22 @@ def test_threads_waiting_for_a_failing_compile_all_get_its_error(
     assert all("title" in str(error) for error in errors)
 
 
+def test_a_rule_set_is_loaded_into_the_engine_only_when_it_first_decides(
+        profile: Callable[..., dict[str, object]]) -> None:
+    """Validating, printing or comparing a rule set never pays for the engine's own build."""
+    lib = RuleLibrary()
+    ruleset = lib.ruleset(265)
+    network = lib._entry(265).network
+    assert network._handles == []
+    verdict = lib.evaluate(profile(), municipality=265, on="2026-11-23")
+    assert len(network._handles) == 1  # one partition, loaded once
+    reference = lib.evaluate(profile(), municipality=265, on="2026-11-23",
+                             backend="reference")
+    assert verdict.model_dump(exclude={"record"}) == reference.model_dump(exclude={"record"})
+    assert lib._entry(265).network is network and ruleset is lib.ruleset(265)
+    lib.close()
+
+
 def test_a_retired_network_refuses_new_evaluations(library: RuleLibrary) -> None:
     ruleset = library.ruleset(265)
     network = Network(ruleset, compile_ruleset(ruleset))

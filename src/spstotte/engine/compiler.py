@@ -436,9 +436,14 @@ def _same_evaluation(pattern: dict[str, Any]) -> dict[str, Any]:
     that fails, which reads out of bounds when that join is the last test of its group
     (research/durable_rules.md, P6)."""
     tests = pattern["$and"]
-    plain = [test for test in tests if not _groups(test)]
-    grouped = [test for test in tests if _groups(test)]
+    plain = [test for test in tests if not _is_group(test)]
+    grouped = [test for test in tests if _is_group(test)]
     return {"$and": [*plain, {EVALUATION: {"m0": EVALUATION}}, *grouped]}
+
+
+def _is_group(test: dict[str, Any]) -> bool:
+    """Whether a test is an ``$and``/``$or`` group (a comparison never holds one)."""
+    return "$or" in test or "$and" in test
 
 
 def _operators(test: Any) -> set[str]:
