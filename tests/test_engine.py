@@ -342,6 +342,24 @@ def test_evaluations_one_after_another_share_no_fact(
     assert network._idle == []  # its sids given back
 
 
+def test_a_state_is_kept_only_while_one_network_decides_after_another(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
+    """Once another network has decided, a kept state has left the processor's caches and a
+    fresh one is faster (an impact analysis alternates two rule sets): it is deleted."""
+    first, second = _fresh_network(library, 265), _fresh_network(library, 630)
+    on = date(2026, 11, 23)
+    facts = profile_facts(CitizenProfile.parse(profile()), on)
+    uses = []
+    for network in (first, first, second, first, first):
+        assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
+        uses.append(network._idle[0].uses)
+        _states_as_the_slots_say(first)
+        _states_as_the_slots_say(second)
+    assert uses == [1, 2, 1, 1, 2]  # the third evaluation of the first began afresh
+    first.retire()
+    second.retire()
+
+
 def test_no_fact_is_ever_retracted_from_the_engine(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -140,6 +140,10 @@ class _Sids:
 
 _SIDS = _Sids()
 
+#: The network (its id) that evaluated last in this process: a state is kept for the next
+#: evaluation only while evaluations of one network follow one another.
+_last_network = 0
+
 #: Every network loaded in this process, so that a forked child can abandon them (below).
 _NETWORKS: weakref.WeakSet[Network] = weakref.WeakSet()
 
@@ -345,6 +349,12 @@ class Network:
         """One evaluation in the slot's states; they are deleted if it fails, and after it if
         they have served EVALUATIONS_PER_STATE."""
         handles = self._handles
+        global _last_network
+        if slot.uses and _last_network != id(self):
+            # Another network decided since this state was last used: the state has left the
+            # processor's caches, and a fresh one is faster (docs/engine.md).
+            slot.delete_states(handles)
+        _last_network = id(self)
         #: Per partition, whether its state exists and whether this evaluation's sentinel
         #: has fired there.
         created = [slot.uses > 0] * len(handles)
