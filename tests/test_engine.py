@@ -497,6 +497,7 @@ def test_the_free_sids_a_network_keeps_are_bounded(
     assert answers == [expected] * (MAX_IDLE_SIDS + 4)
     assert len(network._idle) == MAX_IDLE_SIDS
     assert len({slot.sid for slot in network._idle}) == MAX_IDLE_SIDS
+    assert sum(1 for slot in network._idle if slot.uses) == 1  # one kept state, not one each
     _states_as_the_slots_say(network)
     network.retire()
     assert network._idle == []

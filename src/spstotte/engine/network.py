@@ -339,6 +339,10 @@ class Network:
             # Reached only once the slot's states are deleted or serve further evaluations
             # (a state that cannot be deleted raised above, and its sid is not used again).
             if len(idle) < MAX_IDLE_SIDS:
+                if slot.uses and any(other.uses for other in idle):
+                    # One kept state a network is enough for one caller deciding after
+                    # another; many threads would each keep megabytes.
+                    slot.delete_states(self._handles)
                 idle.append(slot)
             else:
                 slot.delete_states(self._handles)
