@@ -62,8 +62,8 @@ MAX_IDLE_SIDS: Final = 4
 EVALUATIONS_PER_STATE: Final = 4
 
 # The engine compares the partial matches of a join only where the hashes of their labels
-# are equal (compiler._same_evaluation), so the labels of one state must hash apart. An
-# integer label is hashed as its decimal text.
+# are equal (compiler._same_evaluation), so the labels of one state must hash apart. A label
+# is a string (the engine hashes a number's printed text, which costs a printf a join).
 assert len({fnv1a_32(str(label)) for label in range(EVALUATIONS_PER_STATE)}) \
     == EVALUATIONS_PER_STATE
 
@@ -101,7 +101,7 @@ class _Slot:
         label = self.uses
         if not joined:
             return f'{label}", "sid": "{self.sid}"}}'
-        return f'{label}", "{EVALUATION}": {label}, "sid": "{self.sid}"}}'
+        return f'{label}", "{EVALUATION}": "{label}", "sid": "{self.sid}"}}'
 
     def delete_states(self, handles: list[int]) -> None:
         """Delete the states of every partition (each has one once an evaluation has run)."""
@@ -141,7 +141,7 @@ class _Sids:
 _SIDS = _Sids()
 
 #: The network (its id) that evaluated last in this process: a state is kept for the next
-#: evaluation only while evaluations of one network follow one another.
+#: evaluation only while evaluations of one network follow one another (Network._evaluate_in).
 _last_network = 0
 
 #: Every network loaded in this process, so that a forked child can abandon them (below).
@@ -354,11 +354,15 @@ class Network:
         they have served EVALUATIONS_PER_STATE."""
         handles = self._handles
         global _last_network
-        if slot.uses and _last_network != id(self):
-            # Another network decided since this state was last used: the state has left the
-            # processor's caches, and a fresh one is faster (docs/engine.md).
-            slot.delete_states(handles)
+        # A state is kept only in a stream of evaluations of this network: when other
+        # networks decide in between (an impact analysis alternates two), a kept state has
+        # left the processor's caches by its next use, and a fresh one is faster. So after
+        # an evaluation that follows another network's, the state is deleted at once, while
+        # its memory is warm for the allocator to hand out again (docs/engine.md).
+        in_stream = _last_network == id(self)
         _last_network = id(self)
+        if slot.uses and not in_stream:
+            slot.delete_states(handles)  # threads interleaving networks: rare
         #: Per partition, whether its state exists and whether this evaluation's sentinel
         #: has fired there.
         created = [slot.uses > 0] * len(handles)
@@ -379,7 +383,7 @@ class Network:
             slot.texts = []
         else:
             slot.uses += 1
-            if slot.uses == EVALUATIONS_PER_STATE:
+            if slot.uses == EVALUATIONS_PER_STATE or not in_stream:
                 slot.delete_states(handles)
         return results
 
