@@ -363,6 +363,15 @@ def test_a_state_is_kept_only_while_one_network_decides_after_another(
     second.retire()
 
 
+def test_the_labels_of_one_state_hash_apart() -> None:
+    """The engine compares the partial matches of a join only where the hashes of their
+    labels are equal: two labels of one state hashing alike would join two citizens' facts."""
+    from spstotte.engine.network import EVALUATIONS_PER_STATE
+
+    labels = [str(label) for label in range(EVALUATIONS_PER_STATE)]
+    assert len({fnv1a_32(label) for label in labels}) == len(labels) > 1
+
+
 def test_no_fact_is_ever_retracted_from_the_engine(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:
