@@ -216,6 +216,12 @@ def labelled_id(fact_id: str, label: int) -> str:
     return f"{fact_id}.{label}"
 
 
+def id_up_to_label(fact_id: str) -> str:
+    """A fact's ``id`` member as JSON text, open before its label (:func:`labelled_id`): the
+    network ends every fact with the label, the evaluation property and the sid."""
+    return f'"id": "{labelled_id(fact_id, 0)[:-1]}'
+
+
 def fact_head(path: tuple[str, ...]) -> str:
     """The start of a fact's JSON text: its path's properties, each 1."""
     return "{" + "".join(f"{_dumps(name)}: 1, " for name in path)
@@ -550,7 +556,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         if (rule_type(rule.id), _VALUE_TESTS[positive]) in read:
             path, prop = derived_path(index, levels)
             derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
-                       f'"id": "r{index}.')
+                       + id_up_to_label(f"r{index}"))
         alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
         for conj in conjunctions:
             # The tests on each engine fact, by (whether it is derived, its path).

@@ -37,14 +37,14 @@ from .compiler import (
     Partition,
     fact_head,
     fnv1a_32,
-    labelled_id,
+    id_up_to_label,
     property_name,
 )
 from .reference import Results
 
 _network_names = itertools.count(1)
 #: The sentinel fact up to its id's label (see _Slot.tail).
-_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + '"id": "' + labelled_id("done", 0)[:-1]
+_SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + id_up_to_label("done")
 
 #: State ids a network keeps for its next evaluations, with the states they name, so that it
 #: need not take one from the process-wide set and create states each time.
@@ -214,7 +214,8 @@ class Network:
         #: The profile facts to assert: (the fact's head, its id up to the label, its fields
         #: and whether a rule tests ``known``), a group of fields each
         #: (compiler.ProfileFactGroup).
-        self._groups = tuple((fact_head(group.path), f', "id": "{group.type}.', group.fields)
+        self._groups = tuple((fact_head(group.path), ", " + id_up_to_label(group.type),
+                              group.fields)
                              for group in compiled.groups)
         partitions = compiled.partitions or (Partition(compiled.definition,
                                                        tuple(range(len(compiled.groups)))),)
