@@ -262,3 +262,22 @@ def test_the_import_reader_resolves_relative_imports() -> None:
                      is_package=True) == {"spstotte.engine.network"}
     assert _place("spstotte.ruleset.resolve.merge") == 2
     assert _place("spstotte.library") == 4.5 and _place("spstotte._entry") is None
+
+
+def test_no_bundled_municipality_is_named_in_the_code() -> None:
+    """A municipality's service level lives in its YAML file; the Python is the same for all
+    98. So no module, comment or docstring names a municipality that has a bundled rule set
+    (a generic example of name handling, such as Aarhus or Høje-Taastrup, is fine)."""
+    import re
+
+    from spstotte import RuleLibrary
+
+    bundled = {word for info in RuleLibrary().municipalities()
+               for word in (info.slug, info.name)}
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(bundled))) +
+                         r")(?![\w-])", re.IGNORECASE)
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / "src" / "spstotte").rglob("*.py"))
+             for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert len(bundled) >= 6 and found == []

@@ -51,12 +51,13 @@ _SENTINEL_FACT: Final = fact_head(SENTINEL_PATH) + id_up_to_label("done")
 MAX_IDLE_SIDS: Final = 4
 
 #: The evaluations one engine state serves before it is deleted. Creating a state clears
-#: about 8 KB for every pattern of the network (Roskilde about 40 µs), so a state that
-#: serves several evaluations saves most of that. Not many: the engine's pools of partial
-#: matches start with room for 7 and are reallocated as they fill, and a state that grew
-#: over many evaluations no longer fits the processor's caches. Measured as the mean over a
-#: stream of evaluations (Roskilde, engine only): 1, 142 µs; 2, 118; 4, 105; 6, 101; 8, 104;
-#: 16 and 32, 110-220 from run to run; with whole verdicts between evaluations, 4 was best.
+#: about 8 KB for every pattern of the network (about 40 µs for 145 patterns), so a state
+#: that serves several evaluations saves most of that. Not many: the engine's pools of
+#: partial matches start with room for 7 and are reallocated as they fill, and a state that
+#: grew over many evaluations no longer fits the processor's caches. Measured as the mean
+#: over a stream of evaluations (a bundled rule set, engine only): 1, 142 µs; 2, 118; 4, 105;
+#: 6, 101; 8, 104; 16 and 32, 110-220 from run to run; with whole verdicts between
+#: evaluations, 4 was best (docs/engine.md).
 #: A network in several partitions keeps none: each partition's state is deleted as soon
 #: as its sentinel has fired (see Network._run).
 EVALUATIONS_PER_STATE: Final = 4
@@ -233,7 +234,7 @@ class Network:
         self._deleted = False
         #: The engine's rule sets, one per partition: loaded on the first evaluation
         #: (_load), so that a rule set only read (validated, printed, compared) never costs
-        #: the engine's own build (about 4 ms for Roskilde).
+        #: the engine's own build (about 4 ms for a bundled rule set).
         self._partitions = partitions
         self._handles: list[int] = []
         #: Whether a state serves several evaluations (EVALUATIONS_PER_STATE): only in a
