@@ -424,6 +424,39 @@ def test_a_failed_evaluation_deletes_its_state(
     network.retire()
 
 
+def test_the_sid_of_a_state_that_cannot_be_deleted_is_never_used_again(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state the engine refuses to delete may still hold a citizen's facts: its sid must
+    not go back to the network for the next evaluation."""
+    import durable_rules_engine as dre
+
+    network = _fresh_network(library, 265)
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    expected = network.evaluate(facts)
+    (slot,) = network._idle  # the next evaluation takes it
+    real_assert, real_delete = dre.assert_fact, dre.delete_state
+
+    def fail_on_the_first_derived_fact(handle: int, text: str) -> object:
+        if '"id": "r' in text:
+            raise dre.error("injected")
+        return real_assert(handle, text)
+
+    def refuse(handle: int, sid: str) -> None:
+        raise dre.error("stuck")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dre, "assert_fact", fail_on_the_first_derived_fact)
+        patch.setattr(dre, "delete_state", refuse)
+        with pytest.raises(EngineError, match="stuck"):
+            network.evaluate(facts)
+    assert network._idle == [] and slot.dead  # the sid is not offered again
+    real_delete(network._handles[0], slot.sid)  # the test's own cleanup
+    assert network.evaluate(facts) == expected  # under a new sid
+    assert network._idle[0].sid != slot.sid
+    network.retire()
+
+
 def test_a_state_left_with_a_fact_is_refused_not_used_for_a_wrong_verdict(
         library: RuleLibrary, profile: Callable[..., dict[str, object]],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,6 +124,11 @@ class CompiledRules:
     #: The profile properties some engine rule tests (:func:`property_name`): the network
     #: gives the engine no others.
     tested_properties: frozenset[str] = frozenset()
+    #: Whether every pattern after a rule's first is joined to the first on the evaluation's
+    #: label (:func:`_same_evaluation`): only then may one engine state serve several
+    #: evaluations (network.py). A network of several partitions keeps a state per
+    #: evaluation, and its rules have no such joins.
+    joined_on_evaluation: bool = False
 
 
 def fnv1a_32(text: str) -> int:
@@ -434,13 +439,12 @@ def _same_evaluation(pattern: dict[str, Any]) -> dict[str, Any]:
 
     Only in a rule set of one partition: a network of several deletes each partition's
     state after every evaluation (network.py). The join test goes after the pattern's plain
-    tests and before its ``$or``/``$and``
-    groups. The engine files the partial matches of a join under a hash of the equality joins
-    that come before the pattern's first group (``getFrameHash`` in its events.c), so matches
-    of another evaluation, whose ``@ev`` hashes differently (network.py checks its labels),
-    are never even compared; nor is the engine's short-circuit scan ever reached on a join
-    that fails, which reads out of bounds when that join is the last test of its group
-    (research/durable_rules.md, P6)."""
+    tests and before its ``$or``/``$and`` groups. The engine files the partial matches of a
+    join under a hash of the equality joins that come before the pattern's first group
+    (``getFrameHash`` in its events.c), so matches of another evaluation, whose ``@ev`` hashes
+    differently (network.py checks its labels), are never even compared; nor is the engine's
+    short-circuit scan ever reached on a join that fails, which reads out of bounds when that
+    join is the last test of its group (research/durable_rules.md, P6)."""
     tests = pattern["$and"]
     plain = [test for test in tests if not _is_group(test)]
     grouped = [test for test in tests if _is_group(test)]
@@ -537,7 +541,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     group_number = {group.path: n for n, group in enumerate(groups)}
     part_definitions: list[dict[str, Any]] = [{} for _ in range(part + 1)]
     # Only a network of one partition keeps its engine state for several evaluations, whose
-    # facts the joins must then keep apart (network.py); in several, a state serves one.
+    # facts the joins must then keep apart (CompiledRules.joined_on_evaluation).
     one_partition = len(part_definitions) == 1
     part_groups: list[set[int]] = [set() for _ in range(part + 1)]
     read_in: dict[tuple[int, int], set[int]] = {}
@@ -646,7 +650,8 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                        for kind, leaves in tests_per_type.items() if kind.startswith("f:")
                        for leaf in leaves)
     return CompiledRules(text, actions, fields, groups,
-                         len(definition) + len(partitions) - 1, partitions, tested)
+                         len(definition) + len(partitions) - 1, partitions, tested,
+                         joined_on_evaluation=one_partition)
 
 
 _Alternative = dict[tuple[bool, tuple[str, ...]], list[str]]

@@ -88,13 +88,16 @@ class _Slot:
     those two), so a text freed while its fact is stored would leave the engine reading freed
     memory."""
 
-    __slots__ = ("digest", "sid", "texts", "uses")
+    __slots__ = ("dead", "digest", "sid", "texts", "uses")
 
     def __init__(self, sid: str, digest: int) -> None:
         self.sid = sid
         self.digest = digest
         self.uses = 0
         self.texts: list[str] = []
+        #: Set while its states are being deleted, and left set if that fails: a state that
+        #: cannot be deleted may still be there, so the sid is never used again.
+        self.dead = False
 
     def tail(self, joined: bool) -> str:
         """What ends every fact of the next evaluation: its id's label, the label as the
@@ -107,8 +110,10 @@ class _Slot:
     def delete_states(self, handles: list[int]) -> None:
         """Delete the states of every partition (each has one once an evaluation has run)."""
         if self.uses:
+            self.dead = True
             for handle in handles:
                 _delete_state(handle, self.sid)
+            self.dead = False
         self.uses = 0
         self.texts = []
 
@@ -237,9 +242,10 @@ class Network:
         #: the engine's own build (about 4 ms for a bundled rule set).
         self._partitions = partitions
         self._handles: list[int] = []
-        #: Whether a state serves several evaluations (EVALUATIONS_PER_STATE): only in a
-        #: network of one partition (see _run), whose joins keep evaluations apart.
-        self._keeps_states = len(partitions) == 1
+        #: Whether a state serves several evaluations (EVALUATIONS_PER_STATE): only where the
+        #: compiler joined every rule's patterns on the evaluation's label, which keeps the
+        #: evaluations apart (a network of one partition; see _run for the others).
+        self._keeps_states = compiled.joined_on_evaluation
         _NETWORKS.add(self)
         # A network nobody refers to any more (its library was dropped without close())
         # frees its engine rule sets when it is collected.
@@ -338,9 +344,11 @@ class Network:
             # A fresh state held the id already: a state was left behind under the sid.
             raise EngineError(Message.of("errors.engine_state")) from None
         finally:
-            # Reached only once the slot's states are deleted or serve further evaluations
-            # (a state that cannot be deleted raised above, and its sid is not used again).
-            if len(idle) < MAX_IDLE_SIDS:
+            # The slot's states are deleted or serve further evaluations, unless one could not
+            # be deleted (it raised above): then the sid is never used again.
+            if slot.dead:
+                pass
+            elif len(idle) < MAX_IDLE_SIDS:
                 if slot.uses and any(other.uses for other in idle):
                     # One kept state a network is enough for one caller deciding after
                     # another; many threads would each keep megabytes.
@@ -373,13 +381,14 @@ class Network:
         try:
             results = self._run(facts, slot.sid, tail, created, done, slot.texts)
         except BaseException:
+            slot.dead = True
             for handle, state_created, sentinel_done in zip(handles, created, done,
                                                             strict=True):
                 if state_created:
                     if not sentinel_done:
                         _drain(handle, tail, slot.texts)
                     _delete_state(handle, slot.sid)
-            slot.uses, slot.texts = 0, []
+            slot.uses, slot.texts, slot.dead = 0, [], False
             raise
         if not self._keeps_states:  # its states are deleted already (see _run)
             slot.texts = []
