@@ -18,11 +18,10 @@ import platform
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _common import print_report
-from bench_evaluate import ON, profiles
+from bench_evaluate import ON, per_call, profiles
 
 from spstotte import CitizenProfile, RuleLibrary
 from spstotte.facts import profile_facts
@@ -40,16 +39,8 @@ def measure(count: int, data: list[dict[str, object]], repeat: int) -> dict[str,
         facts = [profile_facts(CitizenProfile.parse(p), ON) for p in data]
         for one in facts[:200]:
             network.evaluate(one)
-        # Each profile's best of ``repeat`` passes over all the profiles, so that a cost paid
-        # once every few evaluations (a state serves up to four) stays with the calls that
-        # pay it (see bench_evaluate.per_call).
-        best = [float("inf")] * len(facts)
-        for _ in range(repeat):
-            for index, one in enumerate(facts):
-                start = time.perf_counter()
-                network.evaluate(one)
-                best[index] = min(best[index], time.perf_counter() - start)
-        times = [seconds * 1e6 for seconds in best]
+        # Each profile's best of ``repeat`` passes over all the profiles (per_call).
+        times = per_call(network.evaluate, facts, repeat)
         library.close()
         return {"requirements": count, "rules": len(ruleset.rules),
                 "engine_rules": network.compiled.engine_rule_count,
