@@ -113,16 +113,16 @@ CRASH_ON_CASE = """
 import os
 import spstotte.batch.impact as impact
 
-_decide = impact.Sides.decide
+_decide_many = impact.Sides.decide_many
 
 
-def decide(self, row):
-    if row.id == "CRASH":
+def decide_many(self, rows):
+    if any(row.id == "CRASH" for row in rows):
         os._exit(139)
-    return _decide(self, row)
+    return _decide_many(self, rows)
 
 
-impact.Sides.decide = decide
+impact.Sides.decide_many = decide_many
 """
 
 
@@ -164,6 +164,32 @@ def test_rows_that_cannot_be_decided_are_counted_not_lost(library: RuleLibrary,
     assert found.cases == 2 and found.decided == 1
     assert [(e.row, e.id) for e in found.errors] == [(2, "bad")]
     assert "support_need" in found.errors[0].message[1]
+
+
+def test_bad_rows_among_many_keep_their_places_in_a_stream_of_cases(
+        library: RuleLibrary, draft: Path, cases: list[dict[str, Any]],
+        report: ImpactReport) -> None:
+    # Cases are decided in streams of 64 under one rule set, then the other: rows that fail
+    # at each step (read, parsed, decided) keep their own row number, and every other case
+    # is decided as without them.
+    bad: dict[int, Any] = {
+        3: "not a mapping",
+        64: {"id": "unknown-need", "support_need": "extreme"},
+        65: {"id": "unborn", "birth_date": "2030-01-01"},
+        130: {"id": "no-such-point", "birth_date": "2000-01-01",
+              "assessments": {"no_such_point": {"met": True, "reason": "x"}}},
+    }
+    rows: list[Any] = list(cases)
+    for number in sorted(bad):
+        rows.insert(number - 1, bad[number])
+    found = impact(rows, before="roskilde", after=str(draft), on=ON, library=library)
+    assert found.cases == len(rows) and found.decided == len(cases)
+    assert [e.row for e in found.errors] == sorted(bad)
+    assert "birth" in found.errors[2].message[1].lower()
+    assert "no_such_point" in found.errors[3].message[1]
+    assert [(t.before, t.after, t.ids, t.causes) for t in found.transitions] == [
+        (t.before, t.after, t.ids, t.causes) for t in report.transitions]
+    assert found.unchanged == report.unchanged
 
 
 def test_json_report_lists_every_id_with_the_causes_and_samples(

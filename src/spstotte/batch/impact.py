@@ -15,6 +15,7 @@ sampled cases alone.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple
 from ..errors import InputError, Message, ProfileError, SpstotteError, diagnostic_words
 from ..lang.conditions import Compare, Obligation, Refer, Require, walk
 from ..lang.ruleformat import Text
-from ..library import RuleLibrary, _decision_date
+from ..library import Conclusions, RuleLibrary, _decision_date
 from ..profile import CitizenProfile
 from ..render.diff import Change, diff_rulesets
 from ..ruleset.resolve import ResolvedRule, ResolvedRuleSet
@@ -35,6 +36,11 @@ from .run import as_rows, in_worker_processes
 
 #: Cases of each transition shown side by side, by default.
 SAMPLES = 3
+
+#: Cases decided under one rule set before the other, in this process (a worker decides the
+#: chunk it is sent, CHUNK in run.py, the same way): long enough that each side's network
+#: decides in a stream, short enough that the report follows the input closely.
+STREAM = 64
 
 #: The outcomes in the order reports list them.
 OUTCOMES = ("granted_85", "granted_82b", "referred", "refused", "needs_information",
@@ -157,20 +163,46 @@ class Sides:
 
     def decide(self, row: Row) -> Case:
         """The outcomes of one row under both rule sets, and the causes of a difference."""
-        if row.problems:
-            return Case(row.number, row.id, None, None,
-                        error=(row.problems[0].message_in("da"), row.problems[0].message_in("en")))
-        library = self.library
-        try:
-            citizen = CitizenProfile.parse(row.profile)
-            a = library.conclusions(self.before, citizen, self.settings.before.on)
-            b = library.conclusions(self.after, citizen, self.settings.after.on)
-        except ProfileError as exc:
-            first = exc.problems[0]
-            return Case(row.number, row.id, None, None,
-                        error=(first.headline("da"), first.headline("en")))
-        except SpstotteError as exc:
-            return Case(row.number, row.id, None, None, error=(exc.text("da"), exc.text("en")))
+        return self.decide_many([row])[0]
+
+    def decide_many(self, rows: list[Row]) -> list[Case]:
+        """:meth:`decide` for each row, in order. All the rows are decided under *before*,
+        then all under *after*: a network keeps its engine state only while it decides one
+        case after another (docs/engine.md), so alternating the two sides case by case
+        would give every evaluation a fresh state."""
+        library, settings = self.library, self.settings
+        cases: list[Case | None] = [None] * len(rows)
+        citizens: list[tuple[int, CitizenProfile]] = []
+        for number, row in enumerate(rows):
+            if row.problems:
+                cases[number] = Case(row.number, row.id, None, None, error=(
+                    row.problems[0].message_in("da"), row.problems[0].message_in("en")))
+                continue
+            try:
+                citizens.append((number, CitizenProfile.parse(row.profile)))
+            except ProfileError as exc:
+                cases[number] = _profile_error(row, exc)
+        before: dict[int, Conclusions] = {}
+        for number, citizen in citizens:
+            try:
+                before[number] = library.conclusions(self.before, citizen, settings.before.on)
+            except SpstotteError as exc:
+                cases[number] = _error(rows[number], exc)
+        for number, citizen in citizens:
+            if number not in before:
+                continue
+            try:
+                after = library.conclusions(self.after, citizen, settings.after.on)
+            except SpstotteError as exc:
+                cases[number] = _error(rows[number], exc)
+            else:
+                cases[number] = self._compared(rows[number], before[number], after)
+        decided = [case for case in cases if case is not None]
+        assert len(decided) == len(rows), "a row without a case"
+        return decided
+
+    def _compared(self, row: Row, a: Conclusions, b: Conclusions) -> Case:
+        """A row's case from its conclusions under both rule sets."""
         same_outcome = a.outcome == b.outcome
         same_reasons = [c for c, _ in a.reasons] == [c for c, _ in b.reasons]
         if same_outcome and same_reasons:
@@ -197,6 +229,18 @@ class Sides:
             causes.add("other")
         return Case(row.number, row.id, a.outcome.value, b.outcome.value,
                     tuple(sorted(causes)), not same_reasons)
+
+
+def _profile_error(row: Row, exc: ProfileError) -> Case:
+    first = exc.problems[0]
+    return Case(row.number, row.id, None, None, error=(first.headline("da"),
+                                                       first.headline("en")))
+
+
+def _error(row: Row, exc: SpstotteError) -> Case:
+    if isinstance(exc, ProfileError):
+        return _profile_error(row, exc)
+    return Case(row.number, row.id, None, None, error=(exc.text("da"), exc.text("en")))
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -419,8 +463,8 @@ def _decided(rows: Iterator[Row], here: Sides, settings: ImpactSettings,
              workers: int) -> Iterator[tuple[Case, Row]]:
     """Each row decided under both rule sets, in input order, with the row."""
     if workers <= 1:
-        for row in rows:
-            yield here.decide(row), row
+        for chunk in iter(lambda: list(itertools.islice(rows, STREAM)), []):
+            yield from zip(here.decide_many(chunk), chunk, strict=True)
         return
     for cases, chunk in in_worker_processes(rows, workers, _start_worker, (settings,),
                                             _decide_chunk, _crashed_case):
@@ -454,4 +498,4 @@ def _decide_chunk(chunk: list[Row]) -> list[Case]:
     if "error" in _WORKER:
         raise _WORKER["error"]
     sides: Sides = _WORKER["sides"]
-    return [sides.decide(row) for row in chunk]
+    return sides.decide_many(chunk)
