@@ -4,8 +4,8 @@ Run with the peers' virtual environment, from the repository:
 ``/work/.venv-peers/bin/python benchmarks/bench_peers_compact.py`` (the harness's own options
 pass through; ``SPSTOTTE_PEERS`` names the harness folder, default ``../shared/peers``).
 "spstotte_compact" decides the same profiles with ``RuleLibrary.evaluate_compact``, which runs
-the same network and stops after the decision (no trail, texts or appeal guidance). It is
-compared on outcome class, as the "spstotte" column is.
+the network narrowed to the rules the decision reads and stops after the decision (no trail,
+texts or appeal guidance). It is compared on outcome class, as the "spstotte" column is.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from spstotte.engine.compiler import WHITELIST, compile_ruleset, fnv1a_32
 from spstotte.engine.reference import evaluate_reference
 from spstotte.facts import profile_facts
 from spstotte.testing import decision_dates, profile_data
+from spstotte.verdict.build import decision_rules
 
 #: Only a hang reaches it (a worker thread that never stops).
 HANG_TIMEOUT = 300
@@ -63,6 +64,60 @@ def test_the_network_and_the_reference_interpreter_agree(
     same_engine = rete.model_copy(update={"record": rete.record.model_copy(
         update={"engine": reference.record.engine})})
     assert same_engine.model_dump_json() == reference.model_dump_json()
+
+
+@settings(max_examples=scaled(300))
+@given(data=profile_data(), on=decision_dates(),
+       which=st.sampled_from([265, 540, 630, 101]))
+def test_a_network_narrowed_to_the_decision_concludes_as_the_whole_one(
+        library: RuleLibrary, testby: RuleLibrary, data: dict[str, object], on: date,
+        which: int) -> None:
+    lib = testby if which == 101 else library
+    profile = CitizenProfile.parse(data)
+    birth = profile.birth_date_known()
+    if birth is not None and on < birth:
+        return
+    facts = profile_facts(profile, on)
+    ruleset = lib.ruleset(which)
+    network = lib._entry(which).network
+    wanted = decision_rules(ruleset)
+    narrowed = network.narrowed(wanted)
+    kept = {rule.id for rule in narrowed.ruleset.rules}
+    # The decision's rules and what they read, and not the trail's information: fewer rules.
+    assert wanted <= kept < {rule.id for rule in ruleset.rules}
+    assert all(set(narrowed.ruleset.rule(rule_id).reads) <= kept for rule_id in kept)
+    whole = network.evaluate(facts)
+    assert narrowed.evaluate(facts) == {k: v for k, v in whole.items() if k in kept}
+
+
+def test_a_narrowed_network_is_built_once_and_retired_with_its_network(
+        library: RuleLibrary, profile: Callable[..., dict[str, object]]) -> None:
+    ruleset = library.ruleset(265)
+    network = Network(ruleset, compile_ruleset(ruleset))
+    narrowed = network.narrowed(decision_rules(ruleset))
+    assert network.narrowed(decision_rules(ruleset)) is narrowed
+    assert len(narrowed.compiled.actions) < len(network.compiled.actions)
+    facts = profile_facts(CitizenProfile.parse(profile()), date(2026, 11, 23))
+    assert narrowed.evaluate(facts)["minimum_support_need"] is True
+    assert narrowed._handles and not narrowed.retired
+    network.retire()
+    assert narrowed.retired and narrowed._deleted
+    with pytest.raises(EngineError, match="reloaded"):
+        narrowed.evaluate(facts)
+
+
+def test_compact_records_come_from_the_network_narrowed_to_the_decision(
+        profile: Callable[..., dict[str, object]]) -> None:
+    lib = RuleLibrary()
+    record = lib.evaluate_compact(profile(), municipality=265, on="2026-11-23")
+    network = lib._entry(265, date(2026, 11, 23)).network
+    (narrowed,) = network._narrowed.values()
+    assert narrowed._handles  # it decided
+    assert network._handles == []  # the whole network never did
+    assert record["outcome"] == lib.evaluate(
+        profile(), municipality=265, on="2026-11-23").outcome.value == "granted_85"
+    lib.close()
+    assert narrowed.retired
 
 
 def test_eight_threads_give_the_same_verdicts_as_one(

@@ -60,7 +60,7 @@ from .ruleset.resolve.pipeline import (
     rule_set_period,
     version_bounds,
 )
-from .verdict.build import build_verdict, compact_verdict, decide_only
+from .verdict.build import build_verdict, compact_verdict, decide_only, decision_rules
 from .verdict.model import Verdict
 from .verdict.precedence import Outcome, ReasonKind
 
@@ -689,14 +689,15 @@ class RuleLibrary:
         Raises: as :meth:`evaluate`.
         """
         _, decision_date, facts, entry, results = self._decide(profile, municipality, on,
-                                                               backend)
+                                                               backend, decision_only=True)
         return compact_verdict(entry.ruleset, facts, results, decision_date)
 
     def _decide(self, profile: CitizenProfile | Mapping[str, Any], municipality: str | int,
-                on: date | str | None, backend: Backend
+                on: date | str | None, backend: Backend, decision_only: bool = False
                 ) -> tuple[CitizenProfile, date, dict[str, Any], _Entry, Any]:
         """The profile parsed, the decision date, the facts, the rule set used and the rules'
-        conclusions."""
+        conclusions (with ``decision_only``, on the Rete path, only those the decision reads:
+        see :func:`~spstotte.verdict.build.decision_rules`)."""
         if backend not in ("rete", "reference"):
             raise InputError(Message.of("errors.backend", backend=backend))
         citizen = CitizenProfile.parse(profile)
@@ -709,6 +710,9 @@ class RuleLibrary:
                 facts = {**facts, **assessment_facts(citizen, entry.ruleset.assessment_points)}
             if backend == "reference":
                 results = evaluate_reference(entry.ruleset, facts)
+            elif decision_only:
+                network = entry.network.narrowed(decision_rules(entry.ruleset))
+                results = network.evaluate_acquired(facts)
             else:
                 results = entry.network.evaluate_acquired(facts)
         finally:

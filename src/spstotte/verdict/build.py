@@ -458,33 +458,24 @@ class _Builder:
         """The compact record of the verdict (see :func:`spstotte.batch.compact`) without
         building the verdict: what a caseload run needs, at a fraction of the cost.
 
-        The record follows from the requirements' conclusions, the paths' acceptance rules and,
-        while a requirement is undetermined, the facts (they say which are missing): memoised by
-        those, so that cases alike in them share the work after the engine ran."""
-        plan, results, facts_get = self.plan, self.results, self.facts.get
-        parts: list[Any] = []
-        open_requirement = False
-        for rule, is_require, _ in plan.requirements:
+        The decision follows from the requirements' statuses and the paths' acceptance rules
+        alone: memoised by those, which a caseload has few combinations of. Which facts are
+        missing is then found case by case, for the requirements that ask for them only."""
+        results = self.results
+        parts: list[bool | None] = []
+        for rule, is_require, _ in self.plan.requirements:
             value = results.get(rule.id)
-            if value is None:
-                open_requirement = True
-                parts.append(None)
-            else:
-                parts.append(value is is_require)  # met
-        if open_requirement:
-            # Which facts are missing depends on every fact the open requirements read, through
-            # the rules they read too: for such a case, all the facts are part of the key.
-            facts_read = self.ruleset.memo.get("facts_read")
-            if facts_read is None:
-                facts_read = self.ruleset.memo["facts_read"] = tuple(sorted(
-                    {fact for rule in self.ruleset.rules for fact in rule.facts}))
-            parts.append(tuple(map(facts_get, facts_read)))
+            parts.append(None if value is None else value is is_require)  # met
         key = (tuple(parts), self._acceptances())
         found = self._compacts.get(key)
         if found is None:
             _make_room(self._compacts)
             found = self._compacts[key] = self._compact()
-        outcome, reasons, missing, paths, months = found
+        outcome, reasons, asking, paths, months = found
+        missing: dict[str, None] = {}
+        for rule in asking:
+            for fact in self.missing(rule.condition):
+                missing.setdefault(fact)
         rs = self.ruleset
         return {
             "outcome": outcome, "municipality": rs.municipality_code,
@@ -495,15 +486,20 @@ class _Builder:
             "ruleset": rs.id, "ruleset_hash": rs.content_hash,
         }
 
-    def _compact(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[str, ...],
+    def _compact(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[ResolvedRule, ...],
                                 tuple[tuple[str, str], ...], int | None]:
+        """What a compact record takes from the decision: the outcome, the reasons, the
+        requirements whose missing facts it asks for, the paths' statuses and the months
+        of the chosen path."""
         found = self.decide()
         decision = found.settled.decision
         rs = self.ruleset
         chosen = decision.chosen
+        asking = tuple(rs.rule(q.rule_id) for q in self.asking(decision, found.requirements)
+                       if q.status is Status.UNDETERMINED)
         return (decision.outcome.value,
                 tuple((code, kind.value) for code, kind in decision.reasons),
-                tuple(m.fact for m in self.missing_facts(decision, found.requirements)),
+                asking,
                 tuple((p, decision.path_status[p].value) for p in rs.offered_paths),
                 rs.paths[chosen].max_months if chosen is not None else None)
 
@@ -713,10 +709,11 @@ class _Builder:
                       condition_kind=requirement.condition_kind,
                       legal_basis=requirement.legal_basis)
 
-    def missing_facts(self, decision: Decision,
-                      requirements: list[Requirement]) -> tuple[MissingFact, ...]:
-        """The facts that would decide what is still open: every path when more information is
-        needed, the entitlement still pending when a straksforløb was granted by order."""
+    @staticmethod
+    def asking(decision: Decision, requirements: list[Requirement]) -> list[Requirement]:
+        """The requirements whose missing facts the verdict asks for, in order: every path's
+        when more information is needed, the pending entitlement's when a straksforløb was
+        granted by order."""
         if decision.outcome is Outcome.NEEDS_INFORMATION:
             wanted = {code for code, kind in decision.reasons
                       if kind is ReasonKind.MISSING_INFORMATION}
@@ -725,12 +722,16 @@ class _Builder:
             wanted = {q.rule_id for q in requirements
                       if q.status is Status.UNDETERMINED and set(q.paths) & pending}
         else:
-            return ()
+            return []
+        return [q for q in requirements if q.rule_id in wanted]
+
+    def missing_facts(self, decision: Decision,
+                      requirements: list[Requirement]) -> tuple[MissingFact, ...]:
+        """The facts that would decide what is still open (see :meth:`asking`)."""
         needed: dict[str, list[str]] = {}
-        for requirement in requirements:
-            if requirement.rule_id in wanted:
-                for fact in requirement.missing_facts:
-                    needed.setdefault(fact, []).append(requirement.rule_id)
+        for requirement in self.asking(decision, requirements):
+            for fact in requirement.missing_facts:
+                needed.setdefault(fact, []).append(requirement.rule_id)
         return tuple(
             MissingFact(fact=f, label=Text(da=fact_spec(f).da, en=fact_spec(f).en),
                         ask=Text(da=fact_spec(f).ask_da, en=fact_spec(f).ask_en),
@@ -943,10 +944,27 @@ class _Decision:
     unmet: list[Requirement]
 
 
+def decision_rules(ruleset: ResolvedRuleSet) -> frozenset[str]:
+    """The rules whose conclusions the decision reads (:func:`decide_only`,
+    :func:`compact_verdict`): the requirements and referral tests, and the offered paths'
+    acceptance and by-order rules. With the rules these read, they are all a network needs
+    for a decision without its trail (``ResolvedRuleSet.narrowed_to``); the trail's
+    information, obligations and guidance are left out. Kept in the rule set's memo."""
+    found = ruleset.memo.get("decision_rules")
+    if found is None:
+        plan = _Plan(ruleset)
+        found = ruleset.memo["decision_rules"] = frozenset(
+            {rule.id for rule, _, _ in plan.requirements}
+            | {rule_id for _, accepted, by_order in plan.paths
+               for rule_id in (accepted, by_order) if rule_id is not None})
+    return found
+
+
 def compact_verdict(ruleset: ResolvedRuleSet, facts: Mapping[str, FactValue], results: Results,
                     on: date) -> dict[str, Any]:
     """The compact record of the verdict these conclusions give (the same as
-    ``spstotte.batch.compact(build_verdict(...))``, without building the verdict)."""
+    ``spstotte.batch.compact(build_verdict(...))``, without building the verdict). Only the
+    conclusions of :func:`decision_rules`, and of the rules they read, are looked at."""
     return _Builder(ruleset, facts, results, on).compact()
 
 

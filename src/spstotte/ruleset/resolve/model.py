@@ -3,8 +3,8 @@ with the parameters, paths, referral targets and citations the later stages read
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -178,3 +178,19 @@ class ResolvedRuleSet:
     def rule_position(self, rule_id: str) -> int:
         """The rule's place in evaluation order."""
         return self._index[rule_id]
+
+    def narrowed_to(self, rule_ids: Iterable[str]) -> ResolvedRuleSet:
+        """The same rule set with only these rules and every rule they read (through other
+        rules too), in evaluation order: what a network needs that answers for these rules
+        alone (engine/network.py, :meth:`Network.narrowed`). Everything else is the same,
+        the content hash too: it names the rule set the answers are part of."""
+        keep: set[str] = set()
+        waiting = [rule_id for rule_id in rule_ids if rule_id in self._index]
+        while waiting:
+            rule_id = waiting.pop()
+            if rule_id not in keep:
+                keep.add(rule_id)
+                waiting.extend(self.rule(rule_id).reads)
+        rules = tuple(rule for rule in self.rules if rule.id in keep)
+        return replace(self, rules=rules, _index={rule.id: n for n, rule in enumerate(rules)},
+                       memo={})
