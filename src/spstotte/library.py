@@ -7,6 +7,7 @@ module-level :func:`evaluate` uses a default library over the bundled rule files
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import hashlib
@@ -51,7 +52,7 @@ from .profile import CitizenProfile
 from .project import Project
 from .ruleset.resolve import ResolvedRuleSet, resolve_loaded
 from .ruleset.resolve.parse import ParsedFile
-from .ruleset.resolve.periods import Period, version_of
+from .ruleset.resolve.periods import Period
 from .ruleset.resolve.periods import versions as versions_of
 from .ruleset.resolve.pipeline import (
     not_in_force,
@@ -127,7 +128,7 @@ class _Timeline:
         municipality's rule file is not in force then)."""
         if not self.in_force.contains(day):
             raise not_in_force(self.municipality.model.id, self.in_force, day)
-        return version_of(self.bounds, day)[0]
+        return bisect.bisect_right(self.bounds, day)  # version_of's number, without its period
 
 
 #: A compiled rule set is kept by its file and the number of its version in that file.
@@ -779,6 +780,8 @@ def _stored_inputs(verdict: Verdict) -> dict[str, Any]:
 def _check_assessments(citizen: CitizenProfile, ruleset: ResolvedRuleSet) -> None:
     """Every assessment names a point of this rule set: a discretionary point of the law, or a
     service-level rule of the municipality a caseworker can depart from."""
+    if not citizen.assessments:
+        return
     from .profile import DISCRETIONARY_POINTS
 
     problems = []
@@ -830,21 +833,28 @@ def _decision_date(on: date | str | None) -> date:
         on = on.date()
     if isinstance(on, date):
         day = on
+    elif isinstance(on, str):
+        day = _day_of(on)
     else:
-        try:
-            # Only YYYY-MM-DD: Python also reads '20261123' and '2026-W48-1', which the
-            # documentation does not promise and a typo could turn into another date.
-            if not isinstance(on, str) or not ISO_DATE.fullmatch(on):
-                raise ValueError(on)
-            day = date.fromisoformat(on)
-        except (TypeError, ValueError):
-            raise ProfileError([ProfileProblem.of("on", "decision_date", value=repr(on)[:60])]) \
-                from None
+        raise ProfileError([ProfileProblem.of("on", "decision_date", value=repr(on)[:60])])
     if not FIRST_DECISION_DATE <= day <= LAST_DECISION_DATE:
         raise ProfileError([ProfileProblem.of(
             "on", "decision_date_range", date=day.isoformat(),
             first=FIRST_DECISION_DATE.isoformat(), last=LAST_DECISION_DATE.isoformat())])
     return day
+
+
+@functools.lru_cache(maxsize=256)
+def _day_of(on: str) -> date:
+    """A decision date given as text (a caseload gives the same few again and again)."""
+    # Only YYYY-MM-DD: Python also reads '20261123' and '2026-W48-1', which the
+    # documentation does not promise and a typo could turn into another date.
+    if ISO_DATE.fullmatch(on):
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            pass
+    raise ProfileError([ProfileProblem.of("on", "decision_date", value=repr(on)[:60])])
 
 
 def _claims(found: Sequence[MunicipalityInfo]) -> dict[int, list[MunicipalityInfo]]:

@@ -14,6 +14,7 @@ from typing import IO, Any, Literal, NamedTuple
 
 from ..errors import InputError, Message
 from .compact import FLAT_COLUMNS, flat
+from .jsonlines import json_line
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
 
@@ -44,7 +45,7 @@ class Encoded(NamedTuple):
 def encode(record: dict[str, Any], fmt: OutputFormat) -> Encoded:
     """A record ready for a :class:`RecordWriter` of format ``fmt``."""
     payload: str | dict[str, Any] = (
-        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        json_line(record) + "\n"
         if fmt == "jsonl" else flat(record))
     failed = record["status"] == "error"
     return Encoded(record["row"], record["status"], record.get("outcome"), payload,

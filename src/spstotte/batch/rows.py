@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError, Message, ProfileProblem, value_words
 from ..profile import CitizenProfile
+from .jsonlines import read_json
 
 #: The keys of a JSON Lines row (and the CSV columns) that are not profile fields.
 ROW_KEYS = ("id", "municipality", "on")
@@ -85,13 +86,13 @@ def raw_rows(stream: IO[str], fmt: InputFormat) -> tuple[RowReader, Iterator[tup
     unknown)."""
     if fmt == "jsonl":
         return RowReader("jsonl"), ((number, line) for number, line in enumerate(stream, 1)
-                                    if line.strip())
+                                    if line and not line.isspace())
     return _csv_raw_rows(stream)
 
 
 def _jsonl_row(number: int, line: str) -> Row:
     try:
-        data = json.loads(line)
+        data = read_json(line)
     except json.JSONDecodeError as exc:
         return Row(number, problems=[ProfileProblem.of("", "json_line", reason=exc.msg,
                                                        col=exc.colno)])
