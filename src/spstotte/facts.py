@@ -268,12 +268,14 @@ def profile_facts(profile: CitizenProfile, on: date) -> dict[str, FactValue]:
     return facts
 
 
+# ``_value_`` is what an enum member's ``value`` property reads, without the property's own
+# cost: these run for every field of every profile.
 def _enum(value: Vocabulary | None) -> str | None:
-    return None if value is None else value.value
+    return None if value is None else value._value_
 
 
 def _set(values: frozenset[Vocabulary] | None) -> frozenset[str] | None:
-    return None if values is None else frozenset(v.value for v in values)
+    return None if values is None else frozenset([v._value_ for v in values])
 
 
 def assessment_facts(profile: CitizenProfile, points: Mapping[str, str]) -> dict[str, FactValue]:

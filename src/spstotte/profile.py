@@ -383,6 +383,7 @@ class CitizenProfile(_Frozen):
 #: Values that hold nothing: most of a profile, skipped without further checks.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _COLLECTIONS = (list, tuple, set, frozenset)
+_HOLDERS = (dict, Mapping, *_COLLECTIONS)  # dict first: the commonest, and no ABC check
 
 
 def _too_deep(data: Any, limit: int) -> str | None:
@@ -394,7 +395,7 @@ def _too_deep(data: Any, limit: int) -> str | None:
     if not isinstance(data, Mapping):
         return None
     for key, top in data.items():
-        if type(top) in _SCALARS or not isinstance(top, (Mapping, *_COLLECTIONS)):
+        if type(top) in _SCALARS or not isinstance(top, _HOLDERS):
             continue
         if 1 > limit or _holds_deeper(top, 1, limit):
             return str(key)
@@ -404,7 +405,7 @@ def _too_deep(data: Any, limit: int) -> str | None:
 def _holds_deeper(value: Any, depth: int, limit: int) -> bool:
     """Whether a collection at ``depth`` holds a value at a depth beyond ``limit``."""
     children: Any
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         children = value.values()
     elif isinstance(value, _COLLECTIONS):
         children = value

@@ -553,6 +553,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     too_wide: set[str] = set()
     engine_types: set[tuple[str, ...]] = set()
     levels = tree_levels(len(ruleset.rules))
+    # Engine rule names of one length ("R07T00": rule 7, true, alternative 0), so that the
+    # adapter reads a fired rule's name from its action by position (network.py).
+    index_digits = len(str(max(len(ruleset.rules) - 1, 0)))
     rule_index = {rule.id: index for index, rule in enumerate(ruleset.rules)}
     for index, positive, conjunctions in variants:
         rule = ruleset.rules[index]
@@ -613,7 +616,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                 problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
                                               n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
                 continue
-            name = f"R{index}{'T' if positive else 'F'}{k}"
+            name = f"R{index:0{index_digits}d}{'T' if positive else 'F'}{k:02d}"
             # Several patterns on one profile fact (a condition with more and/or groups than
             # one pattern may hold) need "dist": 0, so that one fact may match them all.
             definition[name] = part_definitions[part][name] = (

@@ -218,6 +218,11 @@ class Network:
         self._conclusions: dict[str, tuple[str, bool, str | None, tuple[int, ...]]] = {
             name: (self._rule_ids[action.index], action.value, action.derived, action.read_in)
             for name, action in compiled.actions.items()}
+        #: Where a fired rule's name ends in its action's text ('{"R07T00": {...'): the
+        #: compiler's names are all of one length; the sentinel's, longer and not an "R"
+        #: name, is cut to a key that names no rule.
+        self._name_end = 2 + len(next(iter(compiled.actions), ""))
+        assert len({len(name) for name in compiled.actions}) <= 1
         #: The profile facts to assert: (the fact's head, its id up to the label, its fields
         #: and whether a rule tests ``known``), a group of fields each
         #: (compiler.ProfileFactGroup).
@@ -435,7 +440,7 @@ class Network:
         longer fits the processor's caches, bench_scaling.py); freed all at once, glibc
         handed their memory back to the system and faulted it in again on the next
         evaluation (ten times the time)."""
-        conclusions = self._conclusions
+        conclusions, name_end = self._conclusions, self._name_end
         keep = texts.append
         assert_fact = dre.assert_fact
 
@@ -469,8 +474,9 @@ class Network:
             started = dre.start_action_for_state(handle, offset)
             messages = started[1] if started else None
             while messages:
-                # Rule names are the compiler's own ("R12T0"): slicing beats json.loads here.
-                conclusion = conclusions.get(messages[2:messages.index('"', 2)])
+                # Rule names are the compiler's own, of one length ("R12T00"): slicing beats
+                # json.loads here.
+                conclusion = conclusions.get(messages[2:name_end])
                 if conclusion is None:
                     done[number] = True
                 else:
