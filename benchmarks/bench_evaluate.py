@@ -7,7 +7,10 @@ For each bundled municipality, a fixed, seeded set of varied profiles is evaluat
 
 * ``evaluate`` — the whole public call (profile validation, facts, engine, verdict), with the
   durable_rules network (``rete``) and with the plain-Python interpreter (``reference``);
-* ``engine`` — only the rule engine on ready facts: network vs interpreter.
+* ``engine`` — only the rule engine on ready facts: network vs interpreter;
+* ``compact`` — ``evaluate_compact`` (the compact record of batch and the service), and the
+  engine part of it: the network narrowed to the rules the decision reads, against the
+  interpreter on the same rules.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from spstotte import CitizenProfile, RuleLibrary
 from spstotte.engine.compiler import compile_ruleset
 from spstotte.engine.reference import evaluate_reference
 from spstotte.facts import profile_facts
+from spstotte.verdict.build import decision_rules
 
 ON = date(2026, 11, 23)
 
@@ -121,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         engine = per_call(network.evaluate, facts, args.repeat)
         interpreter = per_call(lambda f, r=ruleset: evaluate_reference(r, f), facts,
                                args.repeat)
+        # The compact record (batch, the service's compact answers): the network narrowed to
+        # the rules the decision reads, and the interpreter on the same rules.
+        narrowed = network.narrowed(decision_rules(ruleset))
+        compact = per_call(lambda p, c=code: library.evaluate_compact(p, municipality=c, on=ON),
+                           data, args.repeat)
+        decision_engine = per_call(narrowed.evaluate, facts, args.repeat)
+        decision_interpreter = per_call(
+            lambda f, r=narrowed.ruleset: evaluate_reference(r, f), facts, args.repeat)
         start = time.perf_counter()
         for _ in range(20):
             compile_ruleset(ruleset)
@@ -133,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             "evaluate_reference": summary(reference),
             "engine_rete": summary(engine),
             "engine_reference": summary(interpreter),
+            "decision_rules": len(narrowed.ruleset.rules),
+            "decision_engine_rules": narrowed.compiled.engine_rule_count,
+            "compact_rete": summary(compact),
+            "decision_engine_rete": summary(decision_engine),
+            "decision_engine_reference": summary(decision_interpreter),
         }
     if args.json:
         print(json.dumps(report, indent=2))
@@ -154,6 +171,16 @@ def main(argv: list[str] | None = None) -> int:
               f"{cell(er)} | {cell(eref)} | {er['mean_us'] / eref['mean_us']:.2f}× | "
               f"{cell(nr)} | {cell(nref)} | {nr['mean_us'] / nref['mean_us']:.2f}× | "
               f"{row['compile_ms']} ms |")
+    print("\nThe compact record (`evaluate_compact`: batch, the service's compact answers), "
+          "on the network narrowed to the rules the decision reads:\n")
+    print("| municipality | rules | compact record, rete | engine only, rete | "
+          "engine only, reference | ratio |")
+    print("|---|---|---|---|---|---|")
+    for slug, row in report["municipalities"].items():
+        dr, dref = row["decision_engine_rete"], row["decision_engine_reference"]
+        print(f"| {slug} | {row['decision_rules']} ({row['decision_engine_rules']} engine) | "
+              f"{cell(row['compact_rete'])} | {cell(dr)} | {cell(dref)} | "
+              f"{dr['mean_us'] / dref['mean_us']:.2f}× |")
     return 0
 
 
