@@ -94,6 +94,24 @@ def test_the_draft_gives_exactly_the_transitions_of_deciding_each_case_twice(
             assert sample.differing_rules()[0][0] == "minimum_support_need"
 
 
+@pytest.mark.parametrize("backend", ["rete", "reference"])
+def test_conclusions_of_the_decision_alone_decide_as_all_of_them(
+        library: RuleLibrary, draft: Path, cases: list[dict[str, Any]], backend: str) -> None:
+    fewer = 0
+    for ruleset in (library.ruleset("roskilde", ON), library.load_ruleset(str(draft), ON)):
+        for case in cases[:120]:
+            citizen = CitizenProfile.parse({k: v for k, v in case.items() if k != "id"})
+            whole = library.conclusions(ruleset, citizen, date.fromisoformat(ON),
+                                        backend)  # type: ignore[arg-type]
+            alone = library.conclusions(ruleset, citizen, date.fromisoformat(ON),
+                                        backend, decision_only=True)  # type: ignore[arg-type]
+            assert (alone.outcome, alone.reasons) == (whole.outcome, whole.reasons)
+            assert alone.results == {k: v for k, v in whole.results.items()
+                                     if k in alone.results}
+            fewer += len(alone.results) < len(whole.results)  # information never concludes
+    assert fewer > 100
+
+
 def test_worker_processes_give_the_same_report(
         library: RuleLibrary, draft: Path, cases: list[dict[str, Any]],
         report: ImpactReport) -> None:

@@ -604,22 +604,28 @@ class RuleLibrary:
             return entry
 
     def conclusions(self, ruleset: ResolvedRuleSet, citizen: CitizenProfile, on: date,
-                    backend: Backend = "rete") -> Conclusions:
+                    backend: Backend = "rete", *, decision_only: bool = False) -> Conclusions:
         """Each rule's conclusion and the outcome of a profile under a resolved rule set (a
         draft file, a file at a git revision, :meth:`load_ruleset`), without the verdict's
         texts: for comparing many cases under two rule sets fast. The outcome and the
         reasons are the ones :meth:`evaluate_ruleset` gives (the same code decides).
 
+        With ``decision_only``, only the rules the decision reads conclude (requirements,
+        referral tests, the offered paths' acceptance and by-order rules, and the rules these
+        read), on the rule set's network narrowed to them: the same outcome and reasons in
+        about half the engine's time. Impact analysis asks for that.
+
         Raises:
             ProfileError: ``on`` is outside the rule set's period, before the birth date, or
                 an assessment names no point of the rule set.
         """
-        facts, results = self._run(ruleset, citizen, on, backend)
+        facts, results = self._run(ruleset, citizen, on, backend, decision_only)
         decision = decide_only(ruleset, facts, results, on)
         return Conclusions(decision.outcome, decision.reasons, results, facts)
 
     def _run(self, ruleset: ResolvedRuleSet, citizen: CitizenProfile, on: date,
-             backend: Backend) -> tuple[dict[str, Any], dict[str, bool]]:
+             backend: Backend, decision_only: bool = False
+             ) -> tuple[dict[str, Any], dict[str, bool]]:
         if not ruleset.period.contains(on):
             raise not_in_force(ruleset.id, ruleset.period, on)
         facts = profile_facts(citizen, on)
@@ -627,10 +633,18 @@ class RuleLibrary:
         if ruleset.assessment_points:
             facts = {**facts, **assessment_facts(citizen, ruleset.assessment_points)}
         if backend == "reference":
+            if decision_only:
+                narrowed = ruleset.memo.get("decision_ruleset")
+                if narrowed is None:
+                    narrowed = ruleset.memo["decision_ruleset"] = ruleset.narrowed_to(
+                        decision_rules(ruleset))
+                return facts, evaluate_reference(narrowed, facts)
             return facts, evaluate_reference(ruleset, facts)
         entry = self._given_entry(ruleset)
         try:
-            return facts, entry.network.evaluate_acquired(facts)
+            network = (entry.network.narrowed(decision_rules(ruleset)) if decision_only
+                       else entry.network)
+            return facts, network.evaluate_acquired(facts)
         finally:
             entry.network.release()
 

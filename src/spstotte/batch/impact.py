@@ -8,8 +8,9 @@ rules whose conclusions differ, :func:`direct_causes`), the ids of the citizens 
 for a few cases of each transition the two verdicts side by side (docs/impact.md).
 
 Each case is decided under both rule sets in the same worker, with
-:meth:`~spstotte.library.RuleLibrary.conclusions` (the outcome without the verdict's texts);
-only the outcomes and the causes come back. Whole verdicts are built afterwards for the
+:meth:`~spstotte.library.RuleLibrary.conclusions` (the outcome without the verdict's texts, on
+each rule set's network narrowed to the rules the decision reads); only the outcomes and the
+causes come back. Whole verdicts are built afterwards for the
 sampled cases alone.
 """
 
@@ -185,14 +186,16 @@ class Sides:
         before: dict[int, Conclusions] = {}
         for number, citizen in citizens:
             try:
-                before[number] = library.conclusions(self.before, citizen, settings.before.on)
+                before[number] = library.conclusions(self.before, citizen, settings.before.on,
+                                                     decision_only=True)
             except SpstotteError as exc:
                 cases[number] = _error(rows[number], exc)
         for number, citizen in citizens:
             if number not in before:
                 continue
             try:
-                after = library.conclusions(self.after, citizen, settings.after.on)
+                after = library.conclusions(self.after, citizen, settings.after.on,
+                                            decision_only=True)
             except SpstotteError as exc:
                 cases[number] = _error(rows[number], exc)
             else:
