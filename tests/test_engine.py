@@ -17,13 +17,24 @@ from spstotte import CitizenProfile, EngineError, RuleLibrary, RuleSetError
 from spstotte.engine import Network
 from spstotte.engine.compiler import WHITELIST, compile_ruleset, fnv1a_32
 from spstotte.engine.reference import evaluate_reference
-from spstotte.facts import profile_facts
+from spstotte.facts import FactValue, profile_facts
 from spstotte.testing import decision_dates, profile_data
 from spstotte.verdict.build import decision_rules
 
 #: Only a hang reaches it (a worker thread that never stops).
 HANG_TIMEOUT = 300
 
+
+
+def _decidable(data: dict[str, object], on: date
+               ) -> tuple[CitizenProfile, dict[str, FactValue]] | None:
+    """A generated profile and its facts on ``on``; None if ``on`` is before the birth date
+    (a profile error, not a decision)."""
+    profile = CitizenProfile.parse(data)
+    birth = profile.birth_date_known()
+    if birth is not None and on < birth:
+        return None
+    return profile, profile_facts(profile, on)
 
 
 def test_fnv1a_matches_known_vectors() -> None:
@@ -49,11 +60,10 @@ def test_the_network_and_the_reference_interpreter_agree(
         library: RuleLibrary, testby: RuleLibrary, data: dict[str, object], on: date,
         which: int) -> None:
     lib = library if which == 265 else testby
-    profile = CitizenProfile.parse(data)
-    birth = profile.birth_date_known()
-    if birth is not None and on < birth:
+    found = _decidable(data, on)
+    if found is None:
         return
-    facts = profile_facts(profile, on)
+    profile, facts = found
     ruleset = lib.ruleset(which)
     network = lib._entry(which).network
     assert network.evaluate(facts) == evaluate_reference(ruleset, facts)
@@ -73,11 +83,10 @@ def test_a_network_narrowed_to_the_decision_concludes_as_the_whole_one(
         library: RuleLibrary, testby: RuleLibrary, data: dict[str, object], on: date,
         which: int) -> None:
     lib = testby if which == 101 else library
-    profile = CitizenProfile.parse(data)
-    birth = profile.birth_date_known()
-    if birth is not None and on < birth:
+    found = _decidable(data, on)
+    if found is None:
         return
-    facts = profile_facts(profile, on)
+    _, facts = found
     ruleset = lib.ruleset(which)
     network = lib._entry(which).network
     wanted = decision_rules(ruleset)
@@ -318,11 +327,10 @@ def test_a_network_in_partitions_agrees_with_the_reference_interpreter(
         partitioned: dict[int, Network], data: dict[str, object], on: date,
         which: int) -> None:
     network = partitioned[which]
-    profile = CitizenProfile.parse(data)
-    birth = profile.birth_date_known()
-    if birth is not None and on < birth:
+    found = _decidable(data, on)
+    if found is None:
         return
-    facts = profile_facts(profile, on)
+    _, facts = found
     assert network.evaluate(facts) == evaluate_reference(network.ruleset, facts)
 
 
