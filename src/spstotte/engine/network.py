@@ -219,8 +219,8 @@ class Network:
             name: (self._rule_ids[action.index], action.value, action.derived, action.read_in)
             for name, action in compiled.actions.items()}
         #: Where a fired rule's name ends in its action's text ('{"R07T00": {...'): the
-        #: compiler's names are all of one length; the sentinel's, longer and not an "R"
-        #: name, is cut to a key that names no rule.
+        #: compiler's names are all of one length and start with "R"; the sentinel's
+        #: ("__done__") does not, so whatever is cut from it names no rule.
         self._name_end = 2 + len(next(iter(compiled.actions), ""))
         assert len({len(name) for name in compiled.actions}) <= 1
         #: The profile facts to assert: (the fact's head, its id up to the label, its fields
