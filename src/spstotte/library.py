@@ -7,7 +7,6 @@ module-level :func:`evaluate` uses a default library over the bundled rule files
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import functools
 import hashlib
@@ -52,7 +51,7 @@ from .profile import CitizenProfile
 from .project import Project
 from .ruleset.resolve import ResolvedRuleSet, resolve_loaded
 from .ruleset.resolve.parse import ParsedFile
-from .ruleset.resolve.periods import Period
+from .ruleset.resolve.periods import Period, version_number
 from .ruleset.resolve.periods import versions as versions_of
 from .ruleset.resolve.pipeline import (
     not_in_force,
@@ -128,7 +127,7 @@ class _Timeline:
         municipality's rule file is not in force then)."""
         if not self.in_force.contains(day):
             raise not_in_force(self.municipality.model.id, self.in_force, day)
-        return bisect.bisect_right(self.bounds, day)  # version_of's number, without its period
+        return version_number(self.bounds, day)
 
 
 #: A compiled rule set is kept by its file and the number of its version in that file.
@@ -633,13 +632,9 @@ class RuleLibrary:
         if ruleset.assessment_points:
             facts = {**facts, **assessment_facts(citizen, ruleset.assessment_points)}
         if backend == "reference":
-            if decision_only:
-                narrowed = ruleset.memo.get("decision_ruleset")
-                if narrowed is None:
-                    narrowed = ruleset.memo["decision_ruleset"] = ruleset.narrowed_to(
-                        decision_rules(ruleset))
-                return facts, evaluate_reference(narrowed, facts)
-            return facts, evaluate_reference(ruleset, facts)
+            return facts, evaluate_reference(
+                ruleset.narrowed_to(decision_rules(ruleset)) if decision_only else ruleset,
+                facts)
         entry = self._given_entry(ruleset)
         try:
             network = (entry.network.narrowed(decision_rules(ruleset)) if decision_only

@@ -162,15 +162,12 @@ class Sides:
                         or (isinstance(conclusion, Refer) and value is False))
         return False
 
-    def decide(self, row: Row) -> Case:
-        """The outcomes of one row under both rule sets, and the causes of a difference."""
-        return self.decide_many([row])[0]
-
     def decide_many(self, rows: list[Row]) -> list[Case]:
-        """:meth:`decide` for each row, in order. All the rows are decided under *before*,
-        then all under *after*: a network keeps its engine state only while it decides one
-        case after another (docs/engine.md), so alternating the two sides case by case
-        would give every evaluation a fresh state."""
+        """The outcomes of each row under both rule sets, and the causes of a difference, in
+        order. All the rows are decided under *before*, then all under *after*: a network
+        keeps its engine state only while it decides one case after another (docs/engine.md),
+        so alternating the two sides case by case would give every evaluation a fresh
+        state."""
         library, settings = self.library, self.settings
         cases: list[Case | None] = [None] * len(rows)
         citizens: list[tuple[int, CitizenProfile]] = []

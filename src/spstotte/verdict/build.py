@@ -152,6 +152,14 @@ class _Plan:
                            for path_id in ruleset.offered_paths)
 
 
+def _plan_of(ruleset: ResolvedRuleSet) -> _Plan:
+    """The rule set's plan, made once and kept in its memo."""
+    plan: _Plan | None = ruleset.memo.get("plan")
+    if plan is None:
+        plan = ruleset.memo["plan"] = _Plan(ruleset)
+    return plan
+
+
 class _Decided:
     """What follows from the statuses of the requirements alone (and the paths' acceptance and
     order rules): the decision and who its grounds are for or against. Memoised by those."""
@@ -238,10 +246,7 @@ class _Builder:
         self.facts = facts
         self.results = results
         self.on = on
-        plan = ruleset.memo.get("plan")
-        if plan is None:
-            plan = ruleset.memo["plan"] = _Plan(ruleset)
-        self.plan: _Plan = plan
+        self.plan = _plan_of(ruleset)
         # Rendered legal bases and requirement texts depend only on the rule set: memoised.
         self._bases: dict[int, LegalBasisOut] = ruleset.memo.setdefault("bases", {})
         self._expected: dict[str, Text] = ruleset.memo.setdefault("expected", {})
@@ -952,7 +957,7 @@ def decision_rules(ruleset: ResolvedRuleSet) -> frozenset[str]:
     information, obligations and guidance are left out. Kept in the rule set's memo."""
     found = ruleset.memo.get("decision_rules")
     if found is None:
-        plan = _Plan(ruleset)
+        plan = _plan_of(ruleset)
         found = ruleset.memo["decision_rules"] = frozenset(
             {rule.id for rule, _, _ in plan.requirements}
             | {rule_id for _, accepted, by_order in plan.paths

@@ -3,7 +3,7 @@ with the parameters, paths, referral targets and citations the later stages read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -179,11 +179,19 @@ class ResolvedRuleSet:
         """The rule's place in evaluation order."""
         return self._index[rule_id]
 
-    def narrowed_to(self, rule_ids: Iterable[str]) -> ResolvedRuleSet:
+    def narrowed_to(self, rule_ids: frozenset[str]) -> ResolvedRuleSet:
         """The same rule set with only these rules and every rule they read (through other
         rules too), in evaluation order: what a network needs that answers for these rules
         alone (engine/network.py, :meth:`Network.narrowed`). Everything else is the same,
-        the content hash too: it names the rule set the answers are part of."""
+        the content hash too: it names the rule set the answers are part of. Kept in the
+        memo, so every caller asking for the same rules gets the same rule set."""
+        key = ("narrowed_to", rule_ids)
+        found: ResolvedRuleSet | None = self.memo.get(key)
+        if found is None:
+            found = self.memo.setdefault(key, self._narrowed(rule_ids))
+        return found
+
+    def _narrowed(self, rule_ids: frozenset[str]) -> ResolvedRuleSet:
         keep: set[str] = set()
         waiting = [rule_id for rule_id in rule_ids if rule_id in self._index]
         while waiting:

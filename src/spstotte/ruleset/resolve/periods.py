@@ -139,9 +139,15 @@ def boundaries(models: Iterable[RuleFile]) -> tuple[date, ...]:
     return tuple(sorted(days))
 
 
+def version_number(bounds: Sequence[date], day: date) -> int:
+    """The number of the version that ``day`` falls in (0 for the first)."""
+    return bisect.bisect_right(bounds, day)
+
+
 def version_of(bounds: Sequence[date], day: date) -> tuple[int, Period]:
-    """The version that ``day`` falls in: its number (0 for the first) and its period."""
-    index = bisect.bisect_right(bounds, day)
+    """The version that ``day`` falls in: its number (:func:`version_number`) and its
+    period."""
+    index = version_number(bounds, day)
     start = bounds[index - 1] if index > 0 else None
     end = bounds[index] - _DAY if index < len(bounds) else None
     return index, Period(start, end)
