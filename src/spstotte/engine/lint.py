@@ -10,7 +10,7 @@ Quotes not found in their sources (R212) and overrides without a reason (R208) a
 come from validation itself. ``spstotte validate --strict`` turns these warnings into errors.
 
 L401 reads each condition the way the compiler does (its disjunctive normal form,
-``compiler._Dnf``), which is why the lint is part of the engine package.
+``compiler._alternatives``), which is why the lint is part of the engine package.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..lang.conditions import Derive, Inform, Obligation
 from ..lang.ruleformat import Text
 from ..lang.satisfiable import fields_satisfiable
 from ..ruleset.resolve import ResolvedRuleSet
-from .compiler import _Dnf
+from .compiler import _alternatives
 
 
 def _warn(code: str, variant: str | None, span: object, **values: Any) -> Diagnostic:
@@ -57,10 +57,9 @@ def _never_fires(ruleset: ResolvedRuleSet) -> list[Diagnostic]:
     # contradictory; a reference to such a value is then possible. Iterate to a fixed point.
     possible: dict[str, set[bool]] = {}
     for rule in ruleset.rules:
-        dnf = _Dnf(rule)
         values = set()
         for value in ((True, False) if rule.two_valued else (True,)):
-            alternatives = dnf.of(rule.condition, value)
+            alternatives, _ = _alternatives(rule.condition, value, ())
             if any(_satisfiable(conj, possible) for conj in alternatives):
                 values.add(value)
         possible[rule.id] = values

@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from ..facts import FactKind, fact_spec, rank
@@ -53,33 +53,37 @@ def _numbers(test: Any) -> set[int]:
     return set()
 
 
-def _candidates(name: str, tests: list[Any]) -> list[dict[str, Any]]:
-    """Every engine form a profile fact can take (enough to decide satisfiability)."""
+def _candidates(name: str, tests: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every engine form a profile fact can take (enough to decide satisfiability), made one
+    at a time: the search stops at the first that passes every test."""
     spec = fact_spec(name)
-    unknown: dict[str, Any] = {"k": 0}
+    yield {"k": 0}  # unknown
     if spec.kind is FactKind.SET:
         # Only the members the tests mention matter; the others can take any value.
         members = sorted(_keys(tests) & set(spec.values))
-        return [unknown] + [{"k": 1, **{m: int(bool(bits >> i & 1))
-                                         for i, m in enumerate(members)}}
-                            for bits in range(2 ** len(members))]
-    if spec.kind is FactKind.BOOL:
-        return [unknown, {"k": 1, "v": 0}, {"k": 1, "v": 1}]
-    if spec.kind is FactKind.INT:
+        for bits in range(2 ** len(members)):
+            fact: dict[str, Any] = {"k": 1}
+            for i, member in enumerate(members):
+                fact[member] = bits >> i & 1
+            yield fact
+    elif spec.kind is FactKind.BOOL:
+        yield {"k": 1, "v": 0}
+        yield {"k": 1, "v": 1}
+    elif spec.kind is FactKind.INT:
         # Only the numbers the tests compare with matter: try each, its neighbours and 0.
         bounds = _numbers(tests)
-        values = sorted({0, *bounds, *(b - 1 for b in bounds), *(b + 1 for b in bounds)})
-        return [unknown] + [{"k": 1, "v": v} for v in values]
-    if spec.kind is FactKind.MUNICIPALITY:
-        return [unknown] + [{"k": 1, "v": v} for v in _municipality_values(tests)]
-    out = [unknown]
-    for value in spec.values:
-        fact: dict[str, Any] = {"k": 1, "v": value}
-        r = rank(spec, value)
-        if r is not None:
-            fact["r"] = r
-        out.append(fact)
-    return out
+        for v in sorted({0, *bounds, *(b - 1 for b in bounds), *(b + 1 for b in bounds)}):
+            yield {"k": 1, "v": v}
+    elif spec.kind is FactKind.MUNICIPALITY:
+        for v in _municipality_values(tests):
+            yield {"k": 1, "v": v}
+    else:
+        for value in spec.values:
+            fact = {"k": 1, "v": value}
+            r = rank(spec, value)
+            if r is not None:
+                fact["r"] = r
+            yield fact
 
 
 #: The values a municipality fact can take: 0 (no municipality) and the 98 codes.
