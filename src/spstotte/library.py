@@ -141,9 +141,16 @@ def _relative(path: Path) -> str:
     """How a rule file is named in errors and trails: relative to the working directory when it
     is below it (editors can open it), else as ``<folder>/<file>`` (e.g. ``rules/law.yaml`` for
     the files bundled in the installed package)."""
+    return _relative_to(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1_024)
+def _relative_to(path: Path, cwd: str) -> str:
+    """:func:`_relative` from the working directory ``cwd``: a file is named every time a rule
+    set is read, and resolving a path costs a system call for each of its folders."""
     resolved = path.resolve()
     try:
-        return str(resolved.relative_to(Path.cwd().resolve()))
+        return str(resolved.relative_to(Path(cwd).resolve()))
     except ValueError:
         return f"{resolved.parent.name}/{resolved.name}"
 

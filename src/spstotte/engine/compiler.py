@@ -707,12 +707,21 @@ def _merged(alternatives: list[_Alternative]
             continue
         (key,) = [key for key in item[0] if not key[0]]
         disjuncts: list[Test] = []
+        groups = 0  # the and/or groups of the disjuncts (_groups), from their tests' counts
         for by_type in item:
-            conjunct = _and([_test_info(t)[0] for t in sorted(set(by_type[key]))])
-            # (a or b) or c is a or b or c: one and/or group fewer
-            disjuncts += conjunct["$or"] if list(conjunct) == ["$or"] else [conjunct]
+            infos = [_test_info(t) for t in sorted(set(by_type[key]))]
+            if len(infos) > 1:
+                disjuncts.append({"$and": [value for value, _ in infos]})
+                groups += 1 + sum(own for _, own in infos)
+            elif list(infos[0][0]) == ["$or"]:
+                # (a or b) or c is a or b or c: one and/or group fewer
+                disjuncts += infos[0][0]["$or"]
+                groups += infos[0][1] - 1
+            else:
+                disjuncts.append(infos[0][0])
+                groups += infos[0][1]
         disjunction = _or(disjuncts)
-        if _groups(disjunction) + 1 > MAX_GROUPS_PER_PATTERN:
+        if groups + (len(disjuncts) > 1) + 1 > MAX_GROUPS_PER_PATTERN:
             result.extend((by_type, None) for by_type in item)
             continue
         result.append(({**item[0], key: [_dumps(disjunction)]},
