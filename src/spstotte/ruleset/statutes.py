@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 from pydantic import Field
 
@@ -88,12 +88,16 @@ def acts() -> dict[str, Act]:
     return {name: act.act() for name, act in statutes().acts.items()}
 
 
+@lru_cache(maxsize=1_024)
 def normal_section(section: str) -> str:
     """``82b`` and ``82 b`` are the same section: ``82 b``."""
     return re.sub(r"^(\d+) ?([a-z])$", r"\1 \2", section.strip())
 
 
+@lru_cache(maxsize=1_024)
 def _fold(text: str) -> str:
+    """A text with its runs of spaces as one (quotes are compared folded; every rule set
+    compares its quotes with the same few provisions' wording)."""
     return " ".join(text.replace("\u00a0", " ").split())
 
 
@@ -184,10 +188,16 @@ _NAMED = re.compile(rf"(?:§§?|\bss?\.)\s*({_NUMBER}(?:(?:, | og | eller | and 
 
 def sections_named(text: str) -> list[str]:
     """The sections a text names with ``§`` (or ``s.``/``ss.`` in English), normalised."""
+    return list(_sections_named(text))
+
+
+@lru_cache(maxsize=1_024)
+def _sections_named(text: str) -> tuple[str, ...]:
+    """:func:`sections_named`, kept: every rule set checks the same law-layer titles."""
     out: list[str] = []
     for match in _NAMED.finditer(text):
         for number in re.findall(_NUMBER, match.group(1)):
             name = normal_section(number)
             if name not in out:
                 out.append(name)
-    return out
+    return tuple(out)

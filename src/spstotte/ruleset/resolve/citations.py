@@ -72,14 +72,14 @@ def _check_publisher(resolver: Resolver, name: str, doc: SourceDocument, layer: 
                      loaded: LoadedYaml, path: tuple[str | int, ...]) -> None:
     """A decision never cites another municipality's text: the law layer cites statutes
     and national texts; a municipality's file cites its own municipality's texts."""
-    span = loaded.span(path)
     if layer == "law" and doc.municipality is not None:
-        resolver.fail("R226", "law", span, source=name, municipality=doc.municipality,
-                      publisher=doc.publisher)
+        resolver.fail("R226", "law", loaded.span(path), source=name,
+                      municipality=doc.municipality, publisher=doc.publisher)
     elif (layer == "municipality" and resolver.municipality_code
           and doc.municipality != resolver.municipality_code):
         # (A municipality code that is wrong is reported once, at the file's header; every
         # citation is not reported again for it.)
+        span = loaded.span(path)
         if doc.municipality is not None:
             resolver.fail("R226", "other_municipality", span, source=name,
                           municipality=doc.municipality, publisher=doc.publisher)
