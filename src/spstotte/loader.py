@@ -435,7 +435,12 @@ def _read_plain(source: str, file: str, origin: Path | None) -> LoadedYaml | Non
 
 
 def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
+    # The loop runs once per event, thousands of times a file: the event types are local
+    # names, and the open collection is kept at hand (``top``) rather than looked up.
     get = parser.get_event
+    scalar_event, document_end = yaml.ScalarEvent, yaml.DocumentEndEvent
+    mapping_start, mapping_end = yaml.MappingStartEvent, yaml.MappingEndEvent
+    sequence_start, sequence_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
     value_at: dict[DataPath, int] = {}
     key_at: dict[DataPath, int] = {}
     value_spans = _Positions(value_at, file, origin)
@@ -447,20 +452,21 @@ def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
         return LoadedYaml(file, None, value_spans, key_spans, origin)
     if type(event) is not yaml.DocumentStartEvent:
         raise _Abandon
-    # Open collections: [the collection, its path, the pending key's path (mappings)].
+    # Open collections: [the collection, its path, the pending key's path (mappings),
+    # whether it is a mapping]; ``top`` is the innermost (None outside the document's value).
     stack: list[list[Any]] = []
+    top: list[Any] | None = None
     data: Any = None
     while True:
         event = get()
         kind = type(event)
         value: Any
-        if kind is yaml.ScalarEvent:
+        if kind is scalar_event:
             if event.anchor is not None or event.tag is not None:
                 raise _Abandon
             text: str = event.value
-            if stack and stack[-1][2] is None and type(stack[-1][0]) is dict:
+            if top is not None and top[3] and top[2] is None:
                 # A key: plain text, never a merge key ('<<'), never one already there.
-                top = stack[-1]
                 if text in top[0] or (text == "<<" and not event.style):
                     raise _Abandon
                 mark = event.start_mark
@@ -468,36 +474,36 @@ def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
                 key_at[path] = (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
                 continue
             value = _plain_scalar(text, event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        elif kind is mapping_start or kind is sequence_start:
             if event.anchor is not None or event.tag is not None or len(stack) > _PLAIN_DEPTH:
                 raise _Abandon
-            value = {} if kind is yaml.MappingStartEvent else []
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = {} if kind is mapping_start else []
+        elif kind is mapping_end or kind is sequence_end:
             stack.pop()
+            top = stack[-1] if stack else None
             continue
-        elif kind is yaml.DocumentEndEvent:
+        elif kind is document_end:
             break
         else:  # an alias, or anything unexpected
             raise _Abandon
-        if not stack:
+        if top is None:
             path = ()
             data = value
-        else:
-            top = stack[-1]
-            into = top[0]
-            if type(into) is list:
-                path = (*top[1], len(into))
-                into.append(value)
-            elif top[2] is None:  # a key that is not text
+        elif top[3]:
+            path = top[2]
+            if path is None:  # a key that is not text
                 raise _Abandon
-            else:
-                path = top[2]
-                into[path[-1]] = value
-                top[2] = None
+            top[0][path[-1]] = value
+            top[2] = None
+        else:
+            into = top[0]
+            path = (*top[1], len(into))
+            into.append(value)
         mark = event.start_mark
         value_at[path] = (mark.line + 1) << _COLUMN_BITS | (mark.column + 1)
-        if kind is not yaml.ScalarEvent:
-            stack.append([value, path, None])
+        if kind is not scalar_event:
+            top = [value, path, None, kind is mapping_start]
+            stack.append(top)
     if type(get()) is not yaml.StreamEndEvent:
         raise _Abandon
     return LoadedYaml(file, data, value_spans, key_spans, origin)
@@ -506,12 +512,16 @@ def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
 def _plain_scalar(text: str, event: Any) -> Any:
     """A scalar's value as :meth:`_Builder._scalar` gives it (raises :class:`_Abandon` where
     that reports a problem)."""
-    if _SURROGATE.search(text):
+    style = event.style
+    # Only an escape in double quotes makes a lone surrogate: the text itself was UTF-8.
+    if style == '"' and _SURROGATE.search(text):
         raise _Abandon
-    if not event.implicit[0] or event.style in _QUOTED:
+    if style in _QUOTED or not event.implicit[0]:
         return text
-    tag = next((tag for tag, pattern in _PLAIN_TAGS.get(text[:1], ()) if pattern.match(text)),
-               _STR)
+    patterns = _PLAIN_TAGS.get(text[:1])
+    if patterns is None:
+        return text
+    tag = next((tag for tag, pattern in patterns if pattern.match(text)), _STR)
     if tag == _STR:
         return text
     if tag == _BOOL:
