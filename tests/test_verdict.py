@@ -306,10 +306,19 @@ def test_the_builders_memo_tables_stay_within_their_limits(
     memo = library.ruleset(265).memo
     tables = {name: len(table) for name, table in memo.items() if isinstance(table, dict)}
     assert tables["steps"] == 6 and tables["decided"] == 12  # full: bounded, not emptied
-    by_input = ("steps", "decided", "parts", "requirement_states", "points", "assessments")
+    by_input = ("steps", "decided", "parts", "requirement_states", "points", "assessments",
+                "readings")
     assert all(tables[name] <= 12 for name in by_input), tables
     # The others hold at most a few entries per rule: bounded by the rule set itself.
     rules = len(library.ruleset(265).rules)
     assert all(size <= 2 * rules for size in tables.values()), tables
     again = [library.evaluate(p, municipality=265, on="2026-11-23") for p in profiles]
     assert again == first
+    # And the same as verdicts written from nothing: every table emptied before each one.
+    fresh = []
+    for p in profiles:
+        for table in memo.values():
+            if isinstance(table, dict):
+                table.clear()
+        fresh.append(library.evaluate(p, municipality=265, on="2026-11-23"))
+    assert fresh == first

@@ -263,6 +263,13 @@ class _Builder:
         self._assessments: dict[Any, AssessmentOut] = ruleset.memo.setdefault("assessments", {})
         self._points: dict[Any, dict[str, tuple[str, ...]]] = ruleset.memo.setdefault(
             "points", {})
+        # The parts of a trail step: what a fact read and a rule read look like, and the
+        # words of a rule's conclusion. A step that is new (its inputs not seen together
+        # before) is assembled from these instead of written afresh.
+        self._readings: dict[Any, FactReading | RuleReading] = ruleset.memo.setdefault(
+            "readings", {})
+        self._conclusions: dict[tuple[str, bool], Text] = ruleset.memo.setdefault(
+            "conclusion_texts", {})
 
     # -- legal basis ------------------------------------------------------------------------
 
@@ -370,15 +377,8 @@ class _Builder:
         return step
 
     def _trail_step(self, rule: ResolvedRule, value: bool) -> TrailStep:
-        readings = tuple(
-            FactReading(
-                fact=name, value=fact_json(self.facts.get(name)),
-                known=self.facts.get(name) is not None,
-                label=Text(da=fact_spec(name).da, en=fact_spec(name).en),
-                value_label=Text(da=fact_spec(name).value_label(self.facts.get(name), "da"),
-                                 en=fact_spec(name).value_label(self.facts.get(name), "en")),
-            ) for name in rule.facts)
-        rules_read = tuple(RuleReading(rule_id=r, value=self.results.get(r)) for r in rule.reads)
+        readings = tuple(self.fact_reading(name) for name in rule.facts)
+        rules_read = tuple(self.rule_reading(r) for r in rule.reads)
         override = None
         if rule.override is not None:
             override = OverrideNote(rule_id=rule.override.rule, reason=rule.override.reason,
@@ -389,11 +389,47 @@ class _Builder:
         return TrailStep(
             rule_id=rule.id, title=rule.title, kind=rule.kind, on_fail=on_fail, layer=rule.layer,
             condition_kind=rule.condition_kind, result=value,
-            conclusion=self.conclusion_text(rule, value), legal_basis=self.basis(rule.legal_basis),
+            conclusion=self.conclusion(rule, value), legal_basis=self.basis(rule.legal_basis),
             facts_read=readings, rules_read=rules_read,
             source=Position(file=span.file, line=span.line, col=span.col),
             overrides=override, note=rule.note,
         )
+
+    def fact_reading(self, name: str) -> FactReading:
+        """A fact as a trail step shows it read (memoised by the fact and its value)."""
+        value = self.facts.get(name)
+        # The value's type too: True and 1 are equal keys, and read differently.
+        key = (name, type(value), value)
+        found = self._readings.get(key)
+        if found is None:
+            spec = fact_spec(name)
+            _make_room(self._readings)
+            found = self._readings[key] = FactReading(
+                fact=name, value=fact_json(value), known=value is not None,
+                label=Text(da=spec.da, en=spec.en),
+                value_label=Text(da=spec.value_label(value, "da"),
+                                 en=spec.value_label(value, "en")))
+        assert isinstance(found, FactReading)
+        return found
+
+    def rule_reading(self, rule_id: str) -> RuleReading:
+        """Another rule's conclusion as a trail step shows it read (memoised)."""
+        value = self.results.get(rule_id)
+        key = (rule_id, value)
+        found = self._readings.get(key)
+        if found is None:
+            _make_room(self._readings)
+            found = self._readings[key] = RuleReading(rule_id=rule_id, value=value)
+        assert isinstance(found, RuleReading)
+        return found
+
+    def conclusion(self, rule: ResolvedRule, value: bool) -> Text:
+        """:meth:`conclusion_text`, memoised: it depends on the rule and its value only."""
+        key = (rule.id, value)
+        found = self._conclusions.get(key)
+        if found is None:
+            found = self._conclusions[key] = self.conclusion_text(rule, value)
+        return found
 
     def conclusion_text(self, rule: ResolvedRule, value: bool) -> Text:
         conclusion = rule.conclusion
