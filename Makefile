@@ -32,7 +32,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The sources are byte-compiled first: where PYTHONDONTWRITEBYTECODE is set (it is on the
+# machines this project is built on), every test worker and every command the tests start
+# would otherwise compile them again (about 7 s of the suite).
 unit: $(STAMP)
+	$(BIN)/python -m compileall -q src tests
 	$(BIN)/python -m pytest -n auto
 
 test: lint typecheck unit
