@@ -323,7 +323,9 @@ def _alternatives(condition: Condition, positive: bool,
     """The alternatives under which ``condition`` is ``positive``, reading in place the
     rules of ``in_place`` (``(rule id, value read)`` and its alternatives), and whether
     there were too many to expand. Kept between rule sets: most of the law layer's rules
-    read the same in every municipality (a third of the bundled rule sets' compile time)."""
+    read the same in every municipality (a third of the bundled rule sets' compile time).
+    The answers depend on the MAX_INLINE* and MAX_ALTERNATIVES_PER_RULE limits too: a test
+    that changes those must call ``_alternatives.cache_clear()``."""
     dnf = _Dnf(dict(in_place))
     conjunctions = dnf.of(condition, positive)
     return tuple(conjunctions), dnf.too_big
