@@ -307,7 +307,7 @@ def test_the_builders_memo_tables_stay_within_their_limits(
     tables = {name: len(table) for name, table in memo.items() if isinstance(table, dict)}
     assert tables["steps"] == 6 and tables["decided"] == 12  # full: bounded, not emptied
     by_input = ("steps", "decided", "parts", "requirement_states", "points", "assessments",
-                "readings")
+                "fact_readings", "rule_readings")
     assert all(tables[name] <= 12 for name in by_input), tables
     # The others hold at most a few entries per rule: bounded by the rule set itself.
     rules = len(library.ruleset(265).rules)

@@ -102,6 +102,16 @@ def _make_room(table: dict[Any, Any], limit: int | None = None) -> None:
             return
 
 
+def _memoised(table: dict[Any, _T], key: Any, make: Callable[[], _T]) -> _T:
+    """``table[key]``, made by ``make()`` (and the oldest entry dropped if the table is
+    full) when it is not there yet."""
+    found = table.get(key)
+    if found is None:
+        _make_room(table)
+        found = table[key] = make()
+    return found
+
+
 # ------------------------------------------------------------------------------------ helpers
 
 def add_months(start: date, months: int) -> date:
@@ -266,10 +276,11 @@ class _Builder:
         # The parts of a trail step: what a fact read and a rule read look like, and the
         # words of a rule's conclusion. A step that is new (its inputs not seen together
         # before) is assembled from these instead of written afresh.
-        self._readings: dict[Any, FactReading | RuleReading] = ruleset.memo.setdefault(
-            "readings", {})
-        self._conclusions: dict[tuple[str, bool], Text] = ruleset.memo.setdefault(
-            "conclusion_texts", {})
+        self._fact_readings: dict[Any, FactReading] = ruleset.memo.setdefault(
+            "fact_readings", {})
+        self._rule_readings: dict[Any, RuleReading] = ruleset.memo.setdefault(
+            "rule_readings", {})
+        self._conclusions: dict[Any, Text] = ruleset.memo.setdefault("conclusion_texts", {})
 
     # -- legal basis ------------------------------------------------------------------------
 
@@ -396,40 +407,29 @@ class _Builder:
         )
 
     def fact_reading(self, name: str) -> FactReading:
-        """A fact as a trail step shows it read (memoised by the fact and its value)."""
+        """A fact as a trail step shows it read (memoised by the fact and its value; by the
+        value's type too, since True and 1 are equal keys and read differently)."""
         value = self.facts.get(name)
-        # The value's type too: True and 1 are equal keys, and read differently.
-        key = (name, type(value), value)
-        found = self._readings.get(key)
-        if found is None:
+
+        def make() -> FactReading:
             spec = fact_spec(name)
-            _make_room(self._readings)
-            found = self._readings[key] = FactReading(
-                fact=name, value=fact_json(value), known=value is not None,
-                label=Text(da=spec.da, en=spec.en),
-                value_label=Text(da=spec.value_label(value, "da"),
-                                 en=spec.value_label(value, "en")))
-        assert isinstance(found, FactReading)
-        return found
+            return FactReading(fact=name, value=fact_json(value), known=value is not None,
+                               label=Text(da=spec.da, en=spec.en),
+                               value_label=Text(da=spec.value_label(value, "da"),
+                                                en=spec.value_label(value, "en")))
+
+        return _memoised(self._fact_readings, (name, type(value), value), make)
 
     def rule_reading(self, rule_id: str) -> RuleReading:
         """Another rule's conclusion as a trail step shows it read (memoised)."""
         value = self.results.get(rule_id)
-        key = (rule_id, value)
-        found = self._readings.get(key)
-        if found is None:
-            _make_room(self._readings)
-            found = self._readings[key] = RuleReading(rule_id=rule_id, value=value)
-        assert isinstance(found, RuleReading)
-        return found
+        return _memoised(self._rule_readings, (rule_id, value),
+                         lambda: RuleReading(rule_id=rule_id, value=value))
 
     def conclusion(self, rule: ResolvedRule, value: bool) -> Text:
         """:meth:`conclusion_text`, memoised: it depends on the rule and its value only."""
-        key = (rule.id, value)
-        found = self._conclusions.get(key)
-        if found is None:
-            found = self._conclusions[key] = self.conclusion_text(rule, value)
-        return found
+        return _memoised(self._conclusions, (rule.id, value),
+                         lambda: self.conclusion_text(rule, value))
 
     def conclusion_text(self, rule: ResolvedRule, value: bool) -> Text:
         conclusion = rule.conclusion
@@ -647,10 +647,7 @@ class _Builder:
 
     def part(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         """A part of the verdict that depends only on ``key``, memoised."""
-        found: _T | None = self._parts.get(key)
-        if found is None:
-            _make_room(self._parts)
-            found = self._parts[key] = make()
+        found: _T = _memoised(self._parts, key, make)
         return found
 
     def information(self, rule: ResolvedRule, text: Text) -> InformationOut:
