@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ from spstotte.cli.main import main
 
 EXAMPLE = str(ROOT / "examples" / "citizen.yaml")
 SOURCES = ROOT / "sources"  # the texts shipped with spstotte (sources/README.md)
+
+#: Only a hang reaches it (see test_suite_hygiene).
+HANG_TIMEOUT = 300
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -230,3 +235,25 @@ def test_every_command_has_its_function() -> None:
     (commands,) = [action.choices for action in _parser()._actions
                    if isinstance(action, argparse._SubParsersAction)]
     assert set(commands) == set(_COMMANDS)
+
+
+def test_the_command_exits_with_its_code_after_freezing_what_it_allocated(
+        tmp_path: Path) -> None:
+    # The entry point freezes every object before the interpreter exits, so that Python's
+    # last collection skips them (spstotte._entry): the exit code is the command's, and the
+    # atexit handlers (logging's, multiprocessing's) still run, after the freeze.
+    written = tmp_path / "at_exit.txt"
+    script = f"""
+import atexit, gc, spstotte.cli.main
+def at_exit():
+    with open({str(written)!r}, "w", encoding="utf-8") as handle:
+        handle.write("frozen=%d" % (gc.get_freeze_count() > 0))
+atexit.register(at_exit)
+spstotte.cli.main.main = lambda: 3
+from spstotte._entry import run
+run()
+"""
+    process = subprocess.run([sys.executable, "-c", script], cwd=str(ROOT), capture_output=True,
+                             text=True, timeout=HANG_TIMEOUT)
+    assert process.returncode == 3, process.stderr
+    assert written.read_text(encoding="utf-8") == "frozen=1"

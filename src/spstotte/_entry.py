@@ -13,7 +13,15 @@ def run() -> None:
     The cyclic garbage collector is off while the command runs (``test`` turns it back on):
     a command allocates its modules, models and rule sets, which live until it exits, and
     almost no garbage in cycles; each of the collector's rounds over them cost time and freed
-    nothing (see :mod:`spstotte._gc`)."""
+    nothing (see :mod:`spstotte._gc`).
+
+    When the command is done, everything it allocated is frozen (:func:`gc.freeze`) before
+    the interpreter exits. Python's shutdown collects garbage once more, over every object,
+    enabled or not: for ``spstotte evaluate`` that was about 45 of its 310 ms, and found
+    nothing worth freeing. Frozen objects are skipped. The ``atexit`` handlers still run and
+    standard output and error are flushed; an object left alive in a cycle is not finalized,
+    so every file a command writes is closed by the command itself (``with``), as it must be
+    anyway: Python never promised to finalize what is alive at exit."""
     gc.disable()
     try:
         from .cli.main import main
@@ -21,4 +29,5 @@ def run() -> None:
         code = main()
     except KeyboardInterrupt:
         code = 130
+    gc.freeze()
     sys.exit(code)
