@@ -82,17 +82,9 @@ def _itself(value: Any) -> Any:
 
 
 def _model_form(value: BaseModel) -> Any:
-    return _json_form(value.model_dump(mode="json", by_alias=True))
-
-
-def _json_form(value: Any) -> Any:
-    """:func:`canonical` of JSON data (what a model dumps as): its mappings by sorted key."""
-    kind = type(value)
-    if kind is dict:
-        return {str(k): _json_form(v) for k, v in sorted(value.items(), key=_key_text)}
-    if kind is list:
-        return [_json_form(v) for v in value]
-    return value if kind in _PLAIN else canonical(value)
+    # JSON data as the model dumps it, keys in field order: equal data compare equal in any
+    # order, and the hashed text sorts its keys (_HASH_JSON).
+    return value.model_dump(mode="json", by_alias=True)
 
 
 def _enum_form(value: Enum) -> Any:
