@@ -22,7 +22,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import durable_rules_engine as dre
@@ -193,7 +193,7 @@ def _field_properties(name: str, tests_known: bool, value: FactValue,
     else:
         encoded = value
     if property_name(name, "v") in tested:
-        parts.append(f'{_key(name, "v")}: {json.dumps(encoded, ensure_ascii=False)}')
+        parts.append(f'{_key(name, "v")}: {_json_text(encoded)}')
     if spec.kind is FactKind.ORDINAL and property_name(name, "r") in tested:
         r = rank(spec, value)
         if r is not None:
@@ -202,7 +202,11 @@ def _field_properties(name: str, tests_known: bool, value: FactValue,
 
 
 def _key(name: str, key: str) -> str:
-    return json.dumps(property_name(name, key), ensure_ascii=False)
+    return _json_text(property_name(name, key))
+
+
+#: JSON text in raw UTF-8, as the engine compares it (one encoder, not one per call).
+_json_text: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class Network:
