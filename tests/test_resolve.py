@@ -52,6 +52,20 @@ def test_a_valid_municipality_resolves(rules_dir: Callable[[str, str], RuleLibra
     assert ruleset.content_hash.startswith("sha256:")
 
 
+def test_the_content_hash_is_the_whole_rule_sets_also_when_narrowed() -> None:
+    # The hash is worked out on first use; a rule set narrowed to a few rules (the compact
+    # record's network) names the whole rule set, whichever of the two is asked first.
+    from spstotte.ruleset.fingerprint import content_hash
+
+    whole = RuleLibrary().ruleset("roskilde")
+    narrowed = whole.narrowed_to(frozenset({"grant_p85"}))
+    assert len(narrowed.rules) < len(whole.rules)
+    assert narrowed.content_hash == content_hash(whole) != content_hash(narrowed)
+    assert whole.content_hash == content_hash(whole)
+    other = RuleLibrary().ruleset("vejle")
+    assert other.narrowed_to(frozenset({"grant_p85"})).content_hash == content_hash(other)
+
+
 def test_unknown_keys_name_the_allowed_ones(rules_dir: Callable[[str, str], RuleLibrary]) -> None:
     library = rules_dir("bad.yaml", HEADER + "colour: blue\nrules:\n" + rule())
     with pytest.raises(RuleSetError) as info:

@@ -116,7 +116,7 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 #: Fields that say where something is or what was derived from it, not what it says.
-_NOT_CONTENT = frozenset({"span", "_index", "content_hash", "files", "quote_spans", "citations",
+_NOT_CONTENT = frozenset({"span", "_index", "_hash", "_whole", "files", "quote_spans", "citations",
                           "memo", "parameters_used"})
 
 

@@ -157,10 +157,29 @@ class ResolvedRuleSet:
     #: The version: the period in which the law layer and the municipality's file say exactly
     #: this (every decision date in it gets this rule set).
     period: Period = ALWAYS
-    content_hash: str = ""
     _index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
     #: Per-rule-set memo of values derived from it (legal bases rendered for verdicts...).
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The content hash once worked out, shared with the rule sets narrowed from this one
+    #: (see :attr:`content_hash`).
+    _hash: list[str] = field(default_factory=list, repr=False, compare=False)
+    #: The rule set this one was narrowed from (:meth:`narrowed_to`), whose hash it carries.
+    _whole: ResolvedRuleSet | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        """The SHA-256 of the rule set's content (:func:`..fingerprint.content_hash`), the same
+        for the same rules whatever the file layout: it names the rule set in every decision
+        record. A narrowed rule set has the hash of the whole one.
+
+        Worked out when first asked for, not when the rule set is resolved (about 2 ms of the
+        3 ms a rule set takes to resolve, spent only for rule sets that decide something).
+        Two threads asking at once may both work it out; they get the same text."""
+        if not self._hash:
+            from ..fingerprint import content_hash
+
+            self._hash.append(content_hash(self._whole or self))
+        return self._hash[0]
 
     def cites(self, source: str) -> bool:
         """Whether decisions under this version cite ``source``: not a municipal text adopted
@@ -201,4 +220,4 @@ class ResolvedRuleSet:
                 waiting.extend(self.rule(rule_id).reads)
         rules = tuple(rule for rule in self.rules if rule.id in keep)
         return replace(self, rules=rules, _index={rule.id: n for n, rule in enumerate(rules)},
-                       memo={})
+                       memo={}, _whole=self._whole or self)

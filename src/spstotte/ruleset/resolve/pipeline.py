@@ -11,7 +11,6 @@ from ...errors import Diagnostic, Localized, ProfileError, ProfileProblem, RuleS
 from ...lang.ruleformat import LetterSettings, MunicipalityRef, Text
 from ...loader import LoadedYaml
 from ...municipalities import MUNICIPALITY_NAMES, MunicipalityLookupError, municipality_code
-from ..fingerprint import content_hash
 from .citations import check_bases, check_titles, collect_citations
 from .merge import add_restatements, add_rules, declare, finish_rules
 from .model import ResolvedRuleSet
@@ -85,7 +84,7 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
     files = tuple(p.loaded.file for p in law)
     if municipality is not None:
         files += (municipality.loaded.file,)
-    ruleset = ResolvedRuleSet(
+    return ResolvedRuleSet(
         id=muni.id if muni else "law", title=title, municipality_code=code,
         municipality_name=MUNICIPALITY_NAMES.get(code, ""), files=files,
         acts=dict(resolver.acts), sources={k: v[0] for k, v in resolver.sources.items()},
@@ -100,7 +99,6 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
         assessment_points={r.id: r.assessment_fact for r in ordered
                            if r.assessment_fact is not None},
     )
-    return replace(ruleset, content_hash=content_hash(ruleset))
 
 
 def _check_file_name(resolver: Resolver, rule_set_id: str, loaded: LoadedYaml) -> None:
