@@ -32,12 +32,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The sources are byte-compiled first: where PYTHONDONTWRITEBYTECODE is set (it is on the
-# machines this project is built on), every test worker and every command the tests start
-# would otherwise compile them again (about 7 s of the suite).
+# The sources are byte-compiled first, and the suite runs without PYTHONDONTWRITEBYTECODE (it
+# is set on the machines this project is built on): with it, every test worker and every
+# command the tests start compiled the sources again (about 7 s of the suite), and pytest
+# rewrote the asserts of every test module and of every module of its plugins' packages
+# (Hypothesis: over a hundred) in each process, without keeping the result (about 2.5 s a
+# process, 89 -> 74 s for the suite). The bytecode goes to __pycache__ folders, which git
+# ignores.
 unit: $(STAMP)
 	$(BIN)/python -m compileall -q src tests
-	$(BIN)/python -m pytest -n auto
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto
 
 test: lint typecheck unit
 
