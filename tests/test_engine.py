@@ -321,6 +321,30 @@ def partitioned(library: RuleLibrary, testby: RuleLibrary) -> Iterator[dict[int,
         network.retire()
 
 
+def test_the_engine_reads_each_definition_as_the_compiler_means_it(
+        library: RuleLibrary, partitioned: dict[int, Network]) -> None:
+    """The compiler writes a definition from its patterns' texts, not from parsed JSON:
+    each must be the very JSON its rules parse to, written as the compiler writes JSON
+    (raw UTF-8, one layout), whole and in partitions, with the evaluation joins."""
+    import json
+
+    from spstotte.engine.compiler import _dumps
+
+    whole = [compile_ruleset(library.ruleset(info.code)) for info in library.municipalities()]
+    texts = [compiled.definition for compiled in whole]
+    texts += [part.definition for network in partitioned.values()
+              for part in network.compiled.partitions]
+    for text in texts:
+        rules = json.loads(text)
+        assert text == _dumps(rules)
+        assert rules["__done__"] == {"pri": 65000, "all": [{"m": {"@__done__": 1}}]}
+    joined = [rule for compiled in whole for rule in json.loads(compiled.definition).values()
+              if len(rule["all"]) > 1]
+    assert joined and all({"@ev": {"m0": "@ev"}} in pattern["$and"]
+                          for rule in joined for step in rule["all"][1:]
+                          for pattern in step.values())
+
+
 @settings(max_examples=scaled(200))
 @given(data=profile_data(), on=decision_dates(), which=st.sampled_from([265, 101]))
 def test_a_network_in_partitions_agrees_with_the_reference_interpreter(

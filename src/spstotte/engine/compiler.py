@@ -140,6 +140,11 @@ def fnv1a_32(text: str) -> int:
     return value
 
 
+#: :func:`fnv1a_32` of the names a compile checks for collisions: the same few hundred
+#: property names and fact ids in every rule set.
+_name_hash: Final = functools.lru_cache(maxsize=16_384)(fnv1a_32)
+
+
 #: JSON text as the engine reads it: raw UTF-8 (the engine compares raw bytes: "æ" never
 #: matches "\u00e6"). One encoder for every call: ``json.dumps`` with options builds a new
 #: one each time, and a compile writes hundreds of small texts.
@@ -453,8 +458,10 @@ def _groups(test: Any) -> int:
     return 0
 
 
-def _same_evaluation(pattern: dict[str, Any]) -> dict[str, Any]:
-    """A rule's later pattern, joined to its first on the evaluation its fact belongs to.
+def _same_evaluation(head: str, tests: list[str], values: list[Any]) -> str:
+    """A rule's later pattern, joined to its first on the evaluation its fact belongs to, as
+    JSON text (``head`` opens the pattern with its path tests; ``values`` are the parsed
+    ``tests``).
 
     Only in a rule set of one partition: a network of several deletes each partition's
     state after every evaluation (network.py). The join test goes after the pattern's plain
@@ -464,10 +471,13 @@ def _same_evaluation(pattern: dict[str, Any]) -> dict[str, Any]:
     differently (network.py checks its labels), are never even compared; nor is the engine's
     short-circuit scan ever reached on a join that fails, which reads out of bounds when that
     join is the last test of its group (research/durable_rules.md, P6)."""
-    tests = pattern["$and"]
-    plain = [test for test in tests if not _is_group(test)]
-    grouped = [test for test in tests if _is_group(test)]
-    return {"$and": [*plain, {EVALUATION: {"m0": EVALUATION}}, *grouped]}
+    plain = [test for test, value in zip(tests, values, strict=True) if not _is_group(value)]
+    grouped = [test for test, value in zip(tests, values, strict=True) if _is_group(value)]
+    return head + ", ".join([*plain, _EVALUATION_JOIN, *grouped]) + "]}"
+
+
+#: The test that joins a later pattern to a rule's first on the evaluation's label.
+_EVALUATION_JOIN: Final = _dumps({EVALUATION: {"m0": EVALUATION}})
 
 
 def _is_group(test: dict[str, Any]) -> bool:
@@ -561,7 +571,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         partition_of[index] = part
         size += per_rule[index]
     group_number = {group.path: n for n, group in enumerate(groups)}
-    part_definitions: list[dict[str, Any]] = [{} for _ in range(part + 1)]
+    part_definitions: list[dict[str, str]] = [{} for _ in range(part + 1)]
     # Only a network of one partition keeps its engine state for several evaluations, whose
     # facts the joins must then keep apart (CompiledRules.joined_on_evaluation).
     one_partition = len(part_definitions) == 1
@@ -569,7 +579,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     read_in: dict[tuple[int, int], set[int]] = {}
 
     # Pass 2: one engine rule per alternative; a profile group's tests form one pattern.
-    definition: dict[str, Any] = {}
+    definition: dict[str, str] = {}
     actions: dict[str, Action] = {}
     pattern_use: Counter[str] = Counter()
     too_wide: set[str] = set()
@@ -603,7 +613,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                                        set()).add(partition_of[index])
             alternatives.append(by_type)
         for k, (by_type, disjuncts) in enumerate(_merged(alternatives)):
-            patterns: list[dict[str, Any]] = []
+            patterns: list[str] = []
             shared_fact = False
             # The profile's patterns first: its facts are asserted first, so an alternative
             # whose profile test fails never builds partial matches of the derived facts it
@@ -624,16 +634,15 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                 for end in ends:
                     pattern_use[end] += 1
                     note("shared", end, pattern_use[end] > MAX_RULES_PER_PATTERN, index)
-                for key, pattern, groups_used in chunks:
+                for key, joined, groups_used in chunks:
                     if groups_used > MAX_GROUPS_PER_PATTERN and key not in too_wide:
                         too_wide.add(key)
                         problems.append(Diagnostic.of("E301", "groups", rule.span,
                                                       rule=rule.id))
                     engine_types.add(path)
                     note("types", "", len(engine_types) + 1 > MAX_CHILDREN_PER_NODE, index)
-                    patterns.append({f"m{len(patterns)}": (_same_evaluation(pattern)
-                                                           if patterns and one_partition
-                                                           else pattern)})
+                    patterns.append(f'{{"m{len(patterns)}": '
+                                    f'{joined if patterns and one_partition else key}}}')
             if len(patterns) > MAX_PATTERNS_PER_RULE:
                 problems.append(Diagnostic.of("E301", "patterns", rule.span, rule=rule.id,
                                               n=len(patterns), limit=MAX_PATTERNS_PER_RULE))
@@ -642,10 +651,10 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
             # Several patterns on one profile fact (a condition with more and/or groups than
             # one pattern may hold) need "dist": 0, so that one fact may match them all.
             definition[name] = part_definitions[part][name] = (
-                {"all": patterns, "dist": 0} if shared_fact else {"all": patterns})
+                '{"all": [' + ", ".join(patterns) + ('], "dist": 0}' if shared_fact else ']}'))
             actions[name] = Action(index, positive, derived, partition=part)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    sentinel = {"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]}
+    sentinel = _dumps({"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]})
     definition[SENTINEL] = sentinel
     for part_definition in part_definitions:
         part_definition[SENTINEL] = sentinel
@@ -656,8 +665,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                for name, action in actions.items()}
     assert all(min(action.read_in, default=action.partition) >= action.partition
                for action in actions.values()), "a rule reads a rule after it"
-    text = _dumps(definition)
-    partitions = tuple(Partition(text if len(part_definitions) == 1 else _dumps(part_definition),
+    text = _definition_text(definition)
+    partitions = tuple(Partition(text if len(part_definitions) == 1
+                                 else _definition_text(part_definition),
                                  tuple(sorted(groups_read)))
                        for part_definition, groups_read in zip(part_definitions, part_groups,
                                                                strict=True))
@@ -677,6 +687,12 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
     return CompiledRules(text, actions, fields, groups,
                          len(definition) + len(partitions) - 1, partitions, tested,
                          joined_on_evaluation=one_partition)
+
+
+def _definition_text(rules: dict[str, str]) -> str:
+    """An engine rule set's JSON text, from its rules' texts by name (as ``_dumps`` of the
+    parsed rules would write it)."""
+    return "{" + ", ".join(f"{_dumps(name)}: {rule}" for name, rule in rules.items()) + "}"
 
 
 _Alternative = dict[tuple[bool, tuple[str, ...]], list[str]]
@@ -780,30 +796,40 @@ def _rename(test: Any, field: str) -> Any:
     return test
 
 
-def _chunks(path: tuple[str, ...], tests: list[str]) -> list[tuple[str, dict[str, Any], int]]:
+def _chunks(path: tuple[str, ...], tests: list[str]) -> tuple[_Chunk, ...]:
     """The tests on one fact as patterns, each within the engine's and/or groups per pattern:
-    (the pattern as JSON text, the pattern, its and/or groups). Each pattern starts with the
-    fact's path (each property 1), then the tests in order."""
-    chunks: list[tuple[str, dict[str, Any], int]] = []
+    (the pattern as JSON text, the same joined on the evaluation (:func:`_same_evaluation`),
+    its and/or groups). Each pattern starts with the fact's path (each property 1), then the
+    tests in order. Kept: the law layer's rules give the same patterns in every municipality."""
+    return _chunks_of(path, tuple(sorted(set(tests))))
+
+
+#: A pattern as :func:`_chunks` gives it.
+_Chunk = tuple[str, str, int]
+
+
+@functools.lru_cache(maxsize=16_384)
+def _chunks_of(path: tuple[str, ...], tests: tuple[str, ...]) -> tuple[_Chunk, ...]:
+    chunks: list[_Chunk] = []
     texts: list[str] = []
-    parsed: list[Any] = []
+    values: list[Any] = []
     used = 1  # the pattern's own "$and"
-    lead: list[dict[str, Any]] = [{name: 1} for name in path]
     head = "{\"$and\": [" + _path_tests(path)
 
     def close() -> None:
-        chunks.append((head + ", ".join(texts) + "]}", {"$and": [*lead, *parsed]}, used))
+        chunks.append((head + ", ".join(texts) + "]}", _same_evaluation(head, texts, values),
+                       used))
 
-    for test in sorted(set(tests)):
+    for test in tests:
         value, cost = _test_info(test)
         if texts and used + cost > MAX_GROUPS_PER_PATTERN:
             close()
-            texts, parsed, used = [], [], 1
+            texts, values, used = [], [], 1
         texts.append(test)
-        parsed.append(value)
+        values.append(value)
         used += cost
     close()
-    return chunks
+    return tuple(chunks)
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -910,7 +936,7 @@ def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, 
     # As a fresh state's first evaluation gives them (network.py, labelled_id); in a state
     # that served others, a collision with an earlier evaluation's id is retried afresh.
     ids = [labelled_id(fact_id, 0) for fact_id in ids]
-    if len(set(map(fnv1a_32, ids))) != len(ids):  # pragma: no cover - fixed small id space
+    if len(set(map(_name_hash, ids))) != len(ids):  # pragma: no cover - fixed small id space
         raise AssertionError("fact id hash collision")
     names = {"id", "sid"} | engine_names
     for group in groups:
@@ -919,5 +945,5 @@ def _check_identities(ruleset: ResolvedRuleSet, groups: tuple[ProfileFactGroup, 
             names |= {property_name(field, key) for key in ("v", "k", "r")}
             if spec.kind is FactKind.SET:
                 names |= {property_name(field, member) for member in spec.values}
-    if len(set(map(fnv1a_32, names))) != len(names):  # pragma: no cover - fixed vocabulary
+    if len(set(map(_name_hash, names))) != len(names):  # pragma: no cover - fixed vocabulary
         problems.append(Diagnostic.of("E302", "hash", None))
