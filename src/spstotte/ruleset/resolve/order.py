@@ -36,7 +36,8 @@ def order_rules(resolver: Resolver, rules: list[ResolvedRule]) -> list[ResolvedR
 
     for rule_id in sorted(by_id):
         visit(rule_id, ())
-    return sorted((replace(r, depth=depth[r.id]) for r in rules), key=lambda r: (r.depth, r.id))
+    return sorted((r if r.depth == depth[r.id] else replace(r, depth=depth[r.id])
+                   for r in rules), key=lambda r: (r.depth, r.id))
 
 
 def check_refs(resolver: Resolver, rules: list[ResolvedRule], all_ids: set[str],

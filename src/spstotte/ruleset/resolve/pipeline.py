@@ -69,8 +69,10 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
     rules = finish_rules(resolver)
     all_ids = {r.id for r in rules} | {f"grant_{p}" for p in resolver.paths}
     if municipality is not None:
-        rules = [replace(r, paths=tuple(p for p in r.paths if p in offered))
-                 for r in prune(rules, set(offered),
+        offered_set = set(offered)
+        rules = [r if offered_set.issuperset(r.paths)
+                 else replace(r, paths=tuple(p for p in r.paths if p in offered_set))
+                 for r in prune(rules, offered_set,
                                 {k: v[0] for k, v in resolver.paths.items()})]
     grants = generated_grants(resolver, rules, offered if municipality else list(resolver.paths))
     rules = [only_when_granted(r, set(offered)) for r in rules] + grants
