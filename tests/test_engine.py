@@ -328,7 +328,7 @@ def test_the_engine_reads_each_definition_as_the_compiler_means_it(
     (raw UTF-8, one layout), whole and in partitions, with the evaluation joins."""
     import json
 
-    from spstotte.engine.compiler import _dumps
+    from spstotte.engine.compiler import engine_json
 
     whole = [compile_ruleset(library.ruleset(info.code)) for info in library.municipalities()]
     texts = [compiled.definition for compiled in whole]
@@ -336,7 +336,7 @@ def test_the_engine_reads_each_definition_as_the_compiler_means_it(
               for part in network.compiled.partitions]
     for text in texts:
         rules = json.loads(text)
-        assert text == _dumps(rules)
+        assert text == engine_json(rules)
         assert rules["__done__"] == {"pri": 65000, "all": [{"m": {"@__done__": 1}}]}
     joined = [rule for compiled in whole for rule in json.loads(compiled.definition).values()
               if len(rule["all"]) > 1]

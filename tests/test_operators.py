@@ -21,11 +21,11 @@ from spstotte.engine.compiler import (
     _ENCODERS,
     WHITELIST,
     _compare_tests,
-    _dumps,
     _leaf_property,
     _leaf_texts,
     _operators,
     _renamed,
+    engine_json,
     property_name,
 )
 from spstotte.engine.network import _field_properties
@@ -162,13 +162,14 @@ def test_the_engine_test_and_both_readings_mean_what_the_table_says(
     value = draw.draw(st.one_of(st.none(), _fact_value(spec)), label="value")
     node = Compare(name, op, operand, SPAN)
     meant = _expected(entry, spec, value, operand)
-    engine_tests = {positive: json.loads(_renamed(_dumps(_compare_tests(node, positive)), name))
+    engine_tests = {positive: json.loads(_renamed(engine_json(_compare_tests(node, positive)),
+                                                  name))
                     for positive in (True, False)}
     # The network gives only the properties its rules test (here: these two tests and
     # 'known'), so the fact is built the way it builds it.
     tested = frozenset({property_name(name, _leaf_property(leaf))
                         for positive in (True, False)
-                        for leaf in _leaf_texts(_dumps(_compare_tests(node, positive)))}
+                        for leaf in _leaf_texts(engine_json(_compare_tests(node, positive)))}
                        | {f"{name}?"})
     fact = json.loads("{" + _field_properties(name, True, value, tested) + "}")
     for positive, engine_test in engine_tests.items():

@@ -145,10 +145,11 @@ def fnv1a_32(text: str) -> int:
 _name_hash: Final = functools.lru_cache(maxsize=16_384)(fnv1a_32)
 
 
-#: JSON text as the engine reads it: raw UTF-8 (the engine compares raw bytes: "æ" never
-#: matches "\u00e6"). One encoder for every call: ``json.dumps`` with options builds a new
-#: one each time, and a compile writes hundreds of small texts.
-_dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False,
+#: JSON text as the engine reads it, for the compiler and the network alike: raw UTF-8 (the
+#: engine compares raw bytes: "æ" never matches "\u00e6"). One encoder for every call:
+#: ``json.dumps`` with options builds a new one each time, and a compile writes hundreds of
+#: small texts.
+engine_json: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False,
                                                 separators=(", ", ": ")).encode
 
 
@@ -213,13 +214,13 @@ def derived_path(index: int, levels: int) -> tuple[tuple[str, ...], str]:
 @functools.lru_cache(maxsize=16_384)
 def _path_tests(path: tuple[str, ...]) -> str:
     """A path's tests, each followed by a comma, as they open a pattern."""
-    return "".join(f"{{{_dumps(name)}: 1}}, " for name in path)
+    return "".join(f"{{{engine_json(name)}: 1}}, " for name in path)
 
 
 @functools.lru_cache(maxsize=16_384)
 def _derived_test(prop: str, test: str) -> str:
     """A derived fact's test (``{"v": 1}``) on its value property (``{"@r52": 1}``)."""
-    return _dumps({prop: json.loads(test)["v"]})
+    return engine_json({prop: json.loads(test)["v"]})
 
 
 def labelled_id(fact_id: str, label: int) -> str:
@@ -236,7 +237,7 @@ def id_up_to_label(fact_id: str) -> str:
 
 def fact_head(path: tuple[str, ...]) -> str:
     """The start of a fact's JSON text: its path's properties, each 1."""
-    return "{" + "".join(f"{_dumps(name)}: 1, " for name in path)
+    return "{" + "".join(f"{engine_json(name)}: 1, " for name in path)
 
 
 def _engine_value(value: Any) -> Any:
@@ -355,7 +356,7 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
 
     def visit_compare(self, node: Compare, positive: bool, /) -> list[Conjunction]:
         test = _compare_tests(node, positive)
-        return [frozenset({(fact_type(node.fact), _dumps(test))})]
+        return [frozenset({(fact_type(node.fact), engine_json(test))})]
 
     def visit_rule_ref(self, node: RuleRef, positive: bool, /) -> list[Conjunction]:
         return [self._atom(node, positive)]
@@ -415,7 +416,7 @@ class _Dnf(ConditionVisitor[bool, list[Conjunction]]):
 
 
 #: A derived fact's value tests in the compiler's atoms, by the value read.
-_VALUE_TESTS: Final = {True: _dumps({"v": 1}), False: _dumps({"v": 0})}
+_VALUE_TESTS: Final = {True: engine_json({"v": 1}), False: engine_json({"v": 0})}
 
 
 def _joins(alternatives: list[Conjunction]) -> int:
@@ -477,7 +478,7 @@ def _same_evaluation(head: str, tests: list[str], values: list[Any]) -> str:
 
 
 #: The test that joins a later pattern to a rule's first on the evaluation's label.
-_EVALUATION_JOIN: Final = _dumps({EVALUATION: {"m0": EVALUATION}})
+_EVALUATION_JOIN: Final = engine_json({EVALUATION: {"m0": EVALUATION}})
 
 
 def _is_group(test: dict[str, Any]) -> bool:
@@ -594,7 +595,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
         derived = None
         if (rule_type(rule.id), _VALUE_TESTS[positive]) in read:
             path, prop = derived_path(index, levels)
-            derived = (f'{fact_head(path)}{_dumps(prop)}: {1 if positive else 0}, '
+            derived = (f'{fact_head(path)}{engine_json(prop)}: {1 if positive else 0}, '
                        + id_up_to_label(f"r{index}"))
         alternatives: list[dict[tuple[bool, tuple[str, ...]], list[str]]] = []
         for conj in conjunctions:
@@ -654,7 +655,7 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
                 '{"all": [' + ", ".join(patterns) + ('], "dist": 0}' if shared_fact else ']}'))
             actions[name] = Action(index, positive, derived, partition=part)
             note("rules", "", len(definition) + 1 > MAX_ENGINE_RULES, index)
-    sentinel = _dumps({"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]})
+    sentinel = engine_json({"pri": 65000, "all": [{"m": {SENTINEL_PATH[0]: 1}}]})
     definition[SENTINEL] = sentinel
     for part_definition in part_definitions:
         part_definition[SENTINEL] = sentinel
@@ -690,9 +691,9 @@ def compile_ruleset(ruleset: ResolvedRuleSet) -> CompiledRules:
 
 
 def _definition_text(rules: dict[str, str]) -> str:
-    """An engine rule set's JSON text, from its rules' texts by name (as ``_dumps`` of the
+    """An engine rule set's JSON text, from its rules' texts by name (as ``engine_json`` of the
     parsed rules would write it)."""
-    return "{" + ", ".join(f"{_dumps(name)}: {rule}" for name, rule in rules.items()) + "}"
+    return "{" + ", ".join(f"{engine_json(name)}: {rule}" for name, rule in rules.items()) + "}"
 
 
 _Alternative = dict[tuple[bool, tuple[str, ...]], list[str]]
@@ -744,7 +745,7 @@ def _merged(alternatives: list[_Alternative]
         if groups + (len(disjuncts) > 1) + 1 > MAX_GROUPS_PER_PATTERN:
             result.extend((by_type, None) for by_type in item)
             continue
-        result.append(({**item[0], key: [_dumps(disjunction)]},
+        result.append(({**item[0], key: [engine_json(disjunction)]},
                        [by_type[key] for by_type in item]))
     return result
 
@@ -784,7 +785,7 @@ def property_name(field: str, key: str) -> str:
 @functools.lru_cache(maxsize=16_384)
 def _renamed(test: str, field: str) -> str:
     """A test on one field's own fact, rewritten for the field's properties in a group fact."""
-    return _dumps(_rename(json.loads(test), field))
+    return engine_json(_rename(json.loads(test), field))
 
 
 def _rename(test: Any, field: str) -> Any:
@@ -918,7 +919,7 @@ def _leaf_property(text: str) -> str:
 @functools.lru_cache(maxsize=16_384)
 def _leaf_texts(test: str) -> tuple[str, ...]:
     """The single tests of a test given as JSON text, each as JSON text."""
-    return tuple(_dumps(leaf) for leaf in _leaves(json.loads(test)))
+    return tuple(engine_json(leaf) for leaf in _leaves(json.loads(test)))
 
 
 def _walk_compares(condition: Condition) -> Iterable[Compare]:

@@ -18,11 +18,10 @@ evaluations").
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import durable_rules_engine as dre
@@ -36,6 +35,7 @@ from .compiler import (
     CompiledRules,
     Partition,
     compile_ruleset,
+    engine_json,
     fact_head,
     fnv1a_32,
     id_up_to_label,
@@ -193,7 +193,7 @@ def _field_properties(name: str, tests_known: bool, value: FactValue,
     else:
         encoded = value
     if property_name(name, "v") in tested:
-        parts.append(f'{_key(name, "v")}: {_json_text(encoded)}')
+        parts.append(f'{_key(name, "v")}: {engine_json(encoded)}')
     if spec.kind is FactKind.ORDINAL and property_name(name, "r") in tested:
         r = rank(spec, value)
         if r is not None:
@@ -202,11 +202,8 @@ def _field_properties(name: str, tests_known: bool, value: FactValue,
 
 
 def _key(name: str, key: str) -> str:
-    return _json_text(property_name(name, key))
+    return engine_json(property_name(name, key))
 
-
-#: JSON text in raw UTF-8, as the engine compares it (one encoder, not one per call).
-_json_text: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class Network:
