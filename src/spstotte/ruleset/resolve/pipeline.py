@@ -64,20 +64,20 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
     check_bases(resolver)
     check_titles(resolver)
     offered = offered_paths(resolver)
+    offered_set = set(offered)  # read, never changed, by the steps below
     if municipality is not None:
         resolver.offered = set(offered)
     rules = finish_rules(resolver)
     all_ids = {r.id for r in rules} | {f"grant_{p}" for p in resolver.paths}
     if municipality is not None:
-        offered_set = set(offered)
         rules = [r if offered_set.issuperset(r.paths)
                  else replace(r, paths=tuple(p for p in r.paths if p in offered_set))
                  for r in prune(rules, offered_set,
                                 {k: v[0] for k, v in resolver.paths.items()})]
     grants = generated_grants(resolver, rules, offered if municipality else list(resolver.paths))
-    rules = [only_when_granted(r, set(offered)) for r in rules] + grants
-    check_refs(resolver, rules, all_ids, set(offered))
-    check_path_rules(resolver, rules, set(offered) if municipality else set(resolver.paths))
+    rules = [only_when_granted(r, offered_set) for r in rules] + grants
+    check_refs(resolver, rules, all_ids, offered_set)
+    check_path_rules(resolver, rules, offered_set if municipality else set(resolver.paths))
     ordered = order_rules(resolver, rules)
     diagnostics.extend(resolver.diagnostics)
     if resolver.diagnostics:
