@@ -1,9 +1,10 @@
 """Where the rule engine's time goes: durable_rules' own calls, against the adapter around them.
 
-Run with ``python benchmarks/bench_engine_calls.py [--n 2000] [--json]``. For each bundled
-municipality, ``Network.evaluate`` runs on facts computed in advance (as ``bench_evaluate.py``'s
-"engine only"), first as it is, then with every call into durable_rules' C module timed on
-its own and sorted by what it does:
+Run with ``python benchmarks/bench_engine_calls.py [--n 2000] [--narrowed] [--json]``. For each
+bundled municipality, ``Network.evaluate`` runs on facts computed in advance (as
+``bench_evaluate.py``'s "engine only"; with ``--narrowed``, on the network narrowed to the
+decision, as the compact record runs it), first as it is, then with every call into
+durable_rules' C module timed on its own and sorted by what it does:
 
 * ``assert, profile fact``: one of the profile's group facts (``p0``, ``p1``, ...);
 * ``assert, first fact of a state``: the first profile fact a fresh engine state receives,
@@ -41,6 +42,7 @@ import spstotte.engine.network as network_module
 from spstotte import RuleLibrary
 from spstotte.facts import profile_facts
 from spstotte.profile import CitizenProfile
+from spstotte.verdict.build import decision_rules
 
 ON = date(2026, 11, 23)
 CODES = (265, 540, 630)
@@ -122,11 +124,13 @@ def _mean_us(run: Callable[[], None], evaluations: int) -> float:
     return (time.perf_counter_ns() - start) / evaluations / 1000
 
 
-def measure(library: RuleLibrary, code: int, n: int, overhead: int) -> dict[str, Any]:
+def measure(library: RuleLibrary, code: int, n: int, overhead: int,
+            narrowed: bool = False) -> dict[str, Any]:
     facts = [profile_facts(CitizenProfile.parse(p), ON) for p in profiles(n, code)]
     entry = library._lease(code, ON)
     entry.network.release()
-    network = entry.network
+    network = (entry.network.narrowed(decision_rules(entry.ruleset)) if narrowed
+               else entry.network)
 
     def run() -> None:
         for one in facts:
@@ -159,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="profiles per municipality")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--narrowed", action="store_true",
+                        help="the network narrowed to the decision (the compact record's)")
     args = parser.parse_args(argv)
     library = RuleLibrary()
     overhead = _timer_cost()
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                               "machine": platform.machine(),
                               "timer cost taken off each call, ns": overhead}
     for code in CODES:
-        report[library.find(code).slug] = measure(library, code, args.n, overhead)
+        report[library.find(code).slug] = measure(library, code, args.n, overhead, args.narrowed)
     print_report(report, args.json)
     return 0
 
