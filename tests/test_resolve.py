@@ -214,6 +214,25 @@ def test_parameters_are_typed(rules_dir: Callable[[str, str], RuleLibrary]) -> N
     assert sorted(c for c, _ in errors(rules_dir, body)) == ["R205", "R214"]
 
 
+@pytest.mark.parametrize(("parameters", "then"), [
+    # a number where a list of months is declared, read by an obligation's follow-up months
+    ("  months: {type: int_list, value: 1.5, title: {da: M, en: M}}\n",
+     "{obligation: {paths: [p85], after_months: {param: months}, text: {da: P, en: P}}}"),
+    ("  months: {type: int_list, value: [3, x], title: {da: M, en: M}}\n",
+     "{obligation: {paths: [p85], after_months: {param: months}, text: {da: P, en: P}}}"),
+    # a number where the order of the paths is expected
+    ("  path_order: {value: 5}\n", "{require: {paths: [p85]}}"),
+    ("  path_order: {value: p85}\n", "{require: {paths: [p85]}}"),
+])
+def test_a_refused_parameter_value_is_reported_once_and_never_used(
+        rules_dir: Callable[[str, str], RuleLibrary], parameters: str, then: str) -> None:
+    # Found by the thorough Hypothesis profile: a refused value was kept, and the step that
+    # read it (the follow-up months, the order of the paths) failed with a TypeError.
+    body = "parameters:\n" + parameters + "rules:\n" + rule(then=then)
+    column = parameters.index("value: ") + len("value: ") + 1
+    assert errors(rules_dir, body) == [("R214", f"7:{column}")]
+
+
 def test_municipal_rules_must_cite_a_municipal_source(
         rules_dir: Callable[[str, str], RuleLibrary]) -> None:
     body = "rules:\n" + rule().replace(

@@ -72,8 +72,14 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
         declared_type = existing.type
     value = param.value
     if value is not None:
+        errors_before = len(resolver.diagnostics)
         value = _param_value(resolver, name, declared_type, value, loaded.span(
             (*where, "value")))
+        if len(resolver.diagnostics) > errors_before:
+            # Refused: reported once (R214), then held without a value, so that no later
+            # step (paths, follow-up months, conditions) works with what was refused.
+            resolver.refused_parameters.add(name)
+            value = None
     elif existing is not None:
         resolver.fail("R102", "param_value", span, name=name)
         return

@@ -59,7 +59,8 @@ def resolve(law: Sequence[ParsedFile], municipality: ParsedFile | None,
         resolver.parameters["municipality_code"] = replace(param, value=code)
     for name, param in resolver.parameters.items():
         if param.value is None and municipality is not None and not (
-                name == "municipality_code" and not code):  # a wrong code: reported above
+                (name == "municipality_code" and not code)  # a wrong code: reported above
+                or name in resolver.refused_parameters):  # a refused value: reported (R214)
             resolver.fail("R218", None, municipality.loaded.span(()), name=name)
     check_bases(resolver)
     check_titles(resolver)

@@ -47,6 +47,9 @@ class Resolver:
         self.law_rule_ids: set[str] = set()
         self.broken_ids: set[str] = set()
         self.used_parameters: set[str] = {"municipality_code", "path_order"}
+        #: Parameters whose value was refused (R214): kept without a value, so that no later
+        #: step reads the refused one, and not reported again as unset (R218).
+        self.refused_parameters: set[str] = set()
         #: Paths the municipality offers (None: all, when the law layer is checked alone).
         self.offered: set[str] | None = None
         # (loaded file, data path) of every legal basis, for reference checks.
