@@ -4,6 +4,8 @@ default); set HYPOTHESIS_PROFILE=thorough for many more examples."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,19 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The tests keep parsed rule files (parse_cache.py) in a folder of their own; the commands the
+# tests start inherit it. Removed when the run ends. (`make test` names one before pytest
+# starts: spstotte's pytest plugin, loaded first, reads the package's word catalogue.)
+_TEST_CACHE: str | None = None
+if not os.environ.get("SPSTOTTE_CACHE_DIR"):
+    _TEST_CACHE = os.environ["SPSTOTTE_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix="spstotte-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _TEST_CACHE is not None:
+        shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

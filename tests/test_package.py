@@ -165,8 +165,8 @@ STAGES = ("lang", "ruleset", "engine", "verdict", "render", "scenarios", "batch"
 #: sits at its own place or earlier. The shared modules (0) import no stage; every stage may
 #: read profiles, facts, wordings, errors and YAML with them.
 PLACE: dict[str, float] = {
-    **dict.fromkeys(("errors", "loader", "municipalities", "texts", "vocabulary", "profile",
-                     "facts", "_paths", "_git", "_gc", "project"), 0),
+    **dict.fromkeys(("errors", "loader", "parse_cache", "municipalities", "texts",
+                     "vocabulary", "profile", "facts", "_paths", "_git", "_gc", "project"), 0),
     **{stage: float(number) for number, stage in enumerate(STAGES, start=1)},
     # Ties stages lang to verdict together (RuleLibrary): letters, scenarios and the command
     # use it, no earlier stage does.

@@ -310,7 +310,7 @@ class RuleLibrary:
     def _read(self, path: Path) -> tuple[str, LoadedYaml]:
         """A rule file parsed, with the SHA-256 of its bytes; parsed again only if they changed."""
         return self._by_content(self._parsed, path, lambda raw, name: load_yaml_text(
-            raw, name, origin=path.resolve()))
+            raw, name, origin=path.resolve(), cache=True))
 
     def _by_content(self, cache: dict[Path, tuple[str, str, Any]], path: Path,
                     read: Callable[[bytes, str], _T]) -> tuple[str, _T]:
@@ -908,7 +908,7 @@ def load_many(paths: Iterable[Path],
 
 
 def _load_file(path: Path) -> LoadedYaml:
-    return load_yaml_file(path, _relative(Path(path)))
+    return load_yaml_file(path, _relative(Path(path)), cache=True)
 
 
 _default: RuleLibrary | None = None

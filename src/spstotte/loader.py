@@ -17,10 +17,14 @@ uses an unsafe loader and never changes PyYAML's global state.
 from __future__ import annotations
 
 import errno
+import functools
+import hashlib
 import importlib
+import marshal
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +34,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Collector, Diagnostic, RuleSetError, Span
+from .parse_cache import Parsed, ParsedFileCache, cache_for
 
 MAX_FILE_BYTES: Final = 2_000_000
 MAX_DEPTH: Final = 40
@@ -328,24 +333,33 @@ def _decode(raw: bytes, file: str, origin: Path | None) -> str:
 
 
 def load_yaml_text(text: str | bytes, file: str = "<string>", *,
-                   origin: Path | None = None) -> LoadedYaml:
+                   origin: Path | None = None, cache: bool = False) -> LoadedYaml:
     """Read one YAML document from text; raise :class:`RuleSetError` with every problem found.
 
     ``file`` is the name shown in messages; ``origin``, where the text was read from, lets a
-    report show the line a problem is in."""
+    report show the line a problem is in. With ``cache``, a text read without a problem is
+    kept on disk, and the same bytes are read from there next time (parse_cache.py): for rule
+    files and the package's data files only, never for a citizen's profile."""
     raw = text.encode("utf-8") if isinstance(text, str) else text
     if len(raw) > MAX_FILE_BYTES:
         raise RuleSetError([Diagnostic.of("Y004", "size", Span(file, 1, 1, origin),
                                           limit=MAX_FILE_BYTES)])
+    kept = _parse_cache() if cache else None
+    if kept is not None:
+        found = kept.get(raw)
+        if found is not None:
+            return _loaded(found, file, origin)
     source = _decode(raw, file, origin)
     if "\x00" in source:
         index = source.index("\x00")
         line = source.count("\n", 0, index) + 1
         col = index - (source.rfind("\n", 0, index) + 1) + 1
         raise RuleSetError([Diagnostic.of("Y003", "nul", Span(file, line, col, origin))])
-    fast = _read_plain(source, file, origin)
+    fast = _read_plain(source)
     if fast is not None:
-        return fast
+        if kept is not None:
+            kept.put(raw, fast)
+        return _loaded(fast, file, origin)
     try:
         # PyYAML checks the characters while the reader is built: that is inside the try too.
         node = _parse(source)
@@ -416,25 +430,53 @@ class _Abandon(Exception):
     """Something :func:`_read_plain` leaves to the careful reader."""
 
 
-def _read_plain(source: str, file: str, origin: Path | None) -> LoadedYaml | None:
+def _read_plain(source: str) -> Parsed | None:
     """The common case in one pass: a document of mappings, lists and plain values, with no
     anchors, aliases, tags, merge keys, duplicate keys or other problems, read straight from
-    the parser's events (no node tree is built, then walked). None for anything else, which
-    :func:`load_yaml_text` reads the careful way, so that every problem is reported as always.
+    the parser's events (no node tree is built, then walked): its data and the positions of
+    its values and keys. None for anything else, which :func:`load_yaml_text` reads the
+    careful way, so that every problem is reported as always.
     """
     try:
         parser = _FastEvents(source) if _FastEvents is not None else _PythonEvents(source)
     except yaml.YAMLError:
         return None
     try:
-        return _plain_events(parser, file, origin)
+        return _plain_events(parser)
     except (_Abandon, yaml.YAMLError):
         return None
     finally:
         parser.dispose()
 
 
-def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
+def _loaded(parsed: Parsed, file: str, origin: Path | None) -> LoadedYaml:
+    data, value_at, key_at = parsed
+    return LoadedYaml(file, data, _Positions(value_at, file, origin),
+                      _Positions(key_at, file, origin), origin)
+
+
+def _parse_cache() -> ParsedFileCache | None:
+    """The cache of parsed files for this reader (None if it is switched off)."""
+    reader = _reader_identity(_FastEvents is not None)
+    return None if reader is None else cache_for(reader)
+
+
+@functools.lru_cache(maxsize=2)
+def _reader_identity(libyaml: bool) -> str | None:
+    """What a kept parse depends on besides the text: this module's own code and limits,
+    PyYAML's version and parser, and Python's (marshal's format). None if this module's
+    source cannot be read (then nothing is kept)."""
+    try:
+        source = Path(__file__).read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(source)
+    digest.update(repr((MAX_FILE_BYTES, MAX_DEPTH, yaml.__version__, libyaml,
+                        sys.version_info[:3], marshal.version)).encode())
+    return digest.hexdigest()[:24]
+
+
+def _plain_events(parser: Any) -> Parsed:
     # The loop runs once per event, thousands of times a file: the event types are local
     # names, and the open collection is kept at hand (``top``) rather than looked up.
     get = parser.get_event
@@ -443,13 +485,11 @@ def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
     sequence_start, sequence_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
     value_at: dict[DataPath, int] = {}
     key_at: dict[DataPath, int] = {}
-    value_spans = _Positions(value_at, file, origin)
-    key_spans = _Positions(key_at, file, origin)
     if type(get()) is not yaml.StreamStartEvent:
         raise _Abandon
     event: Any = get()
     if type(event) is yaml.StreamEndEvent:
-        return LoadedYaml(file, None, value_spans, key_spans, origin)
+        return None, value_at, key_at
     if type(event) is not yaml.DocumentStartEvent:
         raise _Abandon
     # Open collections: [the collection, its path, the pending key's path (mappings),
@@ -506,7 +546,7 @@ def _plain_events(parser: Any, file: str, origin: Path | None) -> LoadedYaml:
             stack.append(top)
     if type(get()) is not yaml.StreamEndEvent:
         raise _Abandon
-    return LoadedYaml(file, data, value_spans, key_spans, origin)
+    return data, value_at, key_at
 
 
 def _plain_scalar(text: str, event: Any) -> Any:
@@ -733,11 +773,12 @@ def read_stream_bounded(stream: BinaryIO | None, name: str) -> bytes:
                                           reason=str(exc))]) from None
 
 
-def load_yaml_file(path: str | Path, display_name: str | None = None) -> LoadedYaml:
-    """Read a YAML file (see :func:`load_yaml_text`)."""
+def load_yaml_file(path: str | Path, display_name: str | None = None, *,
+                   cache: bool = False) -> LoadedYaml:
+    """Read a YAML file (see :func:`load_yaml_text`, also for ``cache``)."""
     name = display_name or str(path)
     raw = read_bounded(path, name)
-    return load_yaml_text(raw, name, origin=Path(path).resolve())
+    return load_yaml_text(raw, name, origin=Path(path).resolve(), cache=cache)
 
 
 def iter_yaml_files(directory: Path) -> Iterator[Path]:

@@ -43,7 +43,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise CatalogueError(f"{path.name} is being read")
     reading.add(path)
     try:
-        data = load_yaml_file(path).data
+        data = load_yaml_file(path, cache=True).data
     except RuleSetError as exc:
         # Said without the catalogue's words (they may be what cannot be read).
         raise CatalogueError(f"{path.name} cannot be read:\n" + "\n".join(

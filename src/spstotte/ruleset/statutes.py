@@ -80,7 +80,8 @@ class StatuteCatalogue(_Model):
 @cache
 def statutes() -> StatuteCatalogue:
     """The catalogue (read once; it ships with the package)."""
-    return StatuteCatalogue.model_validate(load_yaml_file(_CATALOGUE).data, strict=False)
+    return StatuteCatalogue.model_validate(load_yaml_file(_CATALOGUE, cache=True).data,
+                                           strict=False)
 
 
 def acts() -> dict[str, Act]:
