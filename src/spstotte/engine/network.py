@@ -205,7 +205,6 @@ def _key(name: str, key: str) -> str:
     return engine_json(property_name(name, key))
 
 
-
 class Network:
     """A compiled rule set, loaded into the engine on its first evaluation. Safe to use from
     many threads."""

@@ -72,14 +72,12 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
         declared_type = existing.type
     value = param.value
     if value is not None:
-        errors_before = len(resolver.diagnostics)
         value = _param_value(resolver, name, declared_type, value, loaded.span(
             (*where, "value")))
-        if len(resolver.diagnostics) > errors_before:
+        if value is None:
             # Refused: reported once (R214), then held without a value, so that no later
             # step (paths, follow-up months, conditions) works with what was refused.
             resolver.refused_parameters.add(name)
-            value = None
     elif existing is not None:
         resolver.fail("R102", "param_value", span, name=name)
         return
@@ -96,9 +94,12 @@ def declare_parameter(resolver: Resolver, name: str, param: Parameter, loaded: L
 
 def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Span) -> Any:
     """A parameter's value checked against its type (lists as tuples, municipalities as
-    codes)."""
+    codes); None if it is refused (reported as R214)."""
+    refused = False
 
     def bad(expected: str, **more: Any) -> None:
+        nonlocal refused
+        refused = True
         resolver.fail("R214", expected, span, name=name, type=kind, got=_shown(value), **more)
 
     if kind == "bool":
@@ -136,7 +137,8 @@ def _param_value(resolver: Resolver, name: str, kind: str, value: Any, span: Spa
         except MunicipalityLookupError as exc:
             resolver.fail("R214", "municipality", span, name=name, problem=exc.message,
                           hint=exc.hint)
-    return value
+            return None
+    return None if refused else value
 
 
 def substitute(resolver: Resolver, condition: Condition) -> Condition:
