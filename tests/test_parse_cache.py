@@ -161,16 +161,16 @@ def test_the_folder_stays_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(parse_cache, "MAX_ENTRIES", 3)
     first = parse_cache.ParsedFileCache(tmp_path, "reader")
     for n in range(6):
-        first.put(f"a: {n}\n".encode(), ({"a": n}, {(): 1 << 22 | 1}, {("a",): 1 << 22 | 1}))
+        first.put(f"entry-{n}", ({"a": n}, {(): 1 << 22 | 1}, {("a",): 1 << 22 | 1}))
     stale = tmp_path / "parsed" / "old-reader"
     stale.mkdir()
     (stale / "entry").write_bytes(b"x")
     os.utime(stale, (0, 0))
     # The first entry a process writes tidies the folder.
-    parse_cache.ParsedFileCache(tmp_path, "reader").put(b"a: 9\n", ({"a": 9}, {}, {}))
+    parse_cache.ParsedFileCache(tmp_path, "reader").put("entry-9", ({"a": 9}, {}, {}))
     assert len(list(first.directory.iterdir())) == 3
     assert not stale.exists()
-    assert first.get(b"a: 9\n") == ({"a": 9}, {}, {})
+    assert first.get("entry-9") == ({"a": 9}, {}, {})
 
 
 def test_a_rule_set_built_from_the_cache_is_the_same_rule_set(cache_dir: Path) -> None:

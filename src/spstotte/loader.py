@@ -345,8 +345,10 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *,
         raise RuleSetError([Diagnostic.of("Y004", "size", Span(file, 1, 1, origin),
                                           limit=MAX_FILE_BYTES)])
     kept = _parse_cache() if cache else None
+    digest = ""
     if kept is not None:
-        found = kept.get(raw)
+        digest = hashlib.sha256(raw).hexdigest()
+        found = kept.get(digest)
         if found is not None:
             return _loaded(found, file, origin)
     source = _decode(raw, file, origin)
@@ -358,7 +360,7 @@ def load_yaml_text(text: str | bytes, file: str = "<string>", *,
     fast = _read_plain(source)
     if fast is not None:
         if kept is not None:
-            kept.put(raw, fast)
+            kept.put(digest, fast)
         return _loaded(fast, file, origin)
     try:
         # PyYAML checks the characters while the reader is built: that is inside the try too.

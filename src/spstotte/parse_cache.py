@@ -80,12 +80,12 @@ class ParsedFileCache:
                 or (info.st_uid == os.getuid() and not info.st_mode & 0o022))
         return self._trusted
 
-    def get(self, raw: bytes) -> Parsed | None:
-        """What was kept for a file of exactly these bytes, or None."""
+    def get(self, digest: str) -> Parsed | None:
+        """What was kept for a file whose bytes have this SHA-256 (hex), or None."""
         if not self.trusted():
             return None
         try:
-            blob = (self.directory / hashlib.sha256(raw).hexdigest()).read_bytes()
+            blob = (self.directory / digest).read_bytes()
         except OSError:
             return None
         head = len(_MAGIC)
@@ -103,8 +103,9 @@ class ParsedFileCache:
             return None
         return kept[0], kept[1], kept[2]
 
-    def put(self, raw: bytes, parsed: Parsed) -> None:
-        """Keep what a file of these bytes was read as; quietly nothing if it cannot be."""
+    def put(self, digest: str, parsed: Parsed) -> None:
+        """Keep what a file whose bytes have this SHA-256 (hex) was read as; quietly nothing
+        if it cannot be."""
         try:
             payload = marshal.dumps(parsed)
         except ValueError:  # a value marshal cannot write: the loader makes none
@@ -118,7 +119,7 @@ class ParsedFileCache:
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(blob)
-                os.replace(temporary, self.directory / hashlib.sha256(raw).hexdigest())
+                os.replace(temporary, self.directory / digest)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
